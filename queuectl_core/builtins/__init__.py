@@ -1,0 +1,1 @@
+"""Built-in plugins, registered like any other through the plugin manager."""

@@ -1,0 +1,1 @@
+"""Built-in executors (filled in by the worker work)."""

@@ -1,0 +1,1 @@
+"""Built-in handlers (filled in by the worker work)."""

@@ -1,0 +1,55 @@
+"""Domain errors. The CLI turns each into a one-line message and exit status 1."""
+
+from __future__ import annotations
+
+
+class QueuectlError(Exception):
+    """Base class for every error queuectl reports to a person."""
+
+
+class InvalidJobError(QueuectlError):
+    """A job description is malformed: unknown field, wrong type, bad value."""
+
+
+class DuplicateJobError(QueuectlError):
+    """A job with this id already exists."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"a job with id {job_id!r} already exists")
+        self.job_id = job_id
+
+
+class NoSuchJobError(QueuectlError):
+    """No job has this id."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job with id {job_id!r}")
+        self.job_id = job_id
+
+
+class InvalidStateError(QueuectlError):
+    """The job is in a state that does not allow the requested operation."""
+
+
+class UnknownBackendError(QueuectlError):
+    """The configured storage backend is not installed."""
+
+
+class UnknownExecutorError(QueuectlError):
+    """No executor or handler is registered under the job's type."""
+
+
+class SettingError(QueuectlError):
+    """A runtime setting name or value is invalid."""
+
+
+class ConfigError(QueuectlError):
+    """The configuration file, environment or flags are invalid."""
+
+
+class StorageError(QueuectlError):
+    """The backend failed in a way the caller cannot fix by changing its input."""
+
+
+class WorkerError(QueuectlError):
+    """Starting or stopping workers failed."""

@@ -1,0 +1,30 @@
+"""Lifecycle event dispatch that no plugin can break.
+
+pluggy stops calling the remaining implementations when one raises, so events are
+dispatched one implementation at a time; a failure is logged with the plugin's name
+and never reaches the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from queuectl_core.plugins import get_plugin_manager
+
+log = logging.getLogger("queuectl.events")
+
+
+def has_listeners(event: str) -> bool:
+    """Whether any plugin implements ``queuectl_<event>`` (skip building arguments if not)."""
+    return bool(getattr(get_plugin_manager().hook, f"queuectl_{event}").get_hookimpls())
+
+
+def emit(event: str, **kwargs: Any) -> None:
+    """Call every implementation of ``queuectl_<event>``, isolating failures."""
+    hook = getattr(get_plugin_manager().hook, f"queuectl_{event}")
+    for impl in reversed(hook.get_hookimpls()):  # pluggy's own call order: LIFO
+        try:
+            impl.function(*(kwargs[name] for name in impl.argnames))
+        except Exception:
+            log.exception("plugin %s failed in queuectl_%s", impl.plugin_name, event)

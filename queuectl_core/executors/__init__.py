@@ -1,0 +1,1 @@
+"""Executors run one attempt of a job: shell commands, Python handlers, plugins' own."""

@@ -1,0 +1,127 @@
+"""The job model: states, jobs and attempts, as plain immutable data."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+class State(str, enum.Enum):
+    """Where a job is in its life."""
+
+    PENDING = "pending"  # ready to run, or waiting for its run_at time
+    PROCESSING = "processing"  # claimed by a worker, under a lease
+    COMPLETED = "completed"  # an attempt succeeded
+    FAILED = "failed"  # an attempt failed; a retry is scheduled at next_run_at
+    DEAD = "dead"  # out of retries: in the dead letter queue
+    CANCELLED = "cancelled"  # cancelled by a person
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: States a worker may claim from (when ``next_run_at`` has come).
+READY_STATES = (State.PENDING, State.FAILED)
+#: States a job never leaves on its own.
+FINAL_STATES = (State.COMPLETED, State.DEAD, State.CANCELLED)
+
+
+class Outcome(str, enum.Enum):
+    """How one attempt ended."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # non-zero exit, exception, command not found
+    TIMED_OUT = "timed_out"
+    LOST = "lost"  # the worker died or lost its lease
+    INTERRUPTED = "interrupted"  # a forced worker stop put the job back; does not count
+    CANCELLED = "cancelled"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Job:
+    """A unit of work and its current state.
+
+    Times are POSIX timestamps (float seconds, UTC). ``max_retries`` and ``timeout``
+    of ``None`` mean "use the runtime setting in force when it matters".
+    """
+
+    id: str
+    command: str
+    type: str = "shell"
+    payload: Any = None
+    queue: str = "default"
+    priority: int = 0
+    max_retries: int | None = None
+    timeout: float | None = None
+    state: State = State.PENDING
+    attempts: int = 0
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    next_run_at: float = 0.0
+    worker_id: str | None = None
+    lease_expires_at: float | None = None
+    last_error: str | None = None
+    result: Any = None
+
+    def evolve(self, **changes: Any) -> Job:
+        """A copy with ``changes`` applied."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    """What an executor reports about one finished attempt."""
+
+    outcome: Outcome
+    finished_at: float
+    exit_code: int | None = None
+    error: str | None = None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    stdout_dropped: int = 0  # bytes dropped from the start to keep the tail
+    stderr_dropped: int = 0
+    result: Any = None  # a Python handler's JSON-able return value
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of a job, as kept in its history."""
+
+    job_id: str
+    number: int  # 1, 2, ... over the job's whole life (a DLQ retry does not reset it)
+    worker_id: str
+    started_at: float
+    outcome: Outcome = Outcome.RUNNING
+    finished_at: float | None = None
+    exit_code: int | None = None
+    error: str | None = None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    stdout_dropped: int = 0
+    stderr_dropped: int = 0
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end, or ``None`` while running."""
+        if self.finished_at is None:
+            return None
+        return max(0.0, self.finished_at - self.started_at)
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """A live worker as recorded in the backend's worker registry."""
+
+    id: str
+    host: str
+    pid: int
+    queues: tuple[str, ...] = ()  # empty: every queue
+    started_at: float = 0.0
+    heartbeat_at: float = 0.0
+    stop_requested: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,141 @@
+"""Turning what a person wrote (JSON or flags) into a valid :class:`Job`."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from queuectl_core.errors import InvalidJobError
+from queuectl_core.job import Job
+from queuectl_core.units import parse_duration, parse_time
+
+FIELDS = (
+    "id", "command", "type", "payload", "queue", "priority",
+    "max_retries", "timeout", "run_at", "delay",
+)  # fmt: skip
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}")
+_QUEUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+_TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,199}")
+MAX_COMMAND = 1024 * 1024
+
+
+def new_id() -> str:
+    """A random job id: 16 hex digits."""
+    return secrets.token_hex(8)
+
+
+def parse_json(text: str, where: str = "job") -> dict[str, Any]:
+    """A JSON object from text, or ``InvalidJobError`` naming ``where``."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidJobError(f"{where}: malformed JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(value, dict):
+        raise InvalidJobError(f"{where}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _int(data: Mapping[str, Any], key: str, minimum: int | None) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            value = int(value)
+        else:
+            raise InvalidJobError(f"{key} must be a whole number, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidJobError(f"{key} must not be negative, got {value}")
+    if abs(value) > 2**62:
+        raise InvalidJobError(f"{key} is out of range")
+    return value
+
+
+def _seconds(data: Mapping[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise InvalidJobError(f"{key} must be seconds or a duration such as 30s, got {value!r}")
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise InvalidJobError(f"{key}: {exc}") from None
+
+
+def _text(data: Mapping[str, Any], key: str, pattern: re.Pattern[str], what: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise InvalidJobError(f"{key} must be {what}, got {value!r}")
+    return value
+
+
+def build_job(data: Mapping[str, Any], now: float, where: str = "job") -> Job:
+    """Validate a job description and return the new pending job.
+
+    Raises ``InvalidJobError`` with a one-line reason prefixed by ``where``.
+    """
+    try:
+        return _build(data, now)
+    except InvalidJobError as exc:
+        raise InvalidJobError(f"{where}: {exc}") from None
+
+
+def _build(data: Mapping[str, Any], now: float) -> Job:
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise InvalidJobError(
+            f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"known fields: {', '.join(FIELDS)}"
+        )
+    job_type = _text(data, "type", _TYPE, "an executor or handler name") or "shell"
+    command = data.get("command")
+    if command is None:
+        if job_type == "shell":
+            raise InvalidJobError("command is required")
+        command = ""
+    if not isinstance(command, str):
+        raise InvalidJobError(f"command must be a string, got {command!r}")
+    if job_type == "shell" and not command.strip():
+        raise InvalidJobError("command must not be empty")
+    if len(command) > MAX_COMMAND or "\x00" in command:
+        raise InvalidJobError("command must be under 1 MiB and contain no NUL byte")
+    payload = data.get("payload")
+    if isinstance(payload, float) and not math.isfinite(payload):
+        raise InvalidJobError("payload must be JSON")
+    timeout = _seconds(data, "timeout")
+    if timeout is not None and timeout <= 0:
+        raise InvalidJobError("timeout must be greater than zero")
+    run_at = data.get("run_at")
+    delay = _seconds(data, "delay")
+    if run_at is not None and delay is not None:
+        raise InvalidJobError("give run_at or delay, not both")
+    next_run_at = now
+    if run_at is not None:
+        if not isinstance(run_at, str):
+            raise InvalidJobError(f"run_at must be an ISO 8601 time, got {run_at!r}")
+        try:
+            next_run_at = parse_time(run_at)
+        except ValueError as exc:
+            raise InvalidJobError(f"run_at: {exc}") from None
+    elif delay is not None:
+        next_run_at = now + delay
+    return Job(
+        id=_text(data, "id", _ID, "1-200 letters, digits or ._:@+- (starting alnum)") or new_id(),
+        command=command,
+        type=job_type,
+        payload=payload,
+        queue=_text(data, "queue", _QUEUE, "1-100 letters, digits or ._:-") or "default",
+        priority=_int(data, "priority", None) or 0,
+        max_retries=_int(data, "max_retries", 0),
+        timeout=timeout,
+        created_at=now,
+        updated_at=now,
+        next_run_at=next_run_at,
+    )

@@ -1,0 +1,149 @@
+"""The plugin manager: built-in plugins, entry-point discovery and registries.
+
+Plugins load lazily, once, on the first call of :func:`get_plugin_manager`.
+``QUEUECTL_PLUGINS`` (comma-separated names) loads only those entry-point plugins;
+``QUEUECTL_DISABLE_PLUGINS`` skips the named ones. Built-ins always load.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from queuectl_core import hookspecs
+
+if TYPE_CHECKING:
+    from importlib.metadata import Distribution
+
+    from queuectl_core.executors.base import Executor
+    from queuectl_core.settings import Setting
+    from queuectl_core.storage import BackendSpec
+
+ENTRY_POINT_GROUP = "queuectl"
+
+hookimpl = pluggy.HookimplMarker("queuectl")
+log = logging.getLogger(__name__)
+_distributions: dict[str, Distribution] = {}
+
+#: Built-in plugins, registered through the same manager as external ones.
+DEFAULT_PLUGINS = (
+    "queuectl_core.builtins.executors",
+    "queuectl_core.builtins.handlers",
+    "queuectl_core.builtins.settings",
+)
+
+
+def _names(variable: str) -> set[str] | None:
+    raw = os.environ.get(variable)
+    if raw is None:
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+@cache
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, with every plugin loaded."""
+    pm = pluggy.PluginManager("queuectl")
+    pm.add_hookspecs(hookspecs)
+    for module_name in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(module_name), name=module_name)
+    _load_entry_points(pm)
+    pm.check_pending()
+    return pm
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    from importlib.metadata import entry_points
+
+    allow = _names("QUEUECTL_PLUGINS")
+    block = _names("QUEUECTL_DISABLE_PLUGINS") or set()
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in block or (allow is not None and ep.name not in allow):
+            continue
+        if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+            continue
+        try:
+            plugin = ep.load()
+            pm.register(plugin, name=ep.name)
+        except Exception as exc:  # a broken plugin must not break the CLI
+            log.warning("plugin %s could not be loaded: %s", ep.name, exc)
+            continue
+        if ep.dist is not None:
+            _distributions[ep.name] = ep.dist
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What ``queuectl plugins`` shows about one plugin."""
+
+    name: str
+    version: str | None
+    distribution: str | None
+    hooks: tuple[str, ...]
+    builtin: bool
+
+
+def plugin_infos() -> list[PluginInfo]:
+    """Every registered plugin with its distribution and the hooks it implements."""
+    pm = get_plugin_manager()
+    infos = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        dist = _distributions.get(name)
+        hooks = tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()))
+        infos.append(
+            PluginInfo(
+                name=name,
+                version=dist.version if dist else None,
+                distribution=dist.metadata["name"] if dist else None,
+                hooks=hooks,
+                builtin=name in DEFAULT_PLUGINS,
+            )
+        )
+    return sorted(infos, key=lambda info: (not info.builtin, info.name))
+
+
+def _collect(hook_name: str) -> list[tuple[Any, ...]]:
+    """Call a ``register`` hook and gather what the plugins registered."""
+    collected: list[tuple[Any, ...]] = []
+    hook = getattr(get_plugin_manager().hook, hook_name)
+    hook(register=lambda *args: collected.append(args))
+    return collected
+
+
+@cache
+def backends() -> dict[str, BackendSpec]:
+    """Installed storage backends by name."""
+    return {spec.name: spec for (spec,) in _collect("queuectl_register_storage")}
+
+
+@cache
+def executors() -> dict[str, Executor]:
+    """Registered executors by name."""
+    return {name: executor for name, executor in _collect("queuectl_register_executors")}
+
+
+@cache
+def handlers() -> dict[str, Callable[..., Any]]:
+    """Registered Python handlers by name."""
+    return {name: func for name, func in _collect("queuectl_register_handlers")}
+
+
+@cache
+def settings() -> dict[str, Setting]:
+    """Registered runtime settings by name."""
+    return {setting.name: setting for (setting,) in _collect("queuectl_register_settings")}
+
+
+def reset() -> None:
+    """Forget the loaded plugins and registries (for tests)."""
+    for cached in (get_plugin_manager, backends, executors, handlers, settings):
+        cached.cache_clear()

@@ -1,0 +1,150 @@
+"""The service API: what the CLI and Python programs do with a queue.
+
+>>> from queuectl_core import Queue
+>>> with Queue.open() as queue:
+...     job = queue.enqueue({"command": "echo hi"})
+
+Validation, settings and lifecycle events live here, so every front end behaves the
+same; the backend only stores.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from queuectl_core import events, plugins, settings
+from queuectl_core.config import Location, resolve
+from queuectl_core.errors import InvalidJobError, SettingError, UnknownExecutorError
+from queuectl_core.job import Attempt, Job, State, WorkerInfo
+from queuectl_core.jobspec import build_job
+from queuectl_core.storage import Storage
+
+
+class Queue:
+    """A handle on one queue namespace in one backend."""
+
+    def __init__(self, storage: Storage, location: Location | None = None) -> None:
+        self.storage = storage
+        self.location = location
+
+    @classmethod
+    def open(cls, location: Location | None = None, **resolve_args: Any) -> Queue:
+        """Open the configured backend (see :func:`queuectl_core.config.resolve`)."""
+        location = location or resolve(**resolve_args)
+        return cls(location.open(), location)
+
+    def close(self) -> None:
+        self.storage.close()
+
+    def __enter__(self) -> Queue:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- jobs ----------------------------------------------------------------
+
+    def enqueue(self, spec: Mapping[str, Any] | None = None, **fields: Any) -> Job:
+        """Validate and store one job; fields may come as a mapping or keywords."""
+        return self.enqueue_many([{**(spec or {}), **fields}])[0]
+
+    def enqueue_many(self, specs: Iterable[Mapping[str, Any]]) -> list[Job]:
+        """Validate every job first, then store them all in one step (all or nothing)."""
+        now = time.time()
+        jobs = []
+        seen: set[str] = set()
+        for number, spec in enumerate(specs, 1):
+            where = f"job {number}"
+            job = build_job(spec, now, where)
+            check_type(job.type, where)
+            if job.id in seen:
+                raise InvalidJobError(f"{where}: id {job.id!r} appears twice")
+            seen.add(job.id)
+            jobs.append(job)
+        if not jobs:
+            raise InvalidJobError("no jobs given")
+        self.storage.enqueue(jobs)
+        if events.has_listeners("job_enqueued"):
+            for job in jobs:
+                events.emit("job_enqueued", job=job)
+        return jobs
+
+    def get(self, job_id: str) -> Job:
+        return self.storage.get(job_id)
+
+    def attempts(self, job_id: str) -> list[Attempt]:
+        return self.storage.attempts(job_id)
+
+    def list_jobs(
+        self,
+        states: Sequence[State] | None = None,
+        queues: Sequence[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Job]:
+        return self.storage.list_jobs(states=states, queues=queues, limit=limit, offset=offset)
+
+    def counts(self) -> dict[tuple[str, State], int]:
+        return self.storage.counts()
+
+    def cancel(self, job_id: str) -> Job:
+        job = self.storage.cancel(job_id, time.time())
+        events.emit("job_cancelled", job=job)
+        return job
+
+    # -- dead letter queue -------------------------------------------------------
+
+    def retry_dead(self, job_ids: Sequence[str] | None) -> list[str]:
+        """Move dead jobs (``None``: all) back to pending with a fresh retry budget."""
+        return self.storage.retry_dead(job_ids, time.time())
+
+    def purge_dead(self, job_ids: Sequence[str] | None = None) -> int:
+        return self.storage.purge([State.DEAD], job_ids)
+
+    # -- settings --------------------------------------------------------------------
+
+    def settings(self) -> settings.Settings:
+        overrides, version = self.storage.load_settings()
+        return settings.Settings(overrides, version)
+
+    def set_setting(self, name: str, raw: str) -> Any:
+        value = settings.validate(name, raw)
+        current = self.settings()
+        if name in ("heartbeat_interval", "lease_timeout"):
+            heartbeat = value if name == "heartbeat_interval" else current["heartbeat_interval"]
+            lease = value if name == "lease_timeout" else current["lease_timeout"]
+            if heartbeat * 2 > lease:
+                raise SettingError(
+                    f"heartbeat_interval ({heartbeat:g}s) must be at most half of "
+                    f"lease_timeout ({lease:g}s)"
+                )
+        self.storage.save_setting(name, raw.strip())
+        return value
+
+    def unset_setting(self, name: str) -> None:
+        if name not in settings.registry():
+            raise SettingError(settings.unknown_setting_message(name))
+        self.storage.save_setting(name, None)
+
+    # -- workers -----------------------------------------------------------------------
+
+    def workers(self) -> list[WorkerInfo]:
+        return self.storage.workers()
+
+
+def check_type(job_type: str, where: str = "job") -> None:
+    """Raise ``UnknownExecutorError`` unless an executor or handler has this name."""
+    if job_type in plugins.executors() or job_type in plugins.handlers():
+        return
+    known = sorted(set(plugins.executors()) | set(plugins.handlers()))
+    raise UnknownExecutorError(
+        f"{where}: unknown type {job_type!r}; executors and handlers: {', '.join(known)}"
+    )

@@ -1,0 +1,89 @@
+"""Runtime settings: typed, validated, stored in the backend and shared by workers.
+
+Plugins add settings through ``queuectl_register_settings``; the core ones are in
+:mod:`queuectl_core.builtins.settings`. Values travel as text (``config set``) and
+are parsed by the setting's ``parse`` function, which raises ``ValueError`` with a
+short reason for bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from queuectl_core import plugins
+from queuectl_core.errors import SettingError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One runtime setting."""
+
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+    unit: str = ""
+
+
+class Settings:
+    """A snapshot of every setting's effective value."""
+
+    def __init__(self, overrides: Mapping[str, str], version: int = 0) -> None:
+        self.version = version
+        self.overrides = dict(overrides)
+        self._values: dict[str, Any] = {}
+        for name, setting in registry().items():
+            raw = overrides.get(name)
+            if raw is None:
+                self._values[name] = setting.default
+                continue
+            try:
+                self._values[name] = setting.parse(raw)
+            except ValueError:  # stored by an older version: fall back, never crash
+                self._values[name] = setting.default
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise SettingError(unknown_setting_message(name)) from None
+
+    def source(self, name: str) -> str:
+        """``"set"`` when overridden in the backend, else ``"default"``."""
+        return "set" if name in self.overrides else "default"
+
+    def items(self) -> list[tuple[str, Any]]:
+        """Every (name, value), sorted by name."""
+        return sorted(self._values.items())
+
+
+def registry() -> dict[str, Setting]:
+    """Every registered setting by name."""
+    return plugins.settings()
+
+
+def unknown_setting_message(name: str) -> str:
+    """The one-line error for an unknown setting name."""
+    return f"unknown setting {name!r}; known settings: {', '.join(sorted(registry()))}"
+
+
+def validate(name: str, raw: str) -> Any:
+    """Parse ``raw`` for setting ``name``; raises ``SettingError`` with the reason."""
+    setting = registry().get(name)
+    if setting is None:
+        raise SettingError(unknown_setting_message(name))
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise SettingError(f"invalid value {raw!r} for {name}: {exc}") from None
+
+
+def format_value(value: Any) -> str:
+    """A value as ``config get`` prints it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,254 @@
+"""The storage contract every backend implements.
+
+A backend only stores and moves jobs atomically; every policy decision (when to
+retry, when a job is dead, what a timeout means) is made in core and handed to the
+backend as a :class:`Transition`. The contract suite in
+:mod:`queuectl_core.testing.contract` checks a backend against this module.
+
+A ``Storage`` instance may be shared by several threads of one process (a worker's
+main loop and its heartbeat thread); several processes open their own instances.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from queuectl_core.job import Attempt, AttemptResult, Job, State, WorkerInfo
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job a worker holds under a lease."""
+
+    job: Job  # already in state processing, attempts incremented
+    token: str  # fencing token: every later change by this worker must present it
+    attempt: int  # the attempt's number in the job's history
+    settings_version: int | None = None  # see Storage.settings_version
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What core decided should happen to a claimed job when an attempt ends.
+
+    ``state`` is completed, failed (a retry at ``next_run_at``), dead, or pending
+    (an interrupted attempt put back; ``refund_attempt`` then undoes the claim's
+    increment of ``attempts``).
+    """
+
+    state: State
+    result: AttemptResult
+    next_run_at: float | None = None
+    refund_attempt: bool = False
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """How a plugin registers a storage backend."""
+
+    name: str
+    factory: Callable[[Mapping[str, str]], Storage]  # options -> open storage
+    location_option: str  # the option that ``--db``/``QUEUECTL_DB`` set, e.g. "path"
+    description: str = ""
+    default_options: Mapping[str, str] = field(default_factory=dict)
+
+
+class Waiter:
+    """Lets an idle worker sleep until work may have arrived.
+
+    The default waits out the timeout in short naps; backends override it with a
+    real notification channel. ``wait`` may return early for any reason.
+    """
+
+    nap: float = 0.05
+
+    def wait(self, timeout: float) -> None:
+        """Block for at most ``timeout`` seconds, or until notified."""
+        time.sleep(max(0.0, min(timeout, self.nap)))
+
+    def close(self) -> None:
+        """Release whatever the waiter holds."""
+
+
+class Storage(ABC):
+    """Abstract base class of every storage backend."""
+
+    # -- jobs -----------------------------------------------------------------
+
+    @abstractmethod
+    def enqueue(self, jobs: Sequence[Job]) -> None:
+        """Store new jobs, all or nothing, and wake idle workers.
+
+        Raises :class:`~queuectl_core.errors.DuplicateJobError` if any id exists
+        already (or appears twice in ``jobs``); then nothing is stored.
+        """
+
+    @abstractmethod
+    def get(self, job_id: str) -> Job:
+        """The job with this id; raises ``NoSuchJobError``."""
+
+    @abstractmethod
+    def attempts(self, job_id: str) -> list[Attempt]:
+        """The job's attempt history, oldest first; raises ``NoSuchJobError``."""
+
+    @abstractmethod
+    def list_jobs(
+        self,
+        *,
+        states: Sequence[State] | None = None,
+        queues: Sequence[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Job]:
+        """Jobs matching the filters (``None``: any), newest first, one page."""
+
+    @abstractmethod
+    def counts(self) -> dict[tuple[str, State], int]:
+        """Number of jobs per (queue, state); only non-zero entries. Must be cheap."""
+
+    @abstractmethod
+    def next_due(self, queues: Sequence[str] | None = None) -> float | None:
+        """The earliest ``next_run_at`` of a pending or failed job, or ``None``."""
+
+    # -- leases ----------------------------------------------------------------
+
+    @abstractmethod
+    def claim(
+        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
+    ) -> Claim | None:
+        """Atomically take the best ready job, or return ``None``.
+
+        Ready: state pending or failed, ``next_run_at <= now``, queue in ``queues``
+        (``None``: any queue). Best: highest priority, then earliest
+        ``next_run_at``, then enqueue order. The job becomes processing with
+        ``worker_id`` set, ``attempts`` + 1, a new token, ``lease_expires_at =
+        lease_until``; an attempt record is opened with the next attempt number.
+        """
+
+    @abstractmethod
+    def renew(self, job_id: str, token: str, lease_until: float) -> bool:
+        """Extend a lease; ``False`` if the token no longer holds the job."""
+
+    @abstractmethod
+    def finish(
+        self,
+        job_id: str,
+        token: str,
+        transition: Transition,
+        *,
+        expired_by: float | None = None,
+    ) -> bool:
+        """Close the open attempt and move the job as ``transition`` says.
+
+        Fenced: applies only while ``token`` still holds the job (and, when
+        ``expired_by`` is given, only if the lease expired at or before it, which
+        is how a lost worker's job is recovered without racing a late renewal).
+        Returns whether it applied. The job's ``last_error`` becomes the result's
+        error, its ``result`` the result's value, lease fields are cleared, and
+        ``next_run_at`` is set when given. Wakes idle workers when the job becomes
+        ready again.
+        """
+
+    def finish_and_claim(
+        self,
+        job_id: str,
+        token: str,
+        transition: Transition,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+    ) -> tuple[bool, Claim | None]:
+        """``finish`` then ``claim``; backends may do both in one round trip."""
+        applied = self.finish(job_id, token, transition)
+        return applied, self.claim(worker_id, queues, now, lease_until)
+
+    @abstractmethod
+    def expired(self, now: float, limit: int = 100) -> list[Claim]:
+        """Processing jobs whose lease expired before ``now``, with their tokens."""
+
+    @abstractmethod
+    def leased_by(self, worker_id: str) -> list[Claim]:
+        """Processing jobs held by this worker, with their tokens."""
+
+    # -- a person's operations ---------------------------------------------------
+
+    @abstractmethod
+    def cancel(self, job_id: str, now: float) -> Job:
+        """Cancel a pending, failed or processing job and return it.
+
+        A processing job's lease is revoked (its worker's renew and finish then
+        fail) and its open attempt closed as cancelled. Raises ``NoSuchJobError``,
+        or ``InvalidStateError`` for a completed, dead or cancelled job.
+        """
+
+    @abstractmethod
+    def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
+        """Move dead jobs back to pending with ``attempts`` 0 and return their ids.
+
+        ``None`` retries every dead job. Explicit ids are all or nothing: an
+        unknown id raises ``NoSuchJobError`` and a job that is not dead raises
+        ``InvalidStateError``, and then nothing changes. Wakes idle workers.
+        """
+
+    @abstractmethod
+    def purge(self, states: Sequence[State], job_ids: Sequence[str] | None = None) -> int:
+        """Delete jobs (and their attempts) in ``states``; returns how many.
+
+        With ``job_ids``, only those; all or nothing as in ``retry_dead``.
+        """
+
+    # -- runtime settings ----------------------------------------------------------
+
+    @abstractmethod
+    def load_settings(self) -> tuple[dict[str, str], int]:
+        """The stored setting overrides (name -> text) and their version."""
+
+    @abstractmethod
+    def save_setting(self, name: str, value: str | None) -> None:
+        """Store an override (``None`` removes it) and bump the settings version."""
+
+    @abstractmethod
+    def settings_version(self) -> int:
+        """A number that changes whenever a setting is saved."""
+
+    # -- worker registry -------------------------------------------------------------
+
+    @abstractmethod
+    def register_worker(self, worker: WorkerInfo) -> None:
+        """Add or replace a worker's registry entry."""
+
+    @abstractmethod
+    def heartbeat(self, worker_id: str, now: float) -> bool:
+        """Record that the worker is alive; returns whether a stop was requested.
+
+        An unknown (already removed) worker is registered anew as far as the
+        backend can; it returns ``True`` only when a stop was requested.
+        """
+
+    @abstractmethod
+    def unregister_worker(self, worker_id: str) -> None:
+        """Remove a worker's entry (no error if absent)."""
+
+    @abstractmethod
+    def workers(self) -> list[WorkerInfo]:
+        """Every registered worker, oldest first."""
+
+    @abstractmethod
+    def request_stop(self, worker_ids: Sequence[str] | None = None) -> int:
+        """Ask workers (``None``: all) to stop; returns how many were asked."""
+
+    # -- waiting and closing ------------------------------------------------------------
+
+    def waiter(self, worker_id: str) -> Waiter:
+        """A :class:`Waiter` through which an idle worker sleeps until notified."""
+        return Waiter()
+
+    def describe(self) -> str:
+        """Where the data lives, for people (e.g. a file path or server URL)."""
+        return type(self).__name__
+
+    def close(self) -> None:  # noqa: B027 - optional hook, empty by default
+        """Release connections and files."""

@@ -1,0 +1,101 @@
+"""Parsing and formatting of durations, byte sizes and times given by people."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?", re.IGNORECASE)
+_SIZE_FACTOR = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_duration(text: str | float | int) -> float:
+    """Seconds from ``10``, ``2.5``, ``30s``, ``5m``, ``2h``, ``1d`` or ``1h30m``.
+
+    Raises ``ValueError`` for anything else, including negative values.
+    """
+    if isinstance(text, bool):
+        raise ValueError("expected a duration such as 30, 30s, 5m or 2h")
+    if isinstance(text, (int, float)):
+        return _non_negative(float(text))
+    raw = text.strip().lower()
+    try:
+        return _non_negative(float(raw))
+    except ValueError:
+        pass
+    position, total = 0, 0.0
+    for match in _DURATION_PART.finditer(raw):
+        if match.start() != position:
+            break
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        position = match.end()
+    if not raw or position != len(raw):
+        raise ValueError(f"{text!r} is not a duration such as 30, 30s, 5m or 2h")
+    return total
+
+
+def _non_negative(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes from ``65536``, ``64k``, ``64KiB``, ``1M`` or ``1GB`` (powers of 1024)."""
+    if isinstance(text, bool):
+        raise ValueError("expected a size such as 65536, 64k or 1M")
+    if isinstance(text, int):
+        if text < 0:
+            raise ValueError("must not be negative")
+        return text
+    match = _SIZE.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a size such as 65536, 64k or 1M")
+    unit = (match.group(2) or "").lower()[:1]
+    return int(float(match.group(1)) * _SIZE_FACTOR[unit])
+
+
+def parse_time(text: str) -> float:
+    """A POSIX timestamp from ISO 8601 (``2025-11-10T10:00:00Z``, with offset, or
+    local time when no zone is given)."""
+    raw = text.strip()
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 time such as 2025-11-10T10:00:00Z") from None
+    return moment.timestamp()  # naive values are local time
+
+
+def iso(timestamp: float | None) -> str | None:
+    """ISO 8601 UTC with milliseconds, e.g. ``2025-11-10T10:00:00.000Z``."""
+    if timestamp is None:
+        return None
+    moment = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def utc(timestamp: float) -> datetime:
+    """An aware UTC datetime."""
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+
+
+def human_duration(seconds: float | None) -> str:
+    """``0.25s``, ``12s``, ``3m05s``, ``2h10m`` for tables."""
+    if seconds is None:
+        return "-"
+    if seconds < 10:
+        return f"{seconds:.2f}s"
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
