@@ -33,3 +33,27 @@ class Executor(Protocol):
     """
 
     def run(self, context: ExecutionContext) -> AttemptResult: ...
+
+
+class JobInterrupted(BaseException):
+    """Stops an in-process handler early.
+
+    The worker raises it in the main thread, from a signal handler, while a handler
+    of the ``python`` executor runs (a forced stop, a cancellation); the executor
+    turns it into outcome ``interrupted``. It derives from ``BaseException`` so that
+    handler code catching ``Exception`` does not swallow it.
+    """
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def timed_out_error(timeout: float) -> str:
+    """The one-line error of an attempt stopped by its timeout: ``timed out after 5s``."""
+    return f"timed out after {timeout:g}s"
+
+
+def interrupted_error(reason: str) -> str:
+    """The one-line error of an attempt stopped on the worker's request."""
+    return f"interrupted: {reason}"

@@ -1,0 +1,202 @@
+"""The ``python`` executor: a handler called in the worker's own process.
+
+The handler is the registered handler named by ``job.type`` when there is one
+(``--type print_message --payload '{"msg": "hi"}'``), else ``job.command``: a
+registered handler name or ``module:function`` (``module:Class.method`` works too;
+imports are cached for the life of the executor). A JSON object payload becomes
+keyword arguments, no payload means no arguments.
+
+What the handler writes to ``sys.stdout`` and ``sys.stderr`` is captured into bounded
+tails (writes straight to file descriptors 1 and 2, as a child process makes, are
+not). A return value that ``json.dumps`` accepts is stored as the attempt's result,
+as JSON would read it back (tuples become lists); any other value is stored as its
+``repr()``.
+
+Signals make timeouts and forced stops possible, so ``run`` must be called from the
+main thread: a timeout arms ``ITIMER_REAL`` with a ``SIGALRM`` handler only while the
+handler runs, and the worker raises :class:`JobInterrupted` from its own signal
+handler to stop a handler early. Both are ``BaseException`` subclasses, so handler
+code catching ``Exception`` cannot swallow them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from queuectl_core import plugins
+from queuectl_core.executors.base import (
+    ExecutionContext,
+    JobInterrupted,
+    interrupted_error,
+    timed_out_error,
+)
+from queuectl_core.executors.output import OutputTail
+from queuectl_core.job import AttemptResult, Job, Outcome
+
+PAYLOAD_ERROR = "payload must be a JSON object for python jobs"
+
+
+class HandlerNotFoundError(LookupError):
+    """A job names no registered handler and no importable ``module:function``."""
+
+
+class _HandlerTimeout(BaseException):
+    """Raised by ``SIGALRM`` in the handler when its time is up."""
+
+
+class PythonExecutor:
+    """Calls Python handlers in-process; see the module's documentation."""
+
+    #: Runs jobs in the worker's main thread: the worker stops them with JobInterrupted.
+    in_process = True
+
+    def __init__(self) -> None:
+        self._imported: dict[str, Callable[..., Any]] = {}
+
+    def run(self, context: ExecutionContext) -> AttemptResult:
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("the python executor must run in the main thread (it uses signals)")
+        stdout = OutputTail(context.output_limit)
+        stderr = OutputTail(context.output_limit)
+        outcome, error, value = self._call(context, stdout, stderr)
+        return AttemptResult(
+            outcome,
+            time.time(),
+            error=error,
+            stdout=stdout.data,
+            stderr=stderr.data,
+            stdout_dropped=stdout.dropped,
+            stderr_dropped=stderr.dropped,
+            result=value,
+        )
+
+    def resolve(self, job: Job) -> Callable[..., Any]:
+        """The handler a job names; raises :class:`HandlerNotFoundError` with a one-line reason."""
+        handlers = plugins.handlers()
+        handler = handlers.get(job.type)
+        if handler is not None:
+            return handler
+        name = job.command.strip()
+        handler = handlers.get(name) or self._imported.get(name)
+        if handler is None:
+            handler = _import(name, handlers)
+            self._imported[name] = handler
+        return handler
+
+    def _call(
+        self, context: ExecutionContext, stdout: OutputTail, stderr: OutputTail
+    ) -> tuple[Outcome, str | None, Any]:
+        """Outcome, error and JSON-able result of calling the job's handler."""
+        reason = context.abort_reason()
+        if reason is not None:
+            return Outcome.INTERRUPTED, interrupted_error(reason), None
+        payload = context.job.payload
+        if payload is not None and not isinstance(payload, dict):
+            return Outcome.FAILED, PAYLOAD_ERROR, None
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = stdout, stderr
+        try:
+            with _time_limit(context.timeout):
+                handler = self.resolve(context.job)
+                value = handler(**(payload or {}))
+        except _HandlerTimeout:
+            assert context.timeout is not None
+            return Outcome.TIMED_OUT, timed_out_error(context.timeout), None
+        except JobInterrupted as exc:
+            reason = exc.reason or context.abort_reason() or "interrupted"
+            return Outcome.INTERRUPTED, interrupted_error(reason), None
+        except HandlerNotFoundError as exc:
+            cause = exc.__cause__
+            if cause is not None and not isinstance(cause, ImportError):
+                stderr.write(_traceback(cause))  # the module failed while importing
+            return Outcome.FAILED, str(exc), None
+        except (Exception, SystemExit) as exc:  # a handler's sys.exit() must not end the worker
+            stderr.write(_traceback(exc, skip=1))
+            return Outcome.FAILED, one_line(exc), None
+        finally:
+            sys.stdout, sys.stderr = saved
+        return Outcome.SUCCEEDED, None, _jsonable(value)
+
+
+def _import(name: str, handlers: dict[str, Callable[..., Any]]) -> Callable[..., Any]:
+    module_name, _, attributes = name.partition(":")
+    if not module_name or not attributes:
+        known = ", ".join(sorted(handlers)) or "none"
+        raise HandlerNotFoundError(
+            f"unknown handler {name!r}: give module:function or a registered handler ({known})"
+        )
+    try:
+        target: Any = importlib.import_module(module_name)
+    except Exception as exc:
+        raise HandlerNotFoundError(
+            f"cannot import module {module_name!r}: {one_line(exc)}"
+        ) from exc
+    for attribute in attributes.split("."):
+        try:
+            target = getattr(target, attribute)
+        except AttributeError:
+            raise HandlerNotFoundError(f"{module_name!r} has no attribute {attributes!r}") from None
+    if not callable(target):
+        raise HandlerNotFoundError(f"{name!r} is not callable")
+    handler: Callable[..., Any] = target
+    return handler
+
+
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise ``_HandlerTimeout`` in the block after ``seconds`` (None or 0: no limit)."""
+    if not seconds or seconds <= 0:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _raise_timeout(signum: int, frame: FrameType | None) -> None:
+    raise _HandlerTimeout
+
+
+def one_line(exc: BaseException) -> str:
+    """``ValueError: first line of the message`` (or just the class name)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+def _traceback(exc: BaseException, skip: int = 0) -> str:
+    """The formatted traceback, without the first ``skip`` frames (the executor's own)."""
+    import traceback  # only on failures
+
+    tb = exc.__traceback__
+    for _ in range(skip):
+        if tb is not None:
+            tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as JSON reads it back, or its ``repr()`` if JSON cannot hold it."""
+    if value is None or type(value) in (str, bool, int):
+        return value
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError, RecursionError):
+        try:
+            return repr(value)
+        except Exception:
+            return f"<{type(value).__name__} object>"

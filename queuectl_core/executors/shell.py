@@ -1,0 +1,337 @@
+"""The ``shell`` executor: ``/bin/sh -c COMMAND`` in a process group of its own.
+
+One process is spawned per attempt (the shell; no Python interpreter starts). Its
+stdout and stderr are read through pipes by a ``selectors`` loop in the calling
+thread, which also watches the shell's exit (a pidfd where the OS has one), the
+worker's ``abort_fd`` and the timeout. A timeout or an abort stops the whole process
+group: ``SIGTERM``, up to ``kill_grace`` seconds for it to end, then ``SIGKILL``.
+
+When the shell exits on its own, what its pipes already hold is read and the attempt
+ends at once: background processes it left behind are neither waited for nor killed
+(a command may start a daemon on purpose); they lose the pipes and keep running.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from queuectl_core.executors.base import ExecutionContext, interrupted_error, timed_out_error
+from queuectl_core.executors.output import OutputTail
+from queuectl_core.job import AttemptResult, Outcome
+
+if TYPE_CHECKING:
+    import subprocess
+
+_READ_SIZE = 65536
+_DRAIN_READS = 16  # reads per pipe once the shell is gone: 1 MiB, the largest pipe buffer
+_POLL = 0.05  # seconds between checks that no file descriptor can signal
+
+# What a selector key stands for.
+_OUTPUT, _EXIT, _ABORT = "output", "exit", "abort"
+
+
+class ShellExecutor:
+    """Runs ``job.command`` with ``shell -c`` (``/bin/sh`` unless told otherwise).
+
+    The command sees the worker's environment plus ``QUEUECTL_JOB_ID``,
+    ``QUEUECTL_ATTEMPT``, ``QUEUECTL_QUEUE`` and, when the job has a payload,
+    ``QUEUECTL_PAYLOAD`` (JSON). Its stdin is ``/dev/null``.
+    """
+
+    #: Jobs run in a child process: the worker stops them through ``abort_fd``.
+    in_process = False
+
+    def __init__(self, shell: str = "/bin/sh") -> None:
+        self.shell = shell
+
+    def run(self, context: ExecutionContext) -> AttemptResult:
+        reason = context.abort_reason()
+        if reason is not None:  # stopped before it started: spawn nothing
+            return AttemptResult(Outcome.INTERRUPTED, time.time(), error=interrupted_error(reason))
+        import subprocess  # on first use: keeps the CLI's start-up light
+
+        try:
+            process = subprocess.Popen(
+                [self.shell, "-c", context.job.command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=job_environment(context),
+                start_new_session=True,  # its own group, so a stop reaches every child
+            )
+        except (OSError, ValueError) as exc:
+            return AttemptResult(
+                Outcome.FAILED, time.time(), error=f"cannot start {self.shell}: {_describe(exc)}"
+            )
+        try:
+            run = _Run(process, context)
+        except BaseException:  # e.g. a bad abort_fd: do not leave the shell running
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait()
+            raise
+        with run:
+            return run.result()
+
+
+def job_environment(context: ExecutionContext) -> dict[bytes, bytes]:
+    """The worker's environment plus the job's ``QUEUECTL_*`` variables.
+
+    Bytes, as the OS holds them: nothing is decoded and encoded again per job.
+    """
+    job = context.job
+    env = dict(os.environb)
+    env[b"QUEUECTL_JOB_ID"] = os.fsencode(job.id)
+    env[b"QUEUECTL_ATTEMPT"] = b"%d" % context.attempt
+    env[b"QUEUECTL_QUEUE"] = os.fsencode(job.queue)
+    if job.payload is None:
+        env.pop(b"QUEUECTL_PAYLOAD", None)
+    else:
+        env[b"QUEUECTL_PAYLOAD"] = json.dumps(job.payload).encode()
+    return env
+
+
+class _Run:
+    """One running shell: its pipes, its exit and the abort pipe in one selector."""
+
+    def __init__(self, process: subprocess.Popen[bytes], context: ExecutionContext) -> None:
+        import selectors
+
+        assert process.stdout is not None and process.stderr is not None
+        self.process = process
+        self.context = context
+        self.selector = selectors.DefaultSelector()
+        self.stdout = OutputTail(context.output_limit)
+        self.stderr = OutputTail(context.output_limit)
+        self.tails = {process.stdout.fileno(): self.stdout, process.stderr.fileno(): self.stderr}
+        for fd in self.tails:
+            os.set_blocking(fd, False)
+            self.selector.register(fd, selectors.EVENT_READ, _OUTPUT)
+        self.open_pipes = set(self.tails)
+        self.pidfd = _pidfd_open(process.pid)
+        if self.pidfd is not None:
+            self.selector.register(self.pidfd, selectors.EVENT_READ, _EXIT)
+        # The abort pipe is the worker's: it is watched, never read. If it is readable
+        # while abort_reason() says nothing, it is unwatched and the reason is polled.
+        self.abort_watched = True
+        self.selector.register(context.abort_fd, selectors.EVENT_READ, _ABORT)
+
+    def __enter__(self) -> _Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.process.returncode is None:  # left by an exception: leave no orphans
+            _signal_group(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self._close_pidfd()
+        self.selector.close()
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def result(self) -> AttemptResult:
+        timeout = self.context.timeout
+        deadline = time.monotonic() + timeout if timeout and timeout > 0 else None
+        stop = self._wait(deadline)
+        if stop is None:
+            self._drain()
+            outcome, error, exit_code = _exit_status(self.process.returncode)
+        else:
+            outcome, error = stop
+            exit_code = None
+            self._stop_group()
+            self._drain()
+        return AttemptResult(
+            outcome,
+            time.time(),
+            exit_code=exit_code,
+            error=error,
+            stdout=self.stdout.data,
+            stderr=self.stderr.data,
+            stdout_dropped=self.stdout.dropped,
+            stderr_dropped=self.stderr.dropped,
+        )
+
+    def _wait(self, deadline: float | None) -> tuple[Outcome, str] | None:
+        """Read output until the shell exits (None), or why it must be stopped."""
+        while True:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if self.pidfd is None or not self.abort_watched:
+                timeout = _POLL if timeout is None else min(timeout, _POLL)
+            abort_signalled = False
+            for key, _ in self.selector.select(timeout):
+                if key.data == _OUTPUT:
+                    self._read(key.fd)
+                elif key.data == _EXIT:
+                    self._reap()
+                else:
+                    abort_signalled = True
+            if self.pidfd is None:
+                self.process.poll()
+            if self.process.returncode is not None:  # finished wins over a late stop
+                return None
+            if abort_signalled or not self.abort_watched:
+                reason = self.context.abort_reason()
+                if reason is not None:
+                    return Outcome.INTERRUPTED, interrupted_error(reason)
+                if abort_signalled:
+                    self._unwatch_abort()
+            if deadline is not None and time.monotonic() >= deadline:
+                assert self.context.timeout is not None
+                return Outcome.TIMED_OUT, timed_out_error(self.context.timeout)
+
+    def _stop_group(self) -> None:
+        """SIGTERM the whole group, allow it ``kill_grace`` to end, then SIGKILL the rest."""
+        pgid = self.process.pid  # the shell leads its session and its process group
+        self._unwatch_abort()
+        _signal_group(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + self.context.kill_grace
+        while not self._group_gone(pgid):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                _signal_group(pgid, signal.SIGKILL)
+                break
+            if self.pidfd is None or self.process.returncode is not None:
+                remaining = min(remaining, _POLL)  # the group's end has no file descriptor
+            for key, _ in self.selector.select(remaining):
+                if key.data == _OUTPUT:
+                    self._read(key.fd)
+                elif key.data == _EXIT:
+                    self._reap()
+            if self.pidfd is None:
+                self.process.poll()
+        self.process.wait()
+
+    def _group_gone(self, pgid: int) -> bool:
+        # The shell is checked first: while it is unreaped, its pid keeps the group id
+        # from being reused, and it counts as a member even as a zombie.
+        return self.process.returncode is not None and not _group_running(pgid)
+
+    def _read(self, fd: int) -> None:
+        try:
+            data = os.read(fd, _READ_SIZE)
+        except BlockingIOError:
+            return
+        if data:
+            self.tails[fd].feed(data)
+        else:
+            self._close_pipe(fd)
+
+    def _drain(self) -> None:
+        """Read what the pipes already hold, without waiting for more."""
+        for fd in list(self.open_pipes):
+            for _ in range(_DRAIN_READS):
+                try:
+                    data = os.read(fd, _READ_SIZE)
+                except BlockingIOError:
+                    break
+                if not data:
+                    self._close_pipe(fd)
+                    break
+                self.tails[fd].feed(data)
+
+    def _close_pipe(self, fd: int) -> None:
+        self.selector.unregister(fd)
+        self.open_pipes.discard(fd)
+
+    def _reap(self) -> None:
+        self.process.wait()  # it has exited: this does not block
+        self._close_pidfd()
+
+    def _close_pidfd(self) -> None:
+        if self.pidfd is not None:
+            self.selector.unregister(self.pidfd)
+            os.close(self.pidfd)
+            self.pidfd = None
+
+    def _unwatch_abort(self) -> None:
+        if self.abort_watched:
+            self.selector.unregister(self.context.abort_fd)
+            self.abort_watched = False
+
+
+def _exit_status(code: int | None) -> tuple[Outcome, str | None, int | None]:
+    """Outcome, error and exit code of a shell that exited with ``code``."""
+    assert code is not None
+    if code == 0:
+        return Outcome.SUCCEEDED, None, 0
+    if code < 0:
+        return Outcome.FAILED, f"killed by signal {_signal_name(-code)}", None
+    if code == 127:
+        return Outcome.FAILED, "command not found", code
+    if code == 126:
+        return Outcome.FAILED, "command not executable", code
+    return Outcome.FAILED, f"exit code {code}", code
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
+def _signal_group(pgid: int, signum: int) -> bool:
+    """Send ``signum`` to a process group; False if the group has no process left."""
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a member changed its user: the group still exists
+        return True
+    return True
+
+
+def _group_running(pgid: int) -> bool:
+    """Whether a process of the group still runs.
+
+    ``killpg(pgid, 0)`` also succeeds for zombies, and killed orphans stay zombies
+    until init reaps them (slowly, or never in some containers), so where ``/proc``
+    exists a group of zombies counts as ended.
+    """
+    if not _signal_group(pgid, 0):
+        return False
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return True
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as file:
+                # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses
+                fields = file.read().rpartition(b")")[2].split()
+        except OSError:  # it ended meanwhile
+            continue
+        if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
+
+
+def _pidfd_open(pid: int) -> int | None:
+    """A descriptor that becomes readable when ``pid`` exits, where the OS has one."""
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
+    try:
+        fd: int = opener(pid)
+    except OSError:  # an older kernel, or a sandbox that forbids it
+        return None
+    return fd
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.E2BIG:
+        return "command or payload too large for the OS (Argument list too long)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
