@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 import secrets
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ FIELDS = (
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}")
 _QUEUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 _TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,199}")
-MAX_COMMAND = 1024 * 1024
+MAX_ARGUMENT = 128 * 1024 - 1  # Linux: one argv or environment string (MAX_ARG_STRLEN)
 
 
 def new_id() -> str:
@@ -104,11 +103,17 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
         raise InvalidJobError(f"command must be a string, got {command!r}")
     if job_type == "shell" and not command.strip():
         raise InvalidJobError("command must not be empty")
-    if len(command) > MAX_COMMAND or "\x00" in command:
-        raise InvalidJobError("command must be under 1 MiB and contain no NUL byte")
+    if len(command.encode()) > MAX_ARGUMENT or "\x00" in command:
+        raise InvalidJobError("command must be under 128 KiB and contain no NUL byte")
     payload = data.get("payload")
-    if isinstance(payload, float) and not math.isfinite(payload):
-        raise InvalidJobError("payload must be JSON")
+    try:
+        encoded = json.dumps(payload, allow_nan=False)
+    except (TypeError, ValueError):
+        raise InvalidJobError("payload must be JSON") from None
+    if job_type == "shell" and len(encoded.encode()) > MAX_ARGUMENT:
+        raise InvalidJobError(
+            "payload of a shell job must be under 128 KiB (it is passed in $QUEUECTL_PAYLOAD)"
+        )
     timeout = _seconds(data, "timeout")
     if timeout is not None and timeout <= 0:
         raise InvalidJobError("timeout must be greater than zero")
