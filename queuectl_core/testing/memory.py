@@ -1,0 +1,353 @@
+"""An in-memory storage backend: the reference implementation of the contract.
+
+Dicts guarded by one lock, for one process. Instances built on the same
+:class:`MemoryNamespace` see the same data, as separate connections to a real
+backend would. It exists to prove the contract suite right and to show a backend
+author the smallest correct implementation; it keeps nothing across restarts.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from queuectl_core.errors import DuplicateJobError, InvalidStateError, NoSuchJobError
+from queuectl_core.job import (
+    FINAL_STATES,
+    READY_STATES,
+    Attempt,
+    Job,
+    Outcome,
+    State,
+    WorkerInfo,
+)
+from queuectl_core.storage import Claim, Storage, Transition, Waiter
+
+
+class MemoryNamespace:
+    """The data that every :class:`MemoryStorage` built on it shares."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()  # its lock guards every field below
+        self.generation = 0  # bumped whenever a job may have become ready
+        self.jobs: dict[str, Job] = {}  # in enqueue order
+        self.history: dict[str, list[Attempt]] = {}
+        self.tokens: dict[str, str] = {}  # job id -> token, while processing
+        self.settings: dict[str, str] = {}
+        self.settings_version = 0
+        self.workers: dict[str, WorkerInfo] = {}
+
+    def wake(self) -> None:
+        """Wake every waiter (the caller holds the lock)."""
+        self.generation += 1
+        self.changed.notify_all()
+
+
+class MemoryWaiter(Waiter):
+    """Sleeps on the namespace's condition; a wake-up since the last wait is not lost."""
+
+    def __init__(self, namespace: MemoryNamespace) -> None:
+        self.namespace = namespace
+        self.seen = namespace.generation
+
+    def wait(self, timeout: float) -> None:
+        namespace = self.namespace
+        with namespace.changed:
+            namespace.changed.wait_for(lambda: namespace.generation != self.seen, timeout)
+            self.seen = namespace.generation
+
+
+def _stored(value: Any) -> Any:
+    """``value`` after a JSON round trip, as a real backend would keep it."""
+    return None if value is None else json.loads(json.dumps(value))
+
+
+class MemoryStorage(Storage):
+    """A thread-safe, single-process in-memory backend."""
+
+    def __init__(self, namespace: MemoryNamespace | None = None) -> None:
+        self.namespace = namespace if namespace is not None else MemoryNamespace()
+        self.lock = self.namespace.changed
+
+    # -- jobs -----------------------------------------------------------------
+
+    def enqueue(self, jobs: Sequence[Job]) -> None:
+        ns = self.namespace
+        with self.lock:
+            seen: set[str] = set()
+            for job in jobs:
+                if job.id in ns.jobs or job.id in seen:
+                    raise DuplicateJobError(job.id)
+                seen.add(job.id)
+            for job in jobs:
+                ns.jobs[job.id] = job.evolve(
+                    payload=_stored(job.payload), result=_stored(job.result)
+                )
+                ns.history[job.id] = []
+            ns.wake()
+
+    def _job(self, job_id: str) -> Job:
+        job = self.namespace.jobs.get(job_id)
+        if job is None:
+            raise NoSuchJobError(job_id)
+        return job
+
+    def get(self, job_id: str) -> Job:
+        with self.lock:
+            return self._job(job_id)
+
+    def attempts(self, job_id: str) -> list[Attempt]:
+        with self.lock:
+            self._job(job_id)
+            return list(self.namespace.history[job_id])
+
+    def _select(self, states: Iterable[State] | None, queues: Sequence[str] | None) -> list[Job]:
+        wanted = None if states is None else set(states)
+        return [
+            job
+            for job in self.namespace.jobs.values()
+            if (wanted is None or job.state in wanted) and (queues is None or job.queue in queues)
+        ]
+
+    def list_jobs(
+        self,
+        *,
+        states: Sequence[State] | None = None,
+        queues: Sequence[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Job]:
+        with self.lock:
+            newest_first = sorted(
+                reversed(self._select(states, queues)), key=lambda job: -job.created_at
+            )
+        return newest_first[offset : offset + limit]
+
+    def counts(self) -> dict[tuple[str, State], int]:
+        counts: dict[tuple[str, State], int] = {}
+        with self.lock:
+            for job in self.namespace.jobs.values():
+                counts[job.queue, job.state] = counts.get((job.queue, job.state), 0) + 1
+        return counts
+
+    def next_due(self, queues: Sequence[str] | None = None) -> float | None:
+        with self.lock:
+            due = [job.next_run_at for job in self._select(READY_STATES, queues)]
+        return min(due, default=None)
+
+    # -- leases ----------------------------------------------------------------
+
+    def _claim_of(self, job: Job) -> Claim:
+        ns = self.namespace
+        return Claim(job, ns.tokens[job.id], len(ns.history[job.id]), ns.settings_version)
+
+    def claim(
+        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
+    ) -> Claim | None:
+        ns = self.namespace
+        with self.lock:
+            ready = [
+                (order, job)
+                for order, job in enumerate(self._select(READY_STATES, queues))
+                if job.next_run_at <= now
+            ]
+            if not ready:
+                return None
+            _, best = min(ready, key=lambda pair: (-pair[1].priority, pair[1].next_run_at, pair[0]))
+            job = best.evolve(
+                state=State.PROCESSING,
+                worker_id=worker_id,
+                attempts=best.attempts + 1,
+                lease_expires_at=lease_until,
+                updated_at=now,
+            )
+            ns.jobs[job.id] = job
+            ns.tokens[job.id] = secrets.token_hex(16)
+            history = ns.history[job.id]
+            history.append(Attempt(job.id, len(history) + 1, worker_id, started_at=now))
+            return self._claim_of(job)
+
+    def _holds(self, job_id: str, token: str) -> bool:
+        return self.namespace.tokens.get(job_id) == token
+
+    def renew(self, job_id: str, token: str, lease_until: float) -> bool:
+        with self.lock:
+            if not self._holds(job_id, token):
+                return False
+            self.namespace.jobs[job_id] = self._job(job_id).evolve(lease_expires_at=lease_until)
+            return True
+
+    def _close_attempt(self, job_id: str, **fields: Any) -> None:
+        history = self.namespace.history[job_id]
+        history[-1] = replace(history[-1], **fields)
+
+    def finish(
+        self,
+        job_id: str,
+        token: str,
+        transition: Transition,
+        *,
+        expired_by: float | None = None,
+    ) -> bool:
+        ns = self.namespace
+        with self.lock:
+            if not self._holds(job_id, token):
+                return False
+            job = self._job(job_id)
+            lease = job.lease_expires_at
+            if expired_by is not None and (lease is None or lease > expired_by):
+                return False
+            del ns.tokens[job_id]
+            result = transition.result
+            self._close_attempt(
+                job_id,
+                outcome=result.outcome,
+                finished_at=result.finished_at,
+                exit_code=result.exit_code,
+                error=result.error,
+                stdout=result.stdout,
+                stderr=result.stderr,
+                stdout_dropped=result.stdout_dropped,
+                stderr_dropped=result.stderr_dropped,
+            )
+            ns.jobs[job_id] = job.evolve(
+                state=transition.state,
+                attempts=job.attempts - 1 if transition.refund_attempt else job.attempts,
+                next_run_at=(
+                    job.next_run_at if transition.next_run_at is None else transition.next_run_at
+                ),
+                updated_at=result.finished_at,
+                worker_id=None,
+                lease_expires_at=None,
+                last_error=result.error,
+                result=_stored(result.result),
+            )
+            if transition.state in READY_STATES:
+                ns.wake()
+            return True
+
+    def expired(self, now: float, limit: int = 100) -> list[Claim]:
+        with self.lock:
+            jobs = [
+                job
+                for job in self._select([State.PROCESSING], None)
+                if job.lease_expires_at is not None and job.lease_expires_at < now
+            ]
+            jobs.sort(key=lambda job: job.lease_expires_at or 0.0)
+            return [self._claim_of(job) for job in jobs[:limit]]
+
+    def leased_by(self, worker_id: str) -> list[Claim]:
+        with self.lock:
+            jobs = self._select([State.PROCESSING], None)
+            return [self._claim_of(job) for job in jobs if job.worker_id == worker_id]
+
+    # -- a person's operations ---------------------------------------------------
+
+    def cancel(self, job_id: str, now: float) -> Job:
+        ns = self.namespace
+        with self.lock:
+            job = self._job(job_id)
+            if job.state in FINAL_STATES:
+                raise InvalidStateError(f"job {job_id!r} is {job.state} and cannot be cancelled")
+            if ns.tokens.pop(job_id, None) is not None:
+                self._close_attempt(job_id, outcome=Outcome.CANCELLED, finished_at=now)
+            job = job.evolve(
+                state=State.CANCELLED, worker_id=None, lease_expires_at=None, updated_at=now
+            )
+            ns.jobs[job_id] = job
+            return job
+
+    def _chosen(self, job_ids: Sequence[str] | None, states: Sequence[State]) -> list[str]:
+        """``job_ids`` after checking each exists and is in ``states``; ``None``: all."""
+        if job_ids is None:
+            return [job.id for job in self._select(states, None)]
+        for job_id in job_ids:
+            job = self._job(job_id)
+            if job.state not in states:
+                raise InvalidStateError(f"job {job_id!r} is {job.state}")
+        return list(dict.fromkeys(job_ids))
+
+    def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
+        ns = self.namespace
+        with self.lock:
+            chosen = self._chosen(job_ids, [State.DEAD])
+            for job_id in chosen:
+                ns.jobs[job_id] = ns.jobs[job_id].evolve(
+                    state=State.PENDING, attempts=0, next_run_at=now, updated_at=now
+                )
+            if chosen:
+                ns.wake()
+            return chosen
+
+    def purge(self, states: Sequence[State], job_ids: Sequence[str] | None = None) -> int:
+        ns = self.namespace
+        with self.lock:
+            chosen = self._chosen(job_ids, states)
+            for job_id in chosen:
+                del ns.jobs[job_id], ns.history[job_id]
+                ns.tokens.pop(job_id, None)
+            return len(chosen)
+
+    # -- runtime settings ----------------------------------------------------------
+
+    def load_settings(self) -> tuple[dict[str, str], int]:
+        with self.lock:
+            return dict(self.namespace.settings), self.namespace.settings_version
+
+    def save_setting(self, name: str, value: str | None) -> None:
+        ns = self.namespace
+        with self.lock:
+            if value is None:
+                ns.settings.pop(name, None)
+            else:
+                ns.settings[name] = value
+            ns.settings_version += 1
+
+    def settings_version(self) -> int:
+        with self.lock:
+            return self.namespace.settings_version
+
+    # -- worker registry -------------------------------------------------------------
+
+    def register_worker(self, worker: WorkerInfo) -> None:
+        with self.lock:
+            self.namespace.workers[worker.id] = replace(worker, extra=copy.deepcopy(worker.extra))
+
+    def heartbeat(self, worker_id: str, now: float) -> bool:
+        workers = self.namespace.workers
+        with self.lock:
+            worker = workers.get(worker_id)
+            if worker is None:  # removed meanwhile: all we know is its id
+                worker = WorkerInfo(worker_id, host="", pid=0, started_at=now)
+            workers[worker_id] = replace(worker, heartbeat_at=now)
+            return worker.stop_requested
+
+    def unregister_worker(self, worker_id: str) -> None:
+        with self.lock:
+            self.namespace.workers.pop(worker_id, None)
+
+    def workers(self) -> list[WorkerInfo]:
+        with self.lock:
+            return sorted(self.namespace.workers.values(), key=lambda worker: worker.started_at)
+
+    def request_stop(self, worker_ids: Sequence[str] | None = None) -> int:
+        workers = self.namespace.workers
+        with self.lock:
+            asked = workers if worker_ids is None else dict.fromkeys(worker_ids)
+            chosen = [worker_id for worker_id in asked if worker_id in workers]
+            for worker_id in chosen:
+                workers[worker_id] = replace(workers[worker_id], stop_requested=True)
+            return len(chosen)
+
+    # -- waiting -----------------------------------------------------------------------
+
+    def waiter(self, worker_id: str) -> Waiter:
+        return MemoryWaiter(self.namespace)
+
+    def describe(self) -> str:
+        return f"memory namespace {id(self.namespace):#x}"
