@@ -1,0 +1,101 @@
+"""``queuectl config``: runtime settings stored in the backend and shared by every worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from queuectl_core import settings
+from queuectl_core.cli import render
+from queuectl_core.cli.context import AppContext, json_option, pass_app
+
+
+def setting_view(name: str, value: Any, source: str) -> dict[str, Any]:
+    """One setting for ``--json``."""
+    setting = settings.registry()[name]
+    return {
+        "name": name,
+        "value": value,
+        "source": source,
+        "default": setting.default,
+        "unit": setting.unit,
+        "help": setting.help,
+    }
+
+
+@click.group()
+def config() -> None:
+    """Show and change runtime settings: retries, backoff, timeouts."""
+
+
+@config.command("list")
+@json_option
+@pass_app
+def list_settings(app: AppContext, as_json: bool) -> None:
+    """Every setting with its value, whether it is set or the default, and its help."""
+    current = app.queue().settings()
+    registry = settings.registry()
+    if as_json:
+        render.emit_json(
+            [setting_view(name, value, current.source(name)) for name, value in current.items()]
+        )
+        return
+    click.echo(
+        render.table(
+            ("name", "value", "source", "help"),
+            (
+                (
+                    name,
+                    settings.format_value(value)
+                    + (f" {registry[name].unit}" if registry[name].unit else ""),
+                    current.source(name),
+                    registry[name].help,
+                )
+                for name, value in current.items()
+            ),
+        )
+    )
+
+
+@config.command("get")
+@click.argument("key")
+@json_option
+@pass_app
+def get_setting(app: AppContext, key: str, as_json: bool) -> None:
+    """Print a setting's value."""
+    current = app.queue().settings()
+    value = current[key]
+    if as_json:
+        render.emit_json(setting_view(key, value, current.source(key)))
+    else:
+        click.echo(settings.format_value(value))
+
+
+@config.command("set", context_settings={"ignore_unknown_options": True})
+@click.argument("key")
+@click.argument("value")
+@json_option
+@pass_app
+def set_setting(app: AppContext, key: str, value: str, as_json: bool) -> None:
+    """Change a setting for every worker; prints the value as understood."""
+    parsed = app.queue().set_setting(key, value)
+    if as_json:
+        render.emit_json(setting_view(key, parsed, "set"))
+    else:
+        click.echo(settings.format_value(parsed))
+
+
+@config.command("unset")
+@click.argument("key")
+@json_option
+@pass_app
+def unset_setting(app: AppContext, key: str, as_json: bool) -> None:
+    """Return a setting to its default; prints the default."""
+    queue = app.queue()
+    queue.unset_setting(key)
+    default = settings.registry()[key].default
+    if as_json:
+        render.emit_json(setting_view(key, default, "default"))
+    else:
+        click.echo(settings.format_value(default))

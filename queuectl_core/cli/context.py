@@ -1,0 +1,71 @@
+"""What every command shares: the backend location and an open queue, created on demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from queuectl_core.config import Location
+    from queuectl_core.queue import Queue
+
+
+@dataclass
+class AppContext:
+    """The root options; the queue opens on first use and closes when the command ends."""
+
+    config_file: str | None = None
+    backend: str | None = None
+    db: str | None = None
+    _location: Location | None = field(default=None, repr=False)
+    _queue: Queue | None = field(default=None, repr=False)
+
+    def location(self) -> Location:
+        """The backend chosen by flags, environment and config file."""
+        if self._location is None:
+            from queuectl_core.config import resolve
+
+            self._location = resolve(config_file=self.config_file, backend=self.backend, db=self.db)
+        return self._location
+
+    def queue(self) -> Queue:
+        """The open queue of the chosen backend."""
+        if self._queue is None:
+            from queuectl_core.queue import Queue
+
+            self._queue = Queue.open(self.location())
+        return self._queue
+
+    def close(self) -> None:
+        if self._queue is not None:
+            self._queue.close()
+            self._queue = None
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def split_names(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """Callback for repeatable, comma-separated name options; ``None`` when not given."""
+    names = tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+    if values and not names:
+        raise click.BadParameter("expected one or more names separated by commas")
+    return names or None
+
+
+def parse_duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """Callback for duration options: seconds, or ``30s``, ``5m``, ``2h``."""
+    if value is None:
+        return None
+    from queuectl_core import units
+
+    try:
+        return units.parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None

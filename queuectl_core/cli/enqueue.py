@@ -1,0 +1,176 @@
+"""``queuectl enqueue``: one job from JSON and/or flags, or many from a JSON Lines file."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import sys
+from typing import Any
+
+import click
+
+from queuectl_core.cli import render
+from queuectl_core.cli.context import AppContext, json_option, pass_app
+from queuectl_core.errors import DuplicateJobError, InvalidJobError, QueuectlError
+from queuectl_core.jobspec import parse_json
+from queuectl_core.serialize import job_view
+
+#: Flags that set a job field, as (option name, field name).
+FIELD_FLAGS = (
+    ("command", "command"),
+    ("job_id", "id"),
+    ("job_type", "type"),
+    ("queue", "queue"),
+    ("priority", "priority"),
+    ("max_retries", "max_retries"),
+    ("timeout", "timeout"),
+    ("delay", "delay"),
+    ("run_at", "run_at"),
+)
+#: Fields that say when a job runs; a flag for one replaces the JSON's other.
+WHEN_FIELDS = ("delay", "run_at")
+
+
+@click.command()
+@click.argument("job", required=False, metavar="[JSON]")
+@click.option("-c", "--command", help="Shell command (or handler name for --type python).")
+@click.option("--id", "job_id", help="Job id (default: random).")
+@click.option("--type", "job_type", metavar="NAME", help="Executor or handler (default: shell).")
+@click.option("-q", "--queue", help="Queue name (default: default).")
+@click.option("-p", "--priority", metavar="INT", help="Higher runs first (default: 0).")
+@click.option(
+    "--max-retries",
+    metavar="N",
+    help="Retries after the first attempt (default: the setting).",
+)
+@click.option("--timeout", metavar="DURATION", help="Kill the attempt after this long.")
+@click.option("--delay", metavar="DURATION", help="Run no earlier than this long from now.")
+@click.option("--run-at", metavar="TIME", help="Run no earlier than this ISO 8601 time.")
+@click.option("--payload", metavar="JSON", help="JSON value handed to a Python handler.")
+@click.option(
+    "-f",
+    "--file",
+    "jobs_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Enqueue every line of a JSON Lines file (- for stdin), all or nothing.",
+)
+@json_option
+@pass_app
+def enqueue(
+    app: AppContext,
+    /,
+    job: str | None,
+    payload: str | None,
+    jobs_file: str | None,
+    as_json: bool,
+    **flags: str | None,
+) -> None:
+    """Add a job; prints its id.
+
+    \b
+    queuectl enqueue '{"id": "job1", "command": "echo hi", "max_retries": 3}'
+    queuectl enqueue --command "sleep 2" --priority 5 --delay 10s --queue emails
+    queuectl enqueue --file jobs.jsonl
+    """
+    given = {field: value for option, field in FIELD_FLAGS if (value := flags[option]) is not None}
+    if payload is not None:
+        given["payload"] = payload
+    if jobs_file is not None:
+        if job is not None or given:
+            raise click.UsageError("--file cannot be combined with a JSON job or job flags")
+        _enqueue_file(app, jobs_file, as_json)
+        return
+    if job is None and not given:
+        raise click.UsageError("give the job as JSON, with --command, or with --file")
+    spec = _merge(_parse_positional(job) if job is not None else {}, given)
+    try:
+        created = app.queue().enqueue(spec)
+    except QueuectlError as exc:
+        raise _relabel(exc, [spec], [""]) from None
+    if as_json:
+        render.emit_json(job_view(created))
+    else:
+        click.echo(created.id)
+
+
+def _parse_positional(text: str) -> dict[str, Any]:
+    if not _is_json(text):
+        raise InvalidJobError(
+            f'expected a JSON object such as \'{{"command": "echo hi"}}\'; '
+            f"to enqueue a shell command use: queuectl enqueue --command {shlex.quote(text)}"
+        )
+    return parse_json(text)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return text.lstrip().startswith("{")  # a broken object: report the JSON error
+    return True
+
+
+def _merge(spec: dict[str, Any], flags: dict[str, str]) -> dict[str, Any]:
+    """The JSON fields with the flags' values on top."""
+    merged = dict(spec)
+    if any(name in flags for name in WHEN_FIELDS):
+        for name in WHEN_FIELDS:
+            merged.pop(name, None)
+    merged.update(flags)
+    if "payload" in flags:
+        try:
+            merged["payload"] = json.loads(flags["payload"])
+        except json.JSONDecodeError as exc:
+            raise InvalidJobError(f"--payload: malformed JSON: {exc.msg}") from None
+    return merged
+
+
+def _read_text(path: str) -> str:
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
+    except OSError as exc:
+        raise click.FileError(path, hint=exc.strerror or str(exc)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidJobError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _enqueue_file(app: AppContext, path: str, as_json: bool) -> None:
+    specs: list[dict[str, Any]] = []
+    line_numbers: list[int] = []
+    # split on newlines only: str.splitlines would also break at U+2028 inside strings
+    for number, line in enumerate(_read_text(path).split("\n"), 1):
+        if line.strip():
+            specs.append(parse_json(line, f"line {number}"))
+            line_numbers.append(number)
+    if not specs:
+        raise InvalidJobError(f"{path}: no jobs (the file has no non-blank lines)")
+    try:
+        created = app.queue().enqueue_many(specs)
+    except QueuectlError as exc:
+        raise _relabel(exc, specs, [f"line {number}" for number in line_numbers]) from None
+    if as_json:
+        render.emit_json([job.id for job in created])
+    else:
+        click.echo(f"enqueued {render.plural(len(created), 'job')}")
+
+
+def _relabel(exc: QueuectlError, specs: list[dict[str, Any]], labels: list[str]) -> QueuectlError:
+    """The error naming the job by ``labels`` (e.g. ``line 3``) instead of ``job N``;
+    an empty label drops the prefix."""
+    if isinstance(exc, DuplicateJobError):
+        for spec, label in zip(specs, labels, strict=True):
+            if spec.get("id") == exc.job_id:
+                return QueuectlError(f"{label}: {exc}" if label else str(exc))
+        return exc
+    match = re.match(r"job (\d+): ", str(exc))
+    if match is None or not 0 < int(match.group(1)) <= len(labels):
+        return exc
+    label, rest = labels[int(match.group(1)) - 1], str(exc)[match.end() :]
+    return QueuectlError(f"{label}: {rest}" if label else rest)

@@ -1,0 +1,93 @@
+"""The root command group: lazy built-in commands, plugin commands, one-line errors."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from queuectl_core.errors import QueuectlError
+
+#: Exit status after Ctrl-C, as shells report a process killed by SIGINT.
+EXIT_INTERRUPTED = 130
+
+
+class CliError(click.ClickException):
+    """A one-line ``Error: ...`` on stderr and exit status 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        lines = (line.strip() for line in message.splitlines())
+        super().__init__(" ".join(line for line in lines if line) or "failed")
+
+
+def internal_error(exc: BaseException) -> CliError:
+    """The message for an exception queuectl did not expect."""
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return CliError(f"internal error: {what} (set QUEUECTL_DEBUG=1 for the traceback)")
+
+
+class QueuectlGroup(click.Group):
+    """A group whose built-in commands import on first use.
+
+    ``lazy_commands`` maps command names to ``"module:attribute"``. Plugin commands
+    (``queuectl_register_commands``) are loaded only for a name that is not built
+    in, or to list every command in ``--help``, so common commands never pay for
+    scanning plugins.
+    """
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands)
+        self._plugins_loaded = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_plugin_commands()
+        return sorted(set(self.lazy_commands) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.lazy_commands.get(cmd_name)
+        if target is not None:
+            module_name, _, attribute = target.partition(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attribute)
+            return command
+        if cmd_name not in self.commands:
+            self.load_plugin_commands()
+        return self.commands.get(cmd_name)
+
+    def load_plugin_commands(self) -> None:
+        """Let every plugin add its commands, once; a failing plugin is only logged."""
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        from queuectl_core.plugins import get_plugin_manager
+
+        hook = get_plugin_manager().hook.queuectl_register_commands
+        for impl in reversed(hook.get_hookimpls()):
+            try:
+                impl.function(*(self for _ in impl.argnames))  # the only argument: cli
+            except Exception as exc:
+                import logging
+
+                logging.getLogger("queuectl.cli").warning(
+                    "plugin %s could not add its commands: %s", impl.plugin_name, exc
+                )
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, turning every error into a one-line message."""
+        try:
+            return super().invoke(ctx)
+        except QueuectlError as exc:
+            raise CliError(str(exc)) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            if os.environ.get("QUEUECTL_DEBUG", "") not in ("", "0"):
+                raise
+            raise internal_error(exc) from exc

@@ -1,0 +1,239 @@
+"""Looking at and cancelling jobs: ``list``, ``show``, ``logs``, ``cancel``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from queuectl_core.cli import render
+from queuectl_core.cli.context import AppContext, json_option, pass_app, split_names
+from queuectl_core.errors import QueuectlError
+from queuectl_core.job import Attempt, Job, State
+from queuectl_core.serialize import attempt_view, job_view
+from queuectl_core.units import human_duration
+
+F = TypeVar("F", bound=Callable[..., Any])
+STATE_NAMES = tuple(state.value for state in State)
+COMMAND_WIDTH = 50
+ERROR_WIDTH = 60
+
+
+def parse_states(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[State, ...] | None:
+    """Callback for ``--state``: repeatable, comma-separated state names."""
+    names = split_names(ctx, param, values)
+    if names is None:
+        return None
+    unknown = [name for name in names if name not in STATE_NAMES]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown state {unknown[0]!r}; states: {', '.join(STATE_NAMES)}", ctx, param
+        )
+    return tuple(State(name) for name in names)
+
+
+def page_options(command: F) -> F:
+    """``--limit`` and ``--offset``."""
+    command = click.option(
+        "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Skip this many."
+    )(command)
+    return click.option(
+        "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most."
+    )(command)
+
+
+def jobs_table(jobs: list[Job]) -> str:
+    """The table ``list`` and ``dlq list`` print."""
+    return render.table(
+        ("id", "state", "queue", "priority", "attempts", "updated", "next run", "command"),
+        (
+            (
+                job.id,
+                job.state.value,
+                job.queue,
+                job.priority,
+                job.attempts,
+                render.local_time(job.updated_at),
+                render.local_time(job.next_run_at)
+                if job.state in (State.PENDING, State.FAILED)
+                else "-",
+                render.one_line(job.command, COMMAND_WIDTH),
+            )
+            for job in jobs
+        ),
+    )
+
+
+def print_jobs(jobs: list[Job], as_json: bool, empty: str = "no jobs") -> None:
+    if as_json:
+        render.emit_json([job_view(job) for job in jobs])
+    elif jobs:
+        click.echo(jobs_table(jobs))
+    else:
+        click.echo(empty)
+
+
+@click.command("list")
+@click.option(
+    "-s",
+    "--state",
+    "states",
+    multiple=True,
+    callback=parse_states,
+    metavar="STATE[,STATE]",
+    help=f"Only jobs in these states ({', '.join(STATE_NAMES)}).",
+)
+@click.option(
+    "-q",
+    "--queue",
+    "queues",
+    multiple=True,
+    callback=split_names,
+    metavar="QUEUE[,QUEUE]",
+    help="Only jobs in these queues.",
+)
+@page_options
+@json_option
+@pass_app
+def list_jobs(
+    app: AppContext,
+    states: tuple[State, ...] | None,
+    queues: tuple[str, ...] | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """List jobs, newest first."""
+    jobs = app.queue().list_jobs(states=states, queues=queues, limit=limit, offset=offset)
+    print_jobs(jobs, as_json)
+
+
+@click.command()
+@click.argument("job_id", metavar="ID")
+@json_option
+@pass_app
+def show(app: AppContext, job_id: str, as_json: bool) -> None:
+    """Show a job and its attempt history."""
+    queue = app.queue()
+    job = queue.get(job_id)
+    attempts = queue.attempts(job_id)
+    if as_json:
+        view = job_view(job)
+        view["history"] = [attempt_view(attempt, output=False) for attempt in attempts]
+        render.emit_json(view)
+        return
+    settings = queue.settings()
+    max_retries = (
+        f"{settings['max_retries']} (default)" if job.max_retries is None else job.max_retries
+    )
+    if job.timeout is not None:
+        timeout = human_duration(job.timeout)
+    elif settings["job_timeout"]:
+        timeout = f"{human_duration(settings['job_timeout'])} (default)"
+    else:
+        timeout = "none (default)"
+    pairs: list[tuple[str, object]] = [
+        ("id", job.id),
+        ("state", job.state.value),
+        ("command", render.one_line(job.command)),
+        ("type", job.type),
+        ("queue", job.queue),
+        ("priority", job.priority),
+        ("attempts", job.attempts),
+        ("max_retries", max_retries),
+        ("timeout", timeout),
+        ("created", render.local_time(job.created_at)),
+        ("updated", render.local_time(job.updated_at)),
+    ]
+    if job.state in (State.PENDING, State.FAILED):
+        pairs.append(("next run", render.local_time(job.next_run_at)))
+    if job.worker_id:
+        pairs.append(("worker", job.worker_id))
+    if job.last_error:
+        pairs.append(("last error", render.one_line(job.last_error)))
+    if job.payload is not None:
+        pairs.append(("payload", render.compact_json(job.payload)))
+    if job.result is not None:
+        pairs.append(("result", render.compact_json(job.result)))
+    click.echo(render.fields(pairs))
+    click.echo()
+    click.echo(attempts_table(attempts) if attempts else "no attempts yet")
+
+
+def attempts_table(attempts: list[Attempt]) -> str:
+    return render.table(
+        ("#", "worker", "started", "ended", "duration", "exit", "outcome", "error"),
+        (
+            (
+                attempt.number,
+                attempt.worker_id,
+                render.local_time(attempt.started_at),
+                render.local_time(attempt.finished_at),
+                human_duration(attempt.duration),
+                "-" if attempt.exit_code is None else str(attempt.exit_code),
+                attempt.outcome.value,
+                render.one_line(attempt.error, ERROR_WIDTH),
+            )
+            for attempt in attempts
+        ),
+    )
+
+
+@click.command()
+@click.argument("job_id", metavar="ID")
+@click.option("-a", "--attempt", "number", type=click.IntRange(min=1), help="Default: the last.")
+@click.option(
+    "--stderr/--stdout", "stderr", default=False, help="Which stream to print (default: stdout)."
+)
+@json_option
+@pass_app
+def logs(app: AppContext, job_id: str, number: int | None, stderr: bool, as_json: bool) -> None:
+    """Print an attempt's captured output, byte for byte.
+
+    With --json, both streams of the attempt as text (and as base64 when the
+    bytes are not UTF-8).
+    """
+    attempts = app.queue().attempts(job_id)
+    if not attempts:
+        raise QueuectlError(f"job {job_id!r} has not run yet")
+    if number is None:
+        attempt = attempts[-1]
+    else:
+        found = [attempt for attempt in attempts if attempt.number == number]
+        if not found:
+            raise QueuectlError(
+                f"job {job_id!r} has no attempt {number}; attempts: "
+                + ", ".join(str(attempt.number) for attempt in attempts)
+            )
+        attempt = found[0]
+    if as_json:
+        render.emit_json(attempt_view(attempt))
+        return
+    data, dropped = (
+        (attempt.stderr, attempt.stderr_dropped)
+        if stderr
+        else (attempt.stdout, attempt.stdout_dropped)
+    )
+    if dropped:
+        stream = "stderr" if stderr else "stdout"
+        click.echo(f"[{dropped} earlier bytes of {stream} were not kept]", err=True)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+@click.command()
+@click.argument("job_id", metavar="ID")
+@json_option
+@pass_app
+def cancel(app: AppContext, job_id: str, as_json: bool) -> None:
+    """Cancel a pending, failed or running job (running: stopped)."""
+    job = app.queue().cancel(job_id)
+    if as_json:
+        render.emit_json(job_view(job))
+    else:
+        click.echo(f"cancelled {job.id}")

@@ -1,0 +1,150 @@
+"""``queuectl worker``: start, run, stop and list worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from queuectl_core.cli import render
+from queuectl_core.cli.context import AppContext, json_option, parse_duration, pass_app, split_names
+from queuectl_core.job import State, WorkerInfo
+from queuectl_core.serialize import worker_view
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group()
+def worker() -> None:
+    """Start, run, stop and list workers."""
+
+
+def queue_option(command: F) -> F:
+    return click.option(
+        "-q",
+        "--queue",
+        "queues",
+        multiple=True,
+        callback=split_names,
+        metavar="QUEUE[,QUEUE]",
+        help="Only take jobs from these queues (default: every queue).",
+    )(command)
+
+
+def count_option(command: F) -> F:
+    return click.option(
+        "-n",
+        "--count",
+        type=click.IntRange(min=1, max=1024),
+        default=1,
+        show_default=True,
+        help="Number of worker processes.",
+    )(command)
+
+
+def print_workers(app: AppContext, workers: list[WorkerInfo], as_json: bool) -> None:
+    """The workers as a table with the job each is running, or as JSON."""
+    queue = app.queue()
+    processing = sum(n for (_, state), n in queue.counts().items() if state is State.PROCESSING)
+    running: dict[str, list[str]] = {}
+    if processing:
+        for job in queue.list_jobs(states=[State.PROCESSING], limit=processing):
+            if job.worker_id:
+                running.setdefault(job.worker_id, []).append(job.id)
+    if as_json:
+        render.emit_json(
+            [{**worker_view(item), "current_jobs": running.get(item.id, [])} for item in workers]
+        )
+    elif not workers:
+        click.echo("no workers")
+    else:
+        click.echo(
+            render.table(
+                ("id", "host", "pid", "queues", "started", "last heartbeat", "current job"),
+                (
+                    (
+                        item.id,
+                        item.host,
+                        item.pid,
+                        ",".join(item.queues) or "*",
+                        render.local_time(item.started_at),
+                        render.local_time(item.heartbeat_at),
+                        ",".join(running.get(item.id, [])) or "-",
+                    )
+                    for item in workers
+                ),
+            )
+        )
+
+
+@worker.command("start")
+@count_option
+@queue_option
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the workers write their log (default: $XDG_STATE_HOME/queuectl/workers.log).",
+)
+@json_option
+@pass_app
+def start(
+    app: AppContext,
+    count: int,
+    queues: tuple[str, ...] | None,
+    log_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Start workers in the background; returns once they are up."""
+    from queuectl_core import supervisor
+    from queuectl_core.config import state_home
+
+    log_file = log_file or state_home() / "workers.log"
+    started = supervisor.start_detached(app.location(), count, queues, log_file)
+    if not as_json:
+        click.echo(f"started {render.plural(len(started), 'worker')}, logging to {log_file}")
+    print_workers(app, started, as_json)
+
+
+@worker.command("run")
+@count_option
+@queue_option
+@click.option("--burst", is_flag=True, help="Exit once no job is ready.")
+@pass_app
+def run(app: AppContext, count: int, queues: tuple[str, ...] | None, burst: bool) -> None:
+    """Run workers in the foreground (systemd, containers)."""
+    from queuectl_core import supervisor
+
+    code = supervisor.run_foreground(app.location(), count, queues, burst)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+@worker.command("stop")
+@click.option(
+    "--timeout",
+    callback=parse_duration,
+    metavar="DURATION",
+    help="How long to wait for running jobs (default: until they finish).",
+)
+@click.option("--force", is_flag=True, help="Interrupt running jobs; they go back to pending.")
+@json_option
+@pass_app
+def stop(app: AppContext, timeout: float | None, force: bool, as_json: bool) -> None:
+    """Stop every worker gracefully; returns once they have exited."""
+    from queuectl_core import supervisor
+
+    stopped = supervisor.stop_workers(app.queue().storage, timeout, force)
+    if as_json:
+        render.emit_json([worker_view(item) for item in stopped])
+    else:
+        click.echo(f"stopped {render.plural(len(stopped), 'worker')}")
+
+
+@worker.command("list")
+@json_option
+@pass_app
+def list_workers(app: AppContext, as_json: bool) -> None:
+    """List registered workers and the job each is running."""
+    print_workers(app, app.queue().workers(), as_json)

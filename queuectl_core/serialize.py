@@ -1,0 +1,85 @@
+"""JSON views of jobs, attempts and workers, shared by the CLI and notification plugins.
+
+Times are ISO 8601 UTC strings, states and outcomes plain strings. Captured output
+is UTF-8 text (undecodable bytes replaced); when the bytes are not valid UTF-8 the
+exact bytes are added as ``<stream>_base64``.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from queuectl_core.job import Attempt, Job, WorkerInfo
+from queuectl_core.units import iso
+
+
+def job_view(job: Job) -> dict[str, Any]:
+    """A job as a JSON-able dict (``max_retries``/``timeout`` ``None``: the setting)."""
+    return {
+        "id": job.id,
+        "state": job.state.value,
+        "command": job.command,
+        "type": job.type,
+        "payload": job.payload,
+        "queue": job.queue,
+        "priority": job.priority,
+        "attempts": job.attempts,
+        "max_retries": job.max_retries,
+        "timeout": job.timeout,
+        "created_at": iso(job.created_at),
+        "updated_at": iso(job.updated_at),
+        "next_run_at": iso(job.next_run_at),
+        "worker_id": job.worker_id,
+        "lease_expires_at": iso(job.lease_expires_at),
+        "last_error": job.last_error,
+        "result": job.result,
+    }
+
+
+def output_view(name: str, data: bytes) -> dict[str, str]:
+    """``{name: text}``, plus ``{name}_base64`` when ``data`` is not valid UTF-8."""
+    try:
+        return {name: data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {
+            name: data.decode("utf-8", errors="replace"),
+            f"{name}_base64": base64.b64encode(data).decode("ascii"),
+        }
+
+
+def attempt_view(attempt: Attempt, *, output: bool = True) -> dict[str, Any]:
+    """One attempt; with ``output=False`` only the sizes of stdout and stderr."""
+    view: dict[str, Any] = {
+        "job_id": attempt.job_id,
+        "number": attempt.number,
+        "worker_id": attempt.worker_id,
+        "outcome": attempt.outcome.value,
+        "started_at": iso(attempt.started_at),
+        "finished_at": iso(attempt.finished_at),
+        "duration": attempt.duration,
+        "exit_code": attempt.exit_code,
+        "error": attempt.error,
+        "stdout_bytes": len(attempt.stdout),
+        "stderr_bytes": len(attempt.stderr),
+        "stdout_dropped": attempt.stdout_dropped,
+        "stderr_dropped": attempt.stderr_dropped,
+    }
+    if output:
+        view.update(output_view("stdout", attempt.stdout))
+        view.update(output_view("stderr", attempt.stderr))
+    return view
+
+
+def worker_view(worker: WorkerInfo) -> dict[str, Any]:
+    """A registered worker (``queues`` empty: every queue)."""
+    return {
+        "id": worker.id,
+        "host": worker.host,
+        "pid": worker.pid,
+        "queues": list(worker.queues),
+        "started_at": iso(worker.started_at),
+        "heartbeat_at": iso(worker.heartbeat_at),
+        "stop_requested": worker.stop_requested,
+        "extra": dict(worker.extra),
+    }
