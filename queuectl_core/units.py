@@ -23,9 +23,11 @@ def parse_duration(text: str | float | int) -> float:
         return _non_negative(float(text))
     raw = text.strip().lower()
     try:
-        return _non_negative(float(raw))
+        number = float(raw)
     except ValueError:
         pass
+    else:
+        return _non_negative(number)
     position, total = 0, 0.0
     for match in _DURATION_PART.finditer(raw):
         if match.start() != position:

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a first real job, end to end, on the embedded
+# SQLite backend: installs queuectl into .venv, enqueues a job, runs a worker until
+# the queue is empty, and shows the job with its captured output.
+source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+uv sync --quiet --python "$PYTHON"
+export QUEUECTL_DB=${QUEUECTL_DB:-$PWD/.queuectl-quickstart.db}
+q() { echo "\$ queuectl $*" >&2; .venv/bin/queuectl "$@"; }
+id=$(q enqueue --command 'echo "Hello from queuectl on $(hostname)"')
+q worker run --burst
+q show "$id"
+q logs "$id"
+q status
+echo >&2
+echo "queuectl is installed in .venv: run '.venv/bin/queuectl --help' (or 'source .venv/bin/activate')." >&2
+echo "This demo used the database $QUEUECTL_DB." >&2
