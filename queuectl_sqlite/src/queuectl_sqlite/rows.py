@@ -1,0 +1,114 @@
+"""Converting between table rows and the job model.
+
+JSON values (payload, result, worker queues and extra) are stored as compact JSON
+text, with ``None`` as SQL NULL so that it round-trips as ``None``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from queuectl_core.job import Attempt, Job, Outcome, State, WorkerInfo
+
+JOB_COLUMNS = (
+    "id, command, type, payload, queue, priority, max_retries, timeout, state, attempts, "
+    "created_at, updated_at, next_run_at, worker_id, lease_expires_at, last_error, result"
+)
+ATTEMPT_COLUMNS = (
+    "job_id, number, worker_id, started_at, outcome, finished_at, exit_code, error, "
+    "stdout, stderr, stdout_dropped, stderr_dropped"
+)
+WORKER_COLUMNS = "id, host, pid, queues, started_at, heartbeat_at, stop_requested, extra"
+
+
+def to_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def from_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def job_values(job: Job) -> tuple[Any, ...]:
+    """The job's values in ``JOB_COLUMNS`` order."""
+    return (
+        job.id, job.command, job.type, to_json(job.payload), job.queue, job.priority,
+        job.max_retries, job.timeout, job.state.value, job.attempts, job.created_at,
+        job.updated_at, job.next_run_at, job.worker_id, job.lease_expires_at,
+        job.last_error, to_json(job.result),
+    )  # fmt: skip
+
+
+def job_from_row(row: tuple[Any, ...]) -> Job:
+    """A job from a row selected with ``JOB_COLUMNS``."""
+    (
+        job_id, command, job_type, payload, queue, priority, max_retries, timeout, state,
+        attempts, created_at, updated_at, next_run_at, worker_id, lease_expires_at,
+        last_error, result,
+    ) = row  # fmt: skip
+    return Job(
+        id=job_id,
+        command=command,
+        type=job_type,
+        payload=from_json(payload),
+        queue=queue,
+        priority=priority,
+        max_retries=max_retries,
+        timeout=timeout,
+        state=State(state),
+        attempts=attempts,
+        created_at=created_at,
+        updated_at=updated_at,
+        next_run_at=next_run_at,
+        worker_id=worker_id,
+        lease_expires_at=lease_expires_at,
+        last_error=last_error,
+        result=from_json(result),
+    )
+
+
+def attempt_from_row(row: tuple[Any, ...]) -> Attempt:
+    """An attempt from a row selected with ``ATTEMPT_COLUMNS``."""
+    (
+        job_id, number, worker_id, started_at, outcome, finished_at, exit_code, error,
+        stdout, stderr, stdout_dropped, stderr_dropped,
+    ) = row  # fmt: skip
+    return Attempt(
+        job_id=job_id,
+        number=number,
+        worker_id=worker_id,
+        started_at=started_at,
+        outcome=Outcome(outcome),
+        finished_at=finished_at,
+        exit_code=exit_code,
+        error=error,
+        stdout=bytes(stdout),
+        stderr=bytes(stderr),
+        stdout_dropped=stdout_dropped,
+        stderr_dropped=stderr_dropped,
+    )
+
+
+def worker_values(worker: WorkerInfo) -> tuple[Any, ...]:
+    """The worker's values in ``WORKER_COLUMNS`` order."""
+    return (
+        worker.id, worker.host, worker.pid, json.dumps(list(worker.queues)),
+        worker.started_at, worker.heartbeat_at, int(worker.stop_requested),
+        json.dumps(worker.extra, separators=(",", ":")),
+    )  # fmt: skip
+
+
+def worker_from_row(row: tuple[Any, ...]) -> WorkerInfo:
+    """A worker from a row selected with ``WORKER_COLUMNS``."""
+    worker_id, host, pid, queues, started_at, heartbeat_at, stop_requested, extra = row
+    return WorkerInfo(
+        id=worker_id,
+        host=host,
+        pid=pid,
+        queues=tuple(json.loads(queues)),
+        started_at=started_at,
+        heartbeat_at=heartbeat_at,
+        stop_requested=bool(stop_requested),
+        extra=json.loads(extra),
+    )

@@ -1,0 +1,134 @@
+"""The database schema, versioned with ``PRAGMA user_version``.
+
+``jobs.seq`` (the rowid) is the enqueue order. ``counts`` holds the number of jobs
+per (queue, state), kept exact by triggers, so ``counts()`` never scans ``jobs``.
+Ready jobs (pending or failed) sit in small partial indexes: claiming and finding
+the next due time are index seeks however many jobs are finished or scheduled.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from queuectl_core.errors import ConfigError
+
+SCHEMA_VERSION = 1
+
+#: The exact predicate of the partial indexes on ready jobs. A query must repeat it
+#: word for word for SQLite to use those indexes.
+READY = "state IN ('pending', 'failed')"
+PROCESSING = "state = 'processing'"
+
+_COUNT_UP = """
+    INSERT INTO counts (queue, state, n) VALUES (NEW.queue, NEW.state, 1)
+    ON CONFLICT (queue, state) DO UPDATE SET n = n + 1;"""
+_COUNT_DOWN = """
+    UPDATE counts SET n = n - 1 WHERE queue = OLD.queue AND state = OLD.state;"""
+
+STATEMENTS = (
+    """CREATE TABLE jobs (
+        seq INTEGER PRIMARY KEY,
+        id TEXT UNIQUE NOT NULL,
+        command TEXT NOT NULL,
+        type TEXT NOT NULL,
+        payload TEXT,
+        queue TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        max_retries INTEGER,
+        timeout REAL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        next_run_at REAL NOT NULL,
+        worker_id TEXT,
+        lease_expires_at REAL,
+        last_error TEXT,
+        result TEXT,
+        token TEXT
+    )""",
+    """CREATE TABLE attempts (
+        job_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        worker_id TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        outcome TEXT NOT NULL,
+        finished_at REAL,
+        exit_code INTEGER,
+        error TEXT,
+        stdout BLOB NOT NULL DEFAULT x'',
+        stderr BLOB NOT NULL DEFAULT x'',
+        stdout_dropped INTEGER NOT NULL DEFAULT 0,
+        stderr_dropped INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (job_id, number)
+    )""",
+    """CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID""",
+    """CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID""",
+    """INSERT INTO meta (name, value) VALUES ('settings_version', 0)""",
+    """CREATE TABLE workers (
+        id TEXT UNIQUE NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        queues TEXT NOT NULL,
+        started_at REAL NOT NULL,
+        heartbeat_at REAL NOT NULL,
+        stop_requested INTEGER NOT NULL,
+        extra TEXT NOT NULL
+    )""",
+    """CREATE TABLE counts (
+        queue TEXT NOT NULL,
+        state TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (queue, state)
+    ) WITHOUT ROWID""",
+    f"CREATE TRIGGER jobs_counted AFTER INSERT ON jobs BEGIN {_COUNT_UP} END",
+    f"CREATE TRIGGER jobs_uncounted AFTER DELETE ON jobs BEGIN {_COUNT_DOWN} END",
+    f"""CREATE TRIGGER jobs_recounted AFTER UPDATE OF state, queue ON jobs
+        WHEN OLD.state IS NOT NEW.state OR OLD.queue IS NOT NEW.queue
+        BEGIN {_COUNT_DOWN} {_COUNT_UP} END""",
+    # claim, any queue: best first
+    f"CREATE INDEX jobs_ready ON jobs (priority DESC, next_run_at, seq) WHERE {READY}",
+    # claim, one queue (several queues: the best of one seek per queue)
+    f"""CREATE INDEX jobs_ready_by_queue ON jobs (queue, priority DESC, next_run_at, seq)
+        WHERE {READY}""",
+    # next_due, and the "anything due at all?" check that keeps idle claims read-only
+    f"CREATE INDEX jobs_due ON jobs (next_run_at) WHERE {READY}",
+    f"CREATE INDEX jobs_due_by_queue ON jobs (queue, next_run_at) WHERE {READY}",
+    f"CREATE INDEX jobs_lease ON jobs (lease_expires_at) WHERE {PROCESSING}",
+    f"CREATE INDEX jobs_worker ON jobs (worker_id) WHERE {PROCESSING}",
+    # list_jobs by state, newest first (index entries end with the rowid, seq)
+    "CREATE INDEX jobs_state ON jobs (state)",
+)
+
+
+def ensure_schema(conn: sqlite3.Connection, path: str) -> None:
+    """Create the schema unless present; safe when many processes open at once.
+
+    ``conn`` must be in autocommit mode. Raises ``ConfigError`` for a database of
+    another program or of a newer queuectl.
+    """
+    if _version(conn) == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")  # the loser of a creation race waits here
+    try:
+        version = _version(conn)
+        if version == 0:
+            if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise ConfigError(f"{path} is a SQLite database of another program")
+            for statement in STATEMENTS:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        elif version > SCHEMA_VERSION:
+            raise ConfigError(
+                f"{path} was written by a newer queuectl (schema {version}; "
+                f"this one knows {SCHEMA_VERSION}); upgrade queuectl-sqlite"
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version

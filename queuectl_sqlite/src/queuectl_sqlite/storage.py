@@ -1,0 +1,404 @@
+"""The SQLite storage backend: every job of one machine in one file.
+
+Durability: the file is in WAL mode with ``synchronous=NORMAL`` by default. A
+committed change survives any crash of a queuectl process; a power loss or OS
+crash may lose the last few commits but never corrupts the database. With the
+``synchronous`` option ``full`` (or ``extra``) every commit is on disk when it
+returns, at the cost of an fsync per commit.
+
+Many worker and enqueuer processes share the file: every write transaction takes
+the write lock up front (``BEGIN IMMEDIATE``) and is kept short; readers never
+wait for writers. Idle workers sleep on a Unix socket (:mod:`queuectl_sqlite.wakeup`)
+and are woken after each commit that makes a job ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from queuectl_core.errors import (
+    DuplicateJobError,
+    InvalidStateError,
+    NoSuchJobError,
+    StorageError,
+)
+from queuectl_core.job import FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
+from queuectl_core.storage import Claim, Storage, Transition, Waiter
+from queuectl_sqlite import leases
+from queuectl_sqlite.connection import Database
+from queuectl_sqlite.options import DEFAULT_BUSY_TIMEOUT, parse_options
+from queuectl_sqlite.rows import (
+    ATTEMPT_COLUMNS,
+    JOB_COLUMNS,
+    WORKER_COLUMNS,
+    attempt_from_row,
+    job_from_row,
+    job_values,
+    worker_from_row,
+    worker_values,
+)
+from queuectl_sqlite.schema import PROCESSING
+from queuectl_sqlite.wakeup import Notifier, SocketWaiter, wake_dir
+
+log = logging.getLogger(__name__)
+
+#: Jobs changed per transaction when a person retries or purges every job in a state.
+BATCH = 500
+
+_INSERT_JOB = f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({', '.join('?' * 17)})"
+_INSERT_WORKER = (
+    f"INSERT OR REPLACE INTO workers ({WORKER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_LEASED = f"SELECT token, (SELECT max(number) FROM attempts WHERE job_id = jobs.id), {JOB_COLUMNS}"
+
+
+class SqliteStorage(Storage):
+    """A queue namespace in one SQLite file, shared by every process that opens it."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: str = "normal",
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> None:
+        options = parse_options(
+            {"path": os.fspath(path), "synchronous": synchronous, "busy_timeout": str(busy_timeout)}
+        )
+        self.path = options.path
+        self._db = Database(options)
+        self._notifier = Notifier(wake_dir(self.path))
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, str]) -> SqliteStorage:
+        """Open the database named by backend options (text values, as configured)."""
+        parsed = parse_options(options)
+        return cls(parsed.path, synchronous=parsed.synchronous, busy_timeout=parsed.busy_timeout)
+
+    # -- jobs -----------------------------------------------------------------
+
+    def enqueue(self, jobs: Sequence[Job]) -> None:
+        seen: set[str] = set()
+        for job in jobs:
+            if job.id in seen:
+                raise DuplicateJobError(job.id)
+            seen.add(job.id)
+        if not jobs:
+            return
+        try:
+            with self._db.write() as conn:
+                conn.executemany(_INSERT_JOB, [job_values(job) for job in jobs])
+        except StorageError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, sqlite3.IntegrityError) and "jobs.id" in str(cause):
+                raise DuplicateJobError(self._first_existing(jobs)) from None
+            raise
+        # also for jobs due later: a sleeping worker then re-reads when to wake up
+        self._notifier.notify()
+
+    def _first_existing(self, jobs: Sequence[Job]) -> str:
+        with self._db.read() as conn:
+            for job in jobs:
+                if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job.id,)).fetchone():
+                    return job.id
+        return jobs[0].id  # deleted again meanwhile
+
+    def get(self, job_id: str) -> Job:
+        with self._db.errors():
+            return self._get(self._db.connection(), job_id)
+
+    def _get(self, conn: sqlite3.Connection, job_id: str) -> Job:
+        row = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NoSuchJobError(job_id)
+        return job_from_row(row)
+
+    def attempts(self, job_id: str) -> list[Attempt]:
+        with self._db.read() as conn:
+            self._get(conn, job_id)
+            rows = conn.execute(
+                f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE job_id = ? ORDER BY number",
+                (job_id,),
+            ).fetchall()
+        return [attempt_from_row(row) for row in rows]
+
+    def list_jobs(
+        self,
+        *,
+        states: Sequence[State] | None = None,
+        queues: Sequence[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Job]:
+        where: list[str] = ["1"]
+        params: list[str] = []
+        for column, values in (("state", states), ("queue", queues)):
+            if values is None:
+                continue
+            if not values:
+                return []
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(str(value) for value in values)
+        sql = (
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
+            "ORDER BY seq DESC LIMIT ? OFFSET ?"
+        )
+        with self._db.errors():
+            rows = self._db.connection().execute(sql, [*params, limit, offset]).fetchall()
+        return [job_from_row(row) for row in rows]
+
+    def counts(self) -> dict[tuple[str, State], int]:
+        with self._db.errors():
+            rows = self._db.connection().execute("SELECT queue, state, n FROM counts WHERE n > 0")
+            return {(queue, State(state)): n for queue, state, n in rows}
+
+    def next_due(self, queues: Sequence[str] | None = None) -> float | None:
+        with self._db.errors():
+            return leases.next_due(self._db.connection(), _queue_list(queues))
+
+    # -- leases ----------------------------------------------------------------
+
+    def claim(
+        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
+    ) -> Claim | None:
+        queues = _queue_list(queues)
+        with self._db.errors():  # idle workers look without taking the write lock
+            if not leases.any_due(self._db.connection(), queues, now):
+                return None
+        with self._db.write() as conn:
+            return leases.claim(conn, worker_id, queues, now, lease_until)
+
+    def renew(self, job_id: str, token: str, lease_until: float) -> bool:
+        with self._db.write() as conn:
+            updated = conn.execute(
+                f"UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND token = ? AND {PROCESSING}",
+                (lease_until, job_id, token),
+            )
+            return updated.rowcount > 0
+
+    def finish(
+        self,
+        job_id: str,
+        token: str,
+        transition: Transition,
+        *,
+        expired_by: float | None = None,
+    ) -> bool:
+        with self._db.write() as conn:
+            applied = leases.finish(conn, job_id, token, transition, expired_by)
+        if applied and leases.makes_ready(transition):
+            self._notifier.notify()
+        return applied
+
+    def finish_and_claim(
+        self,
+        job_id: str,
+        token: str,
+        transition: Transition,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+    ) -> tuple[bool, Claim | None]:
+        queues = _queue_list(queues)
+        with self._db.write() as conn:
+            applied = leases.finish(conn, job_id, token, transition, None)
+            claim = None
+            if leases.any_due(conn, queues, now):
+                claim = leases.claim(conn, worker_id, queues, now, lease_until)
+        if applied and leases.makes_ready(transition):
+            self._notifier.notify()
+        return applied, claim
+
+    def expired(self, now: float, limit: int = 100) -> list[Claim]:
+        return self._claims(
+            "INDEXED BY jobs_lease "
+            f"WHERE {PROCESSING} AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?",
+            (now, limit),
+        )
+
+    def leased_by(self, worker_id: str) -> list[Claim]:
+        return self._claims(
+            f"INDEXED BY jobs_worker WHERE {PROCESSING} AND worker_id = ? ORDER BY seq",
+            (worker_id,),
+        )
+
+    def _claims(self, where: str, params: tuple[object, ...]) -> list[Claim]:
+        with self._db.errors():
+            rows = self._db.connection().execute(f"{_LEASED} FROM jobs {where}", params)
+            return [Claim(job_from_row(row[2:]), row[0], row[1] or 0) for row in rows]
+
+    # -- a person's operations ---------------------------------------------------
+
+    def cancel(self, job_id: str, now: float) -> Job:
+        with self._db.write() as conn:
+            job = self._get(conn, job_id)
+            if job.state in FINAL_STATES:
+                raise InvalidStateError(
+                    f"job {job_id!r} is {job.state}; only pending, failed or processing jobs "
+                    "can be cancelled"
+                )
+            if job.state is State.PROCESSING:
+                leases.close_open_attempt(conn, job_id, Outcome.CANCELLED, now, "cancelled")
+            conn.execute(
+                "UPDATE jobs SET state = 'cancelled', worker_id = NULL, token = NULL, "
+                "lease_expires_at = NULL, updated_at = ? WHERE id = ?",
+                (now, job_id),
+            )
+            return job.evolve(
+                state=State.CANCELLED, worker_id=None, lease_expires_at=None, updated_at=now
+            )
+
+    def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
+        def retry(conn: sqlite3.Connection, ids: list[str]) -> None:
+            conn.executemany(
+                "UPDATE jobs SET state = 'pending', attempts = 0, next_run_at = ?, "
+                "updated_at = ? WHERE id = ?",
+                [(now, now, job_id) for job_id in ids],
+            )
+
+        ids = self._apply(job_ids, [State.DEAD], "retried", retry)
+        if ids:
+            self._notifier.notify()
+        return ids
+
+    def purge(self, states: Sequence[State], job_ids: Sequence[str] | None = None) -> int:
+        def delete(conn: sqlite3.Connection, ids: list[str]) -> None:
+            params = [(job_id,) for job_id in ids]
+            conn.executemany("DELETE FROM attempts WHERE job_id = ?", params)
+            conn.executemany("DELETE FROM jobs WHERE id = ?", params)
+
+        return len(self._apply(job_ids, states, "purged", delete))
+
+    def _apply(
+        self,
+        job_ids: Sequence[str] | None,
+        states: Sequence[State],
+        verb: str,
+        change: Callable[[sqlite3.Connection, list[str]], None],
+    ) -> list[str]:
+        """``change`` the given jobs (all or nothing), or every job in ``states``.
+
+        Every job in a state changes in batches, oldest first, one short transaction
+        each, so that a purge of a million jobs never stalls the workers.
+        """
+        if job_ids is not None:
+            ids = _distinct(job_ids)
+            with self._db.write() as conn:
+                self._check_states(conn, ids, states, verb)
+                change(conn, ids)
+            return ids
+        select = "SELECT id FROM jobs WHERE state = ? ORDER BY seq LIMIT ?"
+        changed: list[str] = []
+        for state in dict.fromkeys(states):
+            while True:
+                with self._db.write() as conn:
+                    rows = conn.execute(select, (State(state).value, BATCH))
+                    batch = [job_id for (job_id,) in rows]
+                    change(conn, batch)
+                changed += batch
+                if len(batch) < BATCH:
+                    break
+        return changed
+
+    def _check_states(
+        self, conn: sqlite3.Connection, ids: Iterable[str], allowed: Sequence[State], verb: str
+    ) -> None:
+        """All or nothing: raise for the first unknown id or a job in another state."""
+        for job_id in ids:
+            row = conn.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise NoSuchJobError(job_id)
+            if State(row[0]) not in allowed:
+                names = " or ".join(State(state).value for state in allowed)
+                raise InvalidStateError(
+                    f"job {job_id!r} is {row[0]}; only {names} jobs can be {verb}"
+                )
+
+    # -- runtime settings ----------------------------------------------------------
+
+    def load_settings(self) -> tuple[dict[str, str], int]:
+        with self._db.read() as conn:
+            values = dict(conn.execute("SELECT name, value FROM settings").fetchall())
+            return values, leases.settings_version(conn)
+
+    def save_setting(self, name: str, value: str | None) -> None:
+        with self._db.write() as conn:
+            if value is None:
+                conn.execute("DELETE FROM settings WHERE name = ?", (name,))
+            else:
+                conn.execute(
+                    "INSERT INTO settings (name, value) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    (name, value),
+                )
+            conn.execute("UPDATE meta SET value = value + 1 WHERE name = 'settings_version'")
+
+    def settings_version(self) -> int:
+        with self._db.errors():
+            return leases.settings_version(self._db.connection())
+
+    # -- worker registry -------------------------------------------------------------
+
+    def register_worker(self, worker: WorkerInfo) -> None:
+        with self._db.write() as conn:
+            conn.execute(_INSERT_WORKER, worker_values(worker))
+
+    def heartbeat(self, worker_id: str, now: float) -> bool:
+        with self._db.write() as conn:
+            sql = "UPDATE workers SET heartbeat_at = ? WHERE id = ?"
+            if conn.execute(sql, (now, worker_id)).rowcount == 0:
+                # removed meanwhile: the heartbeat comes from the worker's own process
+                anew = WorkerInfo(worker_id, socket.gethostname(), os.getpid(), (), now, now)
+                conn.execute(_INSERT_WORKER, worker_values(anew))
+                return False
+            row = conn.execute("SELECT stop_requested FROM workers WHERE id = ?", (worker_id,))
+            return bool(row.fetchone()[0])
+
+    def unregister_worker(self, worker_id: str) -> None:
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
+
+    def workers(self) -> list[WorkerInfo]:
+        with self._db.errors():
+            rows = self._db.connection().execute(
+                f"SELECT {WORKER_COLUMNS} FROM workers ORDER BY started_at, rowid"
+            )
+            return [worker_from_row(row) for row in rows]
+
+    def request_stop(self, worker_ids: Sequence[str] | None = None) -> int:
+        with self._db.write() as conn:
+            sql = "UPDATE workers SET stop_requested = 1"
+            if worker_ids is None:
+                return conn.execute(sql).rowcount
+            params = [(worker_id,) for worker_id in _distinct(worker_ids)]
+            return conn.executemany(f"{sql} WHERE id = ?", params).rowcount
+
+    # -- waiting and closing ------------------------------------------------------------
+
+    def waiter(self, worker_id: str) -> Waiter:
+        try:
+            return SocketWaiter(self._notifier.directory, worker_id)
+        except OSError as exc:
+            log.warning("wake-ups disabled, idle workers will poll: %s", exc)
+            return Waiter()
+
+    def describe(self) -> str:
+        return self.path
+
+    def close(self) -> None:
+        self._db.close()
+        self._notifier.close()
+
+
+def _distinct(values: Iterable[str]) -> list[str]:
+    """The values without repeats, in their first order."""
+    return list(dict.fromkeys(values))
+
+
+def _queue_list(queues: Sequence[str] | None) -> list[str] | None:
+    return None if queues is None else _distinct(queues)
