@@ -12,6 +12,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -430,6 +431,26 @@ def test_an_instance_keeps_working_in_a_forked_child(
     assert {j.id for j in storage.list_jobs()} == {"before", "from-child"}
 
 
+def test_threads_have_their_own_connections_closed_when_they_end(
+    storage: SqliteStorage, job: JobFactory
+) -> None:
+    seen: list[sqlite3.Connection] = []
+
+    def use() -> None:
+        storage.enqueue([job()])
+        seen.append(storage._db.connection())
+
+    for _ in range(5):
+        thread = threading.Thread(target=use)
+        thread.start()
+        thread.join()
+    assert len({id(conn) for conn in seen}) == 5
+    assert storage._db.connection() not in seen
+    with pytest.raises(sqlite3.ProgrammingError):  # the ended threads' were closed
+        seen[0].execute("SELECT 1")
+    assert len(storage.list_jobs()) == 5
+
+
 # -- wake-ups ----------------------------------------------------------------------------
 
 
@@ -485,6 +506,7 @@ def test_a_long_path_wakes_through_a_private_tmp_directory(tmp_path: Path, job: 
     assert time.monotonic() - started < 4.0
     waiter.close()
     storage.close()
+    assert not os.path.exists(directory)  # the last waiter leaves no litter in /tmp
 
 
 def test_notify_removes_sockets_nobody_listens_on(tmp_path: Path) -> None:
@@ -502,7 +524,7 @@ def test_notify_removes_sockets_nobody_listens_on(tmp_path: Path) -> None:
     assert time.monotonic() - started < 4.0
     live.close()
     notifier.close()
-    assert os.listdir(directory) == []
+    assert not os.path.exists(directory)
 
 
 def test_two_waiters_with_one_worker_id_do_not_collide(tmp_path: Path) -> None:
@@ -511,4 +533,28 @@ def test_two_waiters_with_one_worker_id_do_not_collide(tmp_path: Path) -> None:
     assert first.path != second.path
     assert os.path.basename(first.path) == "w_1.sock"
     first.close()
+    assert os.listdir(directory) == [os.path.basename(second.path)]
+    third = SocketWaiter(directory, "w/1")  # the name is free again
+    assert third.path == first.path
     second.close()
+    third.close()
+    assert not os.path.exists(directory)
+
+
+def test_a_wake_up_directory_that_is_not_ours_alone_falls_back_to_polling(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    storage = SqliteStorage(tmp_path / "q.db")
+    directory = Path(wake_dir(storage.path))  # beside the file, or in /tmp for a long path
+    directory.symlink_to(elsewhere)
+    try:
+        waiter = storage.waiter("w")
+        assert not isinstance(waiter, SocketWaiter)
+        assert "wake-ups disabled" in caplog.text
+        assert list(elsewhere.iterdir()) == []
+        waiter.close()
+    finally:
+        directory.unlink()
+    storage.close()

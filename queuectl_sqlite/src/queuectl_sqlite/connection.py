@@ -22,6 +22,7 @@ from queuectl_core.errors import ConfigError, QueuectlError, StorageError
 from queuectl_sqlite.options import SqliteOptions
 from queuectl_sqlite.schema import ensure_schema
 
+MIN_SQLITE = (3, 24, 0)  # upserts
 #: Connections inherited through ``fork``: never used nor closed in the child (that
 #: is what SQLite asks), only kept referenced so garbage collection leaves them alone.
 _INHERITED: list[sqlite3.Connection] = []
@@ -35,8 +36,13 @@ class Database:
         self.options = options
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
         self._pid = os.getpid()
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StorageError(
+                f"queuectl needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; "
+                f"this Python has {sqlite3.sqlite_version}"
+            )
         create_file(self.path)
         try:
             with self.errors():
@@ -49,18 +55,20 @@ class Database:
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection, opened on first use."""
-        if self._pid != os.getpid():  # forked: start afresh
-            with self._lock:
-                _INHERITED.extend(self._connections)
-                self._connections = []
-                self._local = threading.local()
-                self._pid = os.getpid()
+        if self._pid != os.getpid():  # forked: the parent's connections are not ours
+            self._lock = threading.Lock()
+            _INHERITED.extend(self._connections.values())
+            self._connections = {}
+            self._local = threading.local()
+            self._pid = os.getpid()
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
             self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                for thread in [t for t in self._connections if not t.is_alive()]:
+                    self._connections.pop(thread).close()  # its thread ended
+                self._connections[threading.current_thread()] = conn
         return conn
 
     def _connect(self) -> sqlite3.Connection:
@@ -124,7 +132,7 @@ class Database:
     def close(self) -> None:
         """Close every thread's connection; a later use opens new ones."""
         with self._lock:
-            connections, self._connections = self._connections, []
+            connections, self._connections = list(self._connections.values()), {}
             self._local = threading.local()
             if self._pid != os.getpid():
                 _INHERITED.extend(connections)

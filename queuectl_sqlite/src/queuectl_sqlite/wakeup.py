@@ -4,9 +4,10 @@ Every idle worker binds a Unix datagram socket in the database's wake-up
 directory (``<db>-wake/``, mode 0700). After a commit that makes a job ready, the
 committing process sends one byte to every socket there: a sleeping worker's
 ``poll`` returns at once. Sends never block: a full socket buffer means a wake-up is
-already pending, and a socket nobody listens on any more (its worker died) is
-removed. When the directory path is too long for a socket address, a private
-directory under ``/tmp`` named after the database's real path is used instead.
+already pending. A socket nobody listens on any more (its worker died) is
+removed; the last waiter to leave removes the directory. When the directory path
+is too long for a socket address, a private directory under ``/tmp`` named after
+the database's real path is used instead.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import logging
 import math
 import os
 import re
@@ -25,8 +25,6 @@ import stat
 import sys
 
 from queuectl_core.storage import Waiter
-
-log = logging.getLogger(__name__)
 
 #: Longest socket path (``sun_path`` less its terminating NUL).
 MAX_SOCKET_PATH = 103 if sys.platform == "darwin" else 107
@@ -42,7 +40,7 @@ def wake_dir(db_path: str) -> str:
     beside = real + "-wake"
     if len(os.fsencode(beside)) + 1 + MAX_NAME <= MAX_SOCKET_PATH:
         return beside
-    digest = hashlib.sha1(os.fsencode(real)).hexdigest()[:16]
+    digest = hashlib.sha1(os.fsencode(real), usedforsecurity=False).hexdigest()[:16]
     return f"/tmp/queuectl-{os.getuid()}-{digest}"
 
 
@@ -63,8 +61,8 @@ def socket_name(worker_id: str) -> str:
     """A file name for a worker's socket: the id made safe and short."""
     name = _UNSAFE.sub("_", worker_id)
     if len(name) > 32 or not name:
-        digest = hashlib.sha1(worker_id.encode("utf-8", "surrogatepass")).hexdigest()
-        name = f"{name[:15]}-{digest[:16]}"
+        raw = worker_id.encode("utf-8", "surrogatepass")
+        name = f"{name[:15]}-{hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:16]}"
     return name
 
 
@@ -73,7 +71,8 @@ class Notifier:
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
-        self._sock: socket.socket | None = None
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.setblocking(False)
 
     def notify(self) -> None:
         """Wake every waiting worker; never raises, never blocks."""
@@ -82,22 +81,11 @@ class Notifier:
                 targets = [entry.path for entry in entries if entry.name.endswith(_SUFFIX)]
         except OSError:  # no worker ever waited here
             return
-        if not targets:
-            return
-        try:
-            if self._sock is None:
-                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-                self._sock.setblocking(False)
-        except OSError as exc:
-            log.debug("cannot create a wake-up socket: %s", exc)
-            return
         for target in targets:
             send_wakeup(self._sock, target)
 
     def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+        self._sock.close()
 
 
 def send_wakeup(sock: socket.socket, target: str) -> bool:
@@ -117,11 +105,18 @@ class SocketWaiter(Waiter):
     """An idle worker's socket in the wake-up directory."""
 
     def __init__(self, directory: str, worker_id: str) -> None:
-        prepare_dir(directory)
+        self.directory = directory
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
             self._sock.setblocking(False)
-            self.path = self._bind(directory, socket_name(worker_id))
+            for tries_left in reversed(range(3)):
+                try:
+                    prepare_dir(directory)
+                    self.path = self._bind(directory, socket_name(worker_id))
+                    break
+                except FileNotFoundError:  # the last waiter removed the directory
+                    if not tries_left:
+                        raise
         except BaseException:
             self._sock.close()
             raise
@@ -167,3 +162,5 @@ class SocketWaiter(Waiter):
         self._sock.close()
         with contextlib.suppress(OSError):
             os.unlink(self.path)
+        with contextlib.suppress(OSError):  # only once empty: the last waiter tidies up
+            os.rmdir(self.directory)
