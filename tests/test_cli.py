@@ -171,7 +171,7 @@ BAD_INPUT = {
     "priority not a number": (["enqueue", "-c", "x", "--priority", "high"], "whole number"),
     "negative retries": (["enqueue", '{"command": "x", "max_retries": -1}'], "negative"),
     "negative retries flag": (["enqueue", "-c", "x", "--max-retries", "-2"], "negative"),
-    "negative timeout": (["enqueue", "-c", "x", "--timeout", "-5"], "timeout: '-5'"),
+    "negative timeout": (["enqueue", "-c", "x", "--timeout", "-5"], "timeout: must not be negative"),
     "negative delay": (["enqueue", "-c", "x", "--delay", "-1s"], "delay: '-1s'"),
     "bad duration": (["enqueue", "-c", "x", "--timeout", "soon"], "not a duration"),
     "bad run_at": (["enqueue", "-c", "x", "--run-at", "tomorrow"], "ISO 8601"),
