@@ -115,7 +115,17 @@ def _collect(hook_name: str) -> list[tuple[Any, ...]]:
     """Call a ``register`` hook and gather what the plugins registered."""
     collected: list[tuple[Any, ...]] = []
     hook = getattr(get_plugin_manager().hook, hook_name)
-    hook(register=lambda *args: collected.append(args))
+    for impl in reversed(hook.get_hookimpls()):  # one at a time: a broken plugin is skipped
+        mine: list[tuple[Any, ...]] = []
+        try:
+            register = lambda *args, into=mine: into.append(args)  # noqa: E731
+            impl.function(*(register for _ in impl.argnames))
+        except Exception as exc:
+            log.warning(
+                "plugin %s failed in %s and was skipped: %s", impl.plugin_name, hook_name, exc
+            )
+            continue
+        collected.extend(mine)
     return collected
 
 

@@ -1,0 +1,96 @@
+"""The plugin manager: discovery, allow/block lists, and isolation of broken plugins."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from queuectl_core import events, plugins
+from queuectl_core.config import Location
+from queuectl_core.errors import UnknownBackendError
+from queuectl_core.plugins import hookimpl
+from queuectl_core.testing import JobFactory
+
+
+@pytest.fixture
+def fresh_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    plugins.reset()
+    yield
+    plugins.reset()
+
+
+class BrokenRegistrar:
+    @hookimpl
+    def queuectl_register_handlers(self, register: Callable[..., None]) -> None:
+        register("half", print)
+        raise RuntimeError("boom")
+
+
+class GoodRegistrar:
+    @hookimpl
+    def queuectl_register_handlers(self, register: Callable[..., None]) -> None:
+        register("good", print)
+
+
+def test_a_registration_hook_that_raises_is_skipped_and_logged(
+    fresh_plugins: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    pm = plugins.get_plugin_manager()
+    pm.register(BrokenRegistrar(), name="broken")
+    pm.register(GoodRegistrar(), name="good")
+    handlers = plugins.handlers()
+    assert "good" in handlers and "echo" in handlers
+    assert "half" not in handlers  # nothing of a failing plugin is kept
+    assert "plugin broken failed in queuectl_register_handlers" in caplog.text
+
+
+def test_an_event_listener_that_raises_never_stops_the_others(
+    fresh_plugins: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+
+    class Raises:
+        @hookimpl
+        def queuectl_job_cancelled(self, job: Any) -> None:
+            raise ValueError("listener bug")
+
+    class Records:
+        @hookimpl
+        def queuectl_job_cancelled(self, job: Any) -> None:
+            seen.append(job.id)
+
+    pm = plugins.get_plugin_manager()
+    pm.register(Records(), name="records")
+    pm.register(Raises(), name="raises")
+    with caplog.at_level(logging.ERROR):
+        events.emit("job_cancelled", job=JobFactory()("j1"))
+    assert seen == ["j1"]
+    assert "plugin raises failed in queuectl_job_cancelled" in caplog.text
+
+
+def test_blocklist_and_allowlist(fresh_plugins: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "sqlite" in plugins.backends()
+    monkeypatch.setenv("QUEUECTL_DISABLE_PLUGINS", "sqlite")
+    plugins.reset()
+    assert "sqlite" not in plugins.backends()
+    monkeypatch.delenv("QUEUECTL_DISABLE_PLUGINS")
+    monkeypatch.setenv("QUEUECTL_PLUGINS", "")
+    plugins.reset()
+    assert plugins.backends() == {}
+    assert "shell" in plugins.executors()  # built-ins always load
+
+
+def test_unknown_backend_lists_the_installed_ones(fresh_plugins: None) -> None:
+    with pytest.raises(UnknownBackendError, match=r"unknown storage backend 'nope'.*sqlite"):
+        Location(backend="nope").open()
+
+
+def test_plugin_infos_name_versions_and_hooks(fresh_plugins: None) -> None:
+    infos = {info.name: info for info in plugins.plugin_infos()}
+    sqlite = infos["sqlite"]
+    assert sqlite.distribution == "queuectl-sqlite" and sqlite.version
+    assert sqlite.hooks == ("queuectl_register_storage",)
+    assert infos["queuectl_core.builtins.executors"].builtin
