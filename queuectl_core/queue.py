@@ -17,8 +17,13 @@ from typing import Any
 
 from queuectl_core import events, plugins, settings
 from queuectl_core.config import Location, resolve
-from queuectl_core.errors import InvalidJobError, SettingError, UnknownExecutorError
-from queuectl_core.job import Attempt, Job, State, WorkerInfo
+from queuectl_core.errors import (
+    InvalidJobError,
+    InvalidStateError,
+    SettingError,
+    UnknownExecutorError,
+)
+from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
 from queuectl_core.jobspec import build_job
 from queuectl_core.storage import Storage
 
@@ -108,6 +113,19 @@ class Queue:
 
     def purge_dead(self, job_ids: Sequence[str] | None = None) -> int:
         return self.storage.purge([State.DEAD], job_ids)
+
+    def purge(self, states: Sequence[State], older_than: float | None = None) -> int:
+        """Delete finished jobs (completed, dead, cancelled) and their history.
+
+        With ``older_than`` (seconds), only those last changed longer ago than that.
+        """
+        unfinished = [state for state in states if state not in FINAL_STATES]
+        if unfinished:
+            raise InvalidStateError(
+                f"only completed, dead or cancelled jobs can be purged, not {unfinished[0]} ones"
+            )
+        cutoff = None if older_than is None else time.time() - older_than
+        return self.storage.purge(states, updated_before=cutoff)
 
     # -- settings --------------------------------------------------------------------
 

@@ -194,10 +194,17 @@ class Storage(ABC):
         """
 
     @abstractmethod
-    def purge(self, states: Sequence[State], job_ids: Sequence[str] | None = None) -> int:
+    def purge(
+        self,
+        states: Sequence[State],
+        job_ids: Sequence[str] | None = None,
+        *,
+        updated_before: float | None = None,
+    ) -> int:
         """Delete jobs (and their attempts) in ``states``; returns how many.
 
-        With ``job_ids``, only those; all or nothing as in ``retry_dead``.
+        With ``job_ids``, only those; all or nothing as in ``retry_dead``. Without,
+        ``updated_before`` keeps jobs whose ``updated_at`` is at or after it.
         """
 
     # -- runtime settings ----------------------------------------------------------

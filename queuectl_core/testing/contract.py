@@ -632,6 +632,16 @@ class StorageContract:
         assert take(storage, "d1", queues=["new"]).attempt == 1
         assert len(storage.attempts("d1")) == 1
 
+    def test_purge_keeps_jobs_updated_since_the_cutoff(
+        self, storage: Storage, job: JobFactory
+    ) -> None:
+        storage.enqueue([job("old"), job("new"), job("pending")])
+        storage.cancel("old", T0 + 1)
+        storage.cancel("new", T0 + 100)
+        assert storage.purge([X], updated_before=T0 + 100) == 1
+        assert ids(storage.list_jobs()) == ["pending", "new"]
+        assert storage.purge([X, P], updated_before=T0 + 101) == 2
+
     def test_purge_with_ids(self, storage: Storage, job: JobFactory) -> None:
         one_per_state(storage, job)
         settle(storage, job("d2", queue="q3"), D)

@@ -284,10 +284,18 @@ class MemoryStorage(Storage):
                 ns.wake()
             return chosen
 
-    def purge(self, states: Sequence[State], job_ids: Sequence[str] | None = None) -> int:
+    def purge(
+        self,
+        states: Sequence[State],
+        job_ids: Sequence[str] | None = None,
+        *,
+        updated_before: float | None = None,
+    ) -> int:
         ns = self.namespace
         with self.lock:
             chosen = self._chosen(job_ids, states)
+            if job_ids is None and updated_before is not None:
+                chosen = [i for i in chosen if ns.jobs[i].updated_at < updated_before]
             for job_id in chosen:
                 del ns.jobs[job_id], ns.history[job_id]
                 ns.tokens.pop(job_id, None)

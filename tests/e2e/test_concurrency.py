@@ -37,7 +37,7 @@ def test_thousands_of_jobs_four_workers_two_enqueuers_each_runs_once(
         )
         for _ in batches
     ]
-    for proc, text in zip(enqueuers, batches):
+    for proc, text in zip(enqueuers, batches, strict=True):
         proc.communicate(text)
         assert proc.returncode == 0
     singles = [cli.enqueue("--command", f"echo $QUEUECTL_JOB_ID >> {out}") for _ in range(20)]

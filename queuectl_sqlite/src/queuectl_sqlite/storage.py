@@ -266,13 +266,19 @@ class SqliteStorage(Storage):
             self._notifier.notify()
         return ids
 
-    def purge(self, states: Sequence[State], job_ids: Sequence[str] | None = None) -> int:
+    def purge(
+        self,
+        states: Sequence[State],
+        job_ids: Sequence[str] | None = None,
+        *,
+        updated_before: float | None = None,
+    ) -> int:
         def delete(conn: sqlite3.Connection, ids: list[str]) -> None:
             params = [(job_id,) for job_id in ids]
             conn.executemany("DELETE FROM attempts WHERE job_id = ?", params)
             conn.executemany("DELETE FROM jobs WHERE id = ?", params)
 
-        return len(self._apply(job_ids, states, "purged", delete))
+        return len(self._apply(job_ids, states, "purged", delete, updated_before))
 
     def _apply(
         self,
@@ -280,6 +286,7 @@ class SqliteStorage(Storage):
         states: Sequence[State],
         verb: str,
         change: Callable[[sqlite3.Connection, list[str]], None],
+        updated_before: float | None = None,
     ) -> list[str]:
         """``change`` the given jobs (all or nothing), or every job in ``states``.
 
@@ -292,12 +299,13 @@ class SqliteStorage(Storage):
                 self._check_states(conn, ids, states, verb)
                 change(conn, ids)
             return ids
-        select = "SELECT id FROM jobs WHERE state = ? ORDER BY seq LIMIT ?"
+        select = "SELECT id FROM jobs WHERE state = ? AND updated_at < ? ORDER BY seq LIMIT ?"
+        cutoff = float("inf") if updated_before is None else updated_before
         changed: list[str] = []
         for state in dict.fromkeys(states):
             while True:
                 with self._db.write() as conn:
-                    rows = conn.execute(select, (State(state).value, BATCH))
+                    rows = conn.execute(select, (State(state).value, cutoff, BATCH))
                     batch = [job_id for (job_id,) in rows]
                     change(conn, batch)
                 changed += batch
