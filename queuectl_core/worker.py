@@ -1,0 +1,517 @@
+"""One worker process: claim a job, run it, store how it went, repeat.
+
+Run it as ``python -m queuectl_core.worker --worker-id ID [--queues a,b] [--burst]``
+(the backend comes from the environment, see :mod:`queuectl_core.config`), or build
+a :class:`Worker` and call :meth:`Worker.run`.
+
+Stopping: the first SIGTERM or SIGINT stops claiming and lets the running job
+finish; a second one interrupts the job, which goes back to pending without using
+up an attempt. A job is stopped through the abort pipe (the shell executor watches
+it) and, while a Python handler runs in this process, by raising
+:class:`~queuectl_core.executors.base.JobInterrupted` in the main thread from a
+signal handler. The heartbeat thread reaches the main thread the same way (SIGUSR1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import FrameType
+from typing import TypeVar
+
+from queuectl_core import events, recovery, retry
+from queuectl_core.executors import for_job
+from queuectl_core.executors.base import (
+    ExecutionContext,
+    Executor,
+    JobInterrupted,
+    interrupted_error,
+)
+from queuectl_core.heartbeat import Heartbeat
+from queuectl_core.job import AttemptResult, Outcome, WorkerInfo
+from queuectl_core.settings import Settings
+from queuectl_core.storage import Claim, Storage, Transition, Waiter
+
+log = logging.getLogger("queuectl.worker")
+T = TypeVar("T")
+
+#: Abort reason of a forced stop; the job goes back to pending.
+FORCED = "forced stop"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+POKE_SIGNAL = signal.SIGUSR1  # the heartbeat thread wakes or interrupts the main thread
+MAX_BACKOFF = 5.0  # longest pause between tries while the storage is unavailable
+
+
+class _Wakeup(BaseException):
+    """Ends an idle wait early; raised only inside :meth:`Worker._sleep`."""
+
+
+class _GiveUp(Exception):
+    """The storage is unavailable and the worker is stopping anyway."""
+
+
+@dataclass(frozen=True)
+class _Finished:
+    """An attempt that ended and whose transition is still to be stored."""
+
+    claim: Claim
+    result: AttemptResult
+    started_at: float
+    settings: Settings
+
+    def transition(self) -> Transition:
+        return retry.decide(self.claim.job, self.result, self.settings)
+
+
+class Worker:
+    """Claims and runs jobs until stopped (or, in burst mode, until none is ready)."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        worker_id: str,
+        queues: Sequence[str] | None = None,
+        burst: bool = False,
+        *,
+        supervisor_pid: int | None = None,
+    ) -> None:
+        self.storage = storage
+        self.worker_id = worker_id
+        self.queues = tuple(queues) if queues else None
+        self.burst = burst
+        self.supervisor_pid = supervisor_pid  # stop if this parent goes away
+        self.settings = Settings({})  # the stored ones are loaded when run() starts
+        self.info = WorkerInfo(id=worker_id, host=socket.gethostname(), pid=os.getpid())
+        self._lock = threading.RLock()  # guards the running claim and its abort state
+        self._current: Claim | None = None
+        self._abort_reason: str | None = None
+        self._in_process = False  # a Python handler runs in the main thread now
+        self._waiting = False  # the main thread sleeps in _sleep and may be woken
+        self._stopping = False
+        self._forced = False
+        self._stop_signals: list[int] = []
+        self._signals = False  # our signal handlers are installed
+        self._main_ident = threading.get_ident()
+        self._abort_read, self._abort_write = os.pipe()
+        for fd in (self._abort_read, self._abort_write):
+            os.set_blocking(fd, False)
+        self._waiter: Waiter | None = None
+        self._storage_failing = False
+        self._claimed_at = 0.0  # the time passed to the last claim
+
+    # -- the public surface ------------------------------------------------------------
+
+    def run(self) -> int:
+        """Work until stopped; returns the exit status (0 after a clean stop)."""
+        self._main_ident = threading.get_ident()
+        previous = self._install_signal_handlers()
+        heartbeat = Heartbeat(self.storage, self.worker_id, self)
+        status = 1
+        try:
+            self.settings = self._retrying("loading settings", self._load_settings)
+            self._register()
+            self._waiter = self.storage.waiter(self.worker_id)
+            self._start_thread(heartbeat.start)
+            self._loop()
+            status = 0
+        except _GiveUp:
+            log.error("stopping while the storage is unavailable")
+        except Exception:
+            log.exception("worker %s failed", self.worker_id)
+        finally:
+            stopped = heartbeat.stop()
+            if self._waiter is not None:
+                self._waiter.close()
+            self._unregister(clean=status == 0)
+            if stopped:  # a still-running heartbeat could poke us after the restore
+                self._restore_signal_handlers(previous)
+            os.close(self._abort_read)
+            os.close(self._abort_write)
+        return status
+
+    def stop(self, force: bool = False) -> None:
+        """Stop as the first (or, with ``force``, the second) signal would."""
+        self.request_stop("stop requested")
+        if force:
+            self._force_stop()
+
+    def abort_reason(self) -> str | None:
+        """Why the running job should stop early, or ``None``."""
+        return self._abort_reason
+
+    # -- what the heartbeat thread calls -------------------------------------------------
+
+    def current_claim(self) -> Claim | None:
+        return self._current
+
+    def abort_job(self, claim: Claim, reason: str) -> None:
+        with self._lock:  # no logging under the lock: a signal handler may take it
+            if self._current is not claim or self._abort_reason is not None:
+                return
+            self._abort(reason)
+        log.warning("job %s: %s; stopping it", claim.job.id, reason)
+        self._poke()
+
+    def request_stop(self, reason: str) -> None:
+        if not self._stopping:
+            log.info("%s: stopping after the running job", reason)
+            self._stopping = True
+        self._poke()
+
+    def on_beat(self) -> None:
+        self._refresh_settings(self.storage.settings_version())
+        if self.supervisor_pid is not None and os.getppid() != self.supervisor_pid:
+            self.request_stop("supervisor exited")
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        finished: _Finished | None = None
+        while True:
+            if self._stopping:
+                if finished is not None:
+                    self._store(finished, claim_next=False)
+                return
+            claim = self._store(finished, claim_next=True) if finished else self._claim()
+            finished = None
+            if claim is not None:
+                finished = self._attempt(claim)
+            elif self.burst:
+                return
+            elif not self._stopping:
+                self._idle()
+
+    def _claim(self) -> Claim | None:
+        def claim() -> Claim | None:
+            now = self._claimed_at = time.time()
+            lease_until = now + self.settings["lease_timeout"]
+            return self.storage.claim(self.worker_id, self.queues, now, lease_until)
+
+        return self._retrying("claiming a job", claim)
+
+    def _store(self, finished: _Finished, claim_next: bool) -> Claim | None:
+        """Store an attempt's transition (and claim the next job in the same step)."""
+        claim, transition = finished.claim, finished.transition()
+        job_id, token = claim.job.id, claim.token
+        tries = 0
+
+        def finish() -> tuple[bool, Claim | None]:
+            nonlocal tries
+            tries += 1
+            if not claim_next:
+                return self.storage.finish(job_id, token, transition), None
+            now = self._claimed_at = time.time()
+            lease_until = now + self.settings["lease_timeout"]
+            return self.storage.finish_and_claim(
+                job_id, token, transition, self.worker_id, self.queues, now, lease_until
+            )
+
+        try:
+            applied, next_claim = self._retrying("storing a result", finish)
+        except _GiveUp:
+            log.error("job %s: result not stored, the lease will expire", job_id)
+            raise
+        if not applied and tries > 1:  # an earlier try may have stored it before failing
+            log.info("job %s: result stored before the storage error, or lease lost", job_id)
+        else:
+            recovery.report(
+                claim,
+                transition,
+                applied,
+                lambda: recovery.attempt_record(
+                    claim, finished.result, self.worker_id, finished.started_at
+                ),
+            )
+        return next_claim
+
+    def _attempt(self, claim: Claim) -> _Finished:
+        """Run one attempt of a claimed job to its end."""
+        started_at = self._claimed_at  # what the storage recorded as the attempt's start
+        self._refresh_settings(claim.settings_version)
+        settings = self.settings
+        with self._lock:
+            self._drain_abort_pipe()
+            self._abort_reason = None
+            self._current = claim
+            if self._forced:  # claimed as a forced stop began: the executor starts nothing
+                self._abort(FORCED)
+        try:
+            if events.has_listeners("job_started"):
+                events.emit("job_started", job=claim.job, attempt=claim.attempt, worker=self.info)
+            result = self._execute(claim, settings)
+        finally:
+            with self._lock:
+                self._current = None
+        return _Finished(claim, result, started_at, settings)
+
+    def _execute(self, claim: Claim, settings: Settings) -> AttemptResult:
+        job = claim.job
+        timeout = job.timeout if job.timeout is not None else settings["job_timeout"]
+        context = ExecutionContext(
+            job=job,
+            attempt=claim.attempt,
+            worker_id=self.worker_id,
+            timeout=timeout or None,
+            kill_grace=settings["kill_grace"],
+            output_limit=settings["output_limit"],
+            abort_fd=self._abort_read,
+            abort_reason=self.abort_reason,
+        )
+        try:
+            try:
+                executor = for_job(job)
+                self._in_process = runs_in_process(executor)
+                if self._in_process and self._abort_reason is not None:
+                    raise JobInterrupted(self._abort_reason)
+                return executor.run(context)
+            finally:
+                self._in_process = False
+        except JobInterrupted as exc:  # raised outside the executor's own handling
+            return _interrupted(exc.reason or self._abort_reason or FORCED)
+        except Exception as exc:  # an executor must report, not raise; never die of it
+            log.exception("job %s: executor failed", job.id)
+            return AttemptResult(
+                Outcome.FAILED, finished_at=time.time(), error=f"executor error: {exc}"
+            )
+
+    def _idle(self) -> None:
+        """Sleep until work may have arrived: a wake-up, the next due job, or poll_interval."""
+        timeout = self.settings["poll_interval"]
+        try:
+            due = self.storage.next_due(self.queues)
+        except Exception:  # the next claim reports storage errors
+            due = None
+        if due is not None:
+            timeout = min(timeout, max(due - time.time(), 0.01))
+        waiter = self._waiter
+        self._sleep(timeout, waiter.wait if waiter is not None else time.sleep)
+
+    # -- storage calls that survive outages --------------------------------------------------
+
+    def _retrying(self, what: str, call: Callable[[], T]) -> T:
+        """``call()`` until it succeeds, backing off; raises ``_GiveUp`` once stopping."""
+        delay = 0.1
+        while True:
+            try:
+                value = call()
+            except Exception as exc:
+                if not self._storage_failing:
+                    log.error("storage error while %s: %s; retrying", what, exc)
+                    self._storage_failing = True
+                if self._stopping:
+                    raise _GiveUp from exc
+                self._sleep(delay, time.sleep)
+                delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            if self._storage_failing:
+                log.info("storage available again")
+                self._storage_failing = False
+            return value
+
+    def _load_settings(self) -> Settings:
+        return recovery.load_settings(self.storage)
+
+    def _refresh_settings(self, version: int | None) -> None:
+        """Reload the settings if ``version`` (``None``: ask the storage) is not ours."""
+        try:
+            if version is None:
+                version = self.storage.settings_version()
+            if version != self.settings.version:
+                self.settings = self._load_settings()
+        except Exception:  # keep the settings we have; the next job tries again
+            log.debug("cannot reload settings", exc_info=True)
+
+    # -- registry --------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        now = time.time()
+        extra = {"supervisor_pid": self.supervisor_pid} if self.supervisor_pid else {}
+        self.info = WorkerInfo(
+            id=self.worker_id,
+            host=self.info.host,
+            pid=self.info.pid,
+            queues=self.queues or (),
+            started_at=now,
+            heartbeat_at=now,
+            extra=extra,
+        )
+        self._retrying("registering", lambda: self.storage.register_worker(self.info))
+        queues = ",".join(self.queues) if self.queues else "all queues"
+        log.info("started (pid %d, %s)", self.info.pid, queues)
+        events.emit("worker_started", worker=self.info)
+
+    def _unregister(self, clean: bool) -> None:
+        try:  # a crash may leave a job leased: hand it on now rather than at lease expiry
+            recovery.recover_worker(self.storage, self.worker_id, self.settings)
+        except Exception as exc:
+            log.error("cannot unregister worker %s: %s", self.worker_id, exc)
+        if clean:
+            log.info("stopped")
+            events.emit("worker_stopped", worker=self.info)
+
+    # -- signals and aborting -----------------------------------------------------------------
+
+    def _install_signal_handlers(self) -> dict[int, object]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}  # embedded in a thread: stop() still works, without immediacy
+        previous: dict[int, object] = {}
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, self._on_stop_signal)
+        previous[POKE_SIGNAL] = signal.signal(POKE_SIGNAL, self._on_poke)
+        self._signals = True
+        return previous
+
+    def _start_thread(self, start: Callable[[], None]) -> None:
+        """Start a thread that never receives our signals.
+
+        A signal sent to the process goes to any thread not blocking it; only one
+        that reaches the main thread interrupts its waits (an idle wait, the shell
+        executor's select) at once. A thread inherits its creator's signal mask.
+        """
+        if not self._signals:
+            start()
+            return
+        masked = {*STOP_SIGNALS, POKE_SIGNAL}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, masked)
+        try:
+            start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def _restore_signal_handlers(self, previous: dict[int, object]) -> None:
+        self._signals = False
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
+        # A second signal's handler may run nested in this one, so the signals are
+        # counted with an atomic append, not with a flag tested before it is set.
+        self._stop_signals.append(signum)
+        if len(self._stop_signals) > 1:
+            self._force_stop()
+        else:
+            self._stopping = True
+            log.info(
+                "%s: stopping after the running job (signal again to interrupt it)",
+                signal.Signals(signum).name,
+            )
+        self._interrupt_main_thread()
+
+    def _on_poke(self, signum: int, frame: FrameType | None) -> None:
+        self._interrupt_main_thread()
+
+    def _force_stop(self) -> None:
+        self._stopping = True
+        if not self._forced:
+            log.info("interrupting the running job and stopping")
+        with self._lock:
+            self._forced = True
+            if self._current is not None and self._abort_reason is None:
+                self._abort(FORCED)
+        if threading.get_ident() != self._main_ident:
+            self._poke()
+
+    def _abort(self, reason: str) -> None:
+        """Ask the running job to stop (caller holds the lock)."""
+        self._abort_reason = reason
+        with contextlib.suppress(BlockingIOError):  # full: readable already
+            os.write(self._abort_write, b"x")
+
+    def _drain_abort_pipe(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._abort_read, 4096):
+                pass
+
+    def _poke(self) -> None:
+        """Have the main thread notice a stop or an abort now (from another thread)."""
+        if self._signals and threading.get_ident() != self._main_ident:
+            signal.pthread_kill(self._main_ident, POKE_SIGNAL)
+
+    def _interrupt_main_thread(self) -> None:
+        """In a signal handler: end an idle wait, or interrupt an in-process handler."""
+        if self._in_process and self._abort_reason is not None:
+            raise JobInterrupted(self._abort_reason)
+        if self._waiting:
+            raise _Wakeup
+
+    def _sleep(self, timeout: float, wait: Callable[[float], None]) -> None:
+        """``wait(timeout)`` that a stop or a poke ends at once."""
+        try:
+            self._waiting = True
+            try:
+                if not self._stopping:
+                    wait(timeout)
+            finally:
+                self._waiting = False
+        except _Wakeup:
+            pass
+
+
+def runs_in_process(executor: Executor) -> bool:
+    """Whether the executor runs jobs in the worker's main thread (then a signal stops them).
+
+    An executor says so with an ``in_process`` attribute; the ``python`` one does.
+    """
+    declared = getattr(executor, "in_process", None)
+    if declared is not None:
+        return bool(declared)
+    from queuectl_core.executors.python import PythonExecutor
+
+    return isinstance(executor, PythonExecutor)
+
+
+def _interrupted(reason: str) -> AttemptResult:
+    return AttemptResult(
+        Outcome.INTERRUPTED, finished_at=time.time(), error=interrupted_error(reason)
+    )
+
+
+def configure_logging(name: str, level: int = logging.INFO) -> None:
+    """Log lines as ``<time> <name> <message>`` to stderr (no-op if logging is set up)."""
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format=f"%(asctime)s.%(msecs)03d {name.replace('%', '%%')} %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m queuectl_core.worker``: one worker on the configured backend."""
+    parser = argparse.ArgumentParser(prog="python -m queuectl_core.worker")
+    parser.add_argument("--worker-id", required=True)
+    parser.add_argument("--queues", help="comma-separated queue names (default: all)")
+    parser.add_argument("--burst", action="store_true", help="exit when no job is ready")
+    parser.add_argument("--supervisor-pid", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    configure_logging(args.worker_id)
+    queues = [name.strip() for name in (args.queues or "").split(",") if name.strip()]
+
+    from queuectl_core.config import resolve
+    from queuectl_core.errors import QueuectlError
+
+    try:
+        storage = resolve().open()
+    except QueuectlError as exc:
+        log.error("%s", exc)
+        return 2
+    try:
+        worker = Worker(
+            storage, args.worker_id, queues or None, args.burst, supervisor_pid=args.supervisor_pid
+        )
+        return worker.run()
+    finally:
+        storage.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Shared fixtures: an isolated environment, a SQLite queue in tmp_path, processes
+that are cleaned up, and ``wait_for`` for polling a condition instead of sleeping."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from queuectl_core.config import Location
+from queuectl_core.queue import Queue
+from queuectl_core.storage import Storage
+
+T = TypeVar("T")
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
+    """Poll ``predicate`` until it returns something truthy, and return that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No QUEUECTL_* variables and XDG directories in tmp_path (no user config leaks in)."""
+    for key in list(os.environ):
+        if key.startswith("QUEUECTL_"):
+            monkeypatch.delenv(key)
+    for name in ("CONFIG", "DATA", "STATE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    return tmp_path
+
+
+@pytest.fixture
+def location(isolated_env: Path) -> Location:
+    """A SQLite database in tmp_path."""
+    return Location(backend="sqlite", options={"path": str(isolated_env / "q.db")})
+
+
+@pytest.fixture
+def storage(location: Location) -> Iterator[Storage]:
+    storage = location.open()
+    yield storage
+    storage.close()
+
+
+@pytest.fixture
+def queue(storage: Storage, location: Location) -> Queue:
+    return Queue(storage, location)
+
+
+class Processes:
+    """Starts ``python -m MODULE`` children on the test's queue; kills leftovers at the end."""
+
+    def __init__(self, location: Location, logs: Path) -> None:
+        self.env = {**os.environ, **location.environ()}
+        self.logs = logs
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def spawn(self, module: str, *args: str, log: str = "process") -> subprocess.Popen[bytes]:
+        """Start ``module`` with stdout and stderr appended to :meth:`log_path` ``(log)``."""
+        with open(self.log_path(log), "ab") as handle:
+            process = subprocess.Popen(
+                [sys.executable, "-m", module, *args],
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+        self.started.append(process)
+        return process
+
+    def log_path(self, log: str) -> Path:
+        return self.logs / f"{log}.log"
+
+    def log(self, log: str) -> str:
+        path = self.log_path(log)
+        return path.read_text() if path.exists() else ""
+
+    def cleanup(self) -> None:
+        """Stop what still runs: a forced stop (SIGTERM, SIGINT), then SIGKILL."""
+        running = [process for process in self.started if process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+            process.send_signal(signal.SIGINT)
+        for process in running:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def processes(location: Location, tmp_path: Path) -> Iterator[Processes]:
+    procs = Processes(location, tmp_path)
+    yield procs
+    procs.cleanup()
