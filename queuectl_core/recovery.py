@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from queuectl_core import events, retry
+from queuectl_core import events, orphans, retry
 from queuectl_core.job import Attempt, AttemptResult, Job, Outcome, State
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, Storage, Transition
@@ -142,6 +142,8 @@ def recover(
         if not storage.finish(claim.job.id, claim.token, transition, expired_by=expired_by):
             continue  # renewed in time, or recovered by someone else
         recovered += 1
+        if claim.job.worker_id:
+            orphans.kill_attempt_processes(claim.job.worker_id, claim.job.id, claim.attempt)
         report(claim, transition, True, _stored_attempt(storage, claim, result))
     return recovered
 

@@ -40,8 +40,8 @@ class ShellExecutor:
     """Runs ``job.command`` with ``shell -c`` (``/bin/sh`` unless told otherwise).
 
     The command sees the worker's environment plus ``QUEUECTL_JOB_ID``,
-    ``QUEUECTL_ATTEMPT``, ``QUEUECTL_QUEUE`` and, when the job has a payload,
-    ``QUEUECTL_PAYLOAD`` (JSON). Its stdin is ``/dev/null``.
+    ``QUEUECTL_ATTEMPT``, ``QUEUECTL_WORKER_ID``, ``QUEUECTL_QUEUE`` and, when the job
+    has a payload, ``QUEUECTL_PAYLOAD`` (JSON). Its stdin is ``/dev/null``.
     """
 
     #: Jobs run in a child process: the worker stops them through ``abort_fd``.
@@ -88,6 +88,7 @@ def job_environment(context: ExecutionContext) -> dict[bytes, bytes]:
     env = dict(os.environb)
     env[b"QUEUECTL_JOB_ID"] = os.fsencode(job.id)
     env[b"QUEUECTL_ATTEMPT"] = b"%d" % context.attempt
+    env[b"QUEUECTL_WORKER_ID"] = os.fsencode(context.worker_id)
     env[b"QUEUECTL_QUEUE"] = os.fsencode(job.queue)
     if job.payload is None:
         env.pop(b"QUEUECTL_PAYLOAD", None)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Cli, pid_alive, wait_for
+from tests.e2e.conftest import QUEUECTL, Cli, pid_alive, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -189,11 +191,12 @@ def test_forced_stop_puts_the_running_job_back(cli: Cli) -> None:
 
 def test_sigkilled_worker_job_is_recovered_and_completed(cli: Cli, tmp_path: Path) -> None:
     cli.config(backoff_base=1)
-    marker = tmp_path / "ran-once"
-    command = f"if [ -e {marker} ]; then echo second; else touch {marker}; sleep 30; fi"
+    pidfile = tmp_path / "first.pid"
+    command = f"if [ -e {pidfile} ]; then echo second; else echo $$ > {pidfile}; exec sleep 30; fi"
     cli.run("worker", "start", "--count", "1")
     cli.enqueue("--id", "victim", "--command", command)
-    cli.wait_state("victim", "processing")
+    wait_for(lambda: pidfile.exists() and pidfile.read_text().strip() != "", 10)
+    first_run = int(pidfile.read_text())
     [worker] = cli.workers()
     os.kill(worker["pid"], signal.SIGKILL)
     job = cli.wait_state("victim", "completed", timeout=30)
@@ -201,30 +204,29 @@ def test_sigkilled_worker_job_is_recovered_and_completed(cli: Cli, tmp_path: Pat
     assert first["outcome"] == "lost" and first["error"] == "worker lost"
     assert second["outcome"] == "succeeded"
     assert cli.run("logs", "victim").stdout == "second\n"
+    wait_for(lambda: not pid_alive(first_run), 5, lambda: "the lost attempt's process survived")
 
 
 def test_lost_lease_is_recovered_by_another_worker(cli: Cli, tmp_path: Path) -> None:
-    """No supervisor to notice: only the lease expiry brings the job back."""
+    """A bare worker (no supervisor to notice its death): only the lease brings it back."""
     cli.config(heartbeat_interval=0.5, lease_timeout=2, backoff_base=1)
-    marker = tmp_path / "ran-once"
-    command = f"if [ -e {marker} ]; then echo second; else touch {marker}; sleep 30; fi"
+    pidfile = tmp_path / "first.pid"
+    command = f"if [ -e {pidfile} ]; then echo second; else echo $$ > {pidfile}; exec sleep 30; fi"
     cli.enqueue("--id", "victim", "--command", command)
-    import subprocess
-
-    from tests.e2e.conftest import QUEUECTL
-
-    lone = subprocess.Popen([QUEUECTL, "worker", "run"], env=cli.env, start_new_session=True)
+    bare = [sys.executable, "-m", "queuectl_core.worker", "--worker-id", "bare-1"]
+    lone = subprocess.Popen(bare, env=cli.env, stderr=subprocess.DEVNULL)
     try:
-        cli.wait_state("victim", "processing")
-        os.kill(lone.pid, signal.SIGKILL)
+        wait_for(lambda: pidfile.exists() and pidfile.read_text().strip() != "", 10)
+        first_run = int(pidfile.read_text())
+        lone.kill()
         lone.wait()
+        assert pid_alive(first_run)  # orphaned, still running
         cli.run("worker", "start", "--count", "1")
         job = cli.wait_state("victim", "completed", timeout=30)
     finally:
-        if lone.poll() is None:
-            lone.kill()
-        os.killpg(lone.pid, signal.SIGKILL)  # the orphaned first attempt's sleep
+        lone.kill()
     assert [a["outcome"] for a in job["history"]] == ["lost", "succeeded"]
+    wait_for(lambda: not pid_alive(first_run), 5, lambda: "the lost attempt's process survived")
 
 
 def test_cancel_pending_and_running_jobs(cli: Cli) -> None:
@@ -256,10 +258,6 @@ def test_config_change_applies_to_next_job_without_restart(cli: Cli) -> None:
 def test_output_that_is_not_utf8_survives(cli: Cli) -> None:
     cli.enqueue("--id", "bin", "--command", r"printf 'ok\377\376end'")
     cli.run("worker", "run", "--burst")
-    import subprocess
-
-    from tests.e2e.conftest import QUEUECTL
-
     raw = subprocess.run(
         [QUEUECTL, "logs", "bin"], env=cli.env, capture_output=True, check=True
     ).stdout
