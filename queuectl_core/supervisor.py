@@ -231,7 +231,7 @@ class Supervisor:
             return {}
         previous: dict[int, object] = {
             signum: signal.signal(signum, self._on_stop_signal)
-            for signum in (signal.SIGTERM, signal.SIGINT)
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
         }
         previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, _ignore)
         previous[-1] = signal.set_wakeup_fd(self._wake_write)

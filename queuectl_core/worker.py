@@ -4,7 +4,7 @@ Run it as ``python -m queuectl_core.worker --worker-id ID [--queues a,b] [--burs
 (the backend comes from the environment, see :mod:`queuectl_core.config`), or build
 a :class:`Worker` and call :meth:`Worker.run`.
 
-Stopping: the first SIGTERM or SIGINT stops claiming and lets the running job
+Stopping: the first SIGTERM, SIGINT or SIGHUP stops claiming and lets the running job
 finish; a second one interrupts the job, which goes back to pending without using
 up an attempt. A job is stopped through the abort pipe (the shell executor watches
 it) and, while a Python handler runs in this process, by raising
@@ -46,7 +46,7 @@ T = TypeVar("T")
 
 #: Abort reason of a forced stop; the job goes back to pending.
 FORCED = "forced stop"
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # SIGHUP: terminal closed
 POKE_SIGNAL = signal.SIGUSR1  # the heartbeat thread wakes or interrupts the main thread
 MAX_BACKOFF = 5.0  # longest pause between tries while the storage is unavailable
 

@@ -166,14 +166,15 @@ def test_an_idle_worker_picks_up_a_new_job_at_once(
     wait_for(lambda: in_state(queue, "quick", State.COMPLETED), timeout=5, what="pickup")
 
 
-def test_sigterm_lets_the_running_job_finish(
-    queue: Queue, storage: Storage, processes: Processes
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_stop_signal_lets_the_running_job_finish(
+    queue: Queue, storage: Storage, processes: Processes, signum: signal.Signals
 ) -> None:
     queue.enqueue(id="slow", command="sleep 1; echo done")
     worker = start_worker(processes)
     wait_for(lambda: in_state(queue, "slow", State.PROCESSING), what="job running")
 
-    worker.send_signal(signal.SIGTERM)
+    worker.send_signal(signum)
 
     assert worker.wait(timeout=30) == 0
     assert queue.get("slow").state is State.COMPLETED
