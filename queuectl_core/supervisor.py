@@ -1,12 +1,11 @@
-"""Running many worker processes: in the foreground, detached, and stopping them.
+"""Supervising worker processes: relaying signals, recovering and restarting them.
 
 ``run_foreground`` runs one worker in this process, or supervises N child workers
 (``python -m queuectl_core.worker``): it relays stop signals to them, recovers the
 jobs of a child that dies at once (no waiting for the lease to expire) and restarts
-it with backoff. ``start_detached`` starts such a supervisor in the background
-(``python -m queuectl_core.supervisor``, children even for one worker) and returns
-once its workers are registered; ``stop_workers`` stops every registered worker and
-returns once they have exited.
+it with backoff. :mod:`queuectl_core.control` starts such a supervisor in the
+background (``python -m queuectl_core.supervisor``, children even for one worker)
+and stops workers.
 
 Stop signals: the first asks for a graceful stop, the second forces one (see
 :mod:`queuectl_core.worker`). A signal relayed twice in quick succession could
@@ -29,13 +28,11 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 
 from queuectl_core import recovery
 from queuectl_core.config import Location
 from queuectl_core.errors import WorkerError
-from queuectl_core.job import WorkerInfo
 from queuectl_core.storage import Storage
 from queuectl_core.worker import Worker, configure_logging
 
@@ -45,8 +42,6 @@ log = logging.getLogger("queuectl.supervisor")
 FIRST_STOP, LATER_STOP = signal.SIGTERM, signal.SIGINT
 RESTART_DELAY_MAX = 30.0  # seconds before restarting a child that keeps dying
 STABLE_AFTER = 60.0  # a child that ran this long is restarted at once after a crash
-POLL = 0.02  # seconds between registry checks while starting and stopping
-EXTRA_GRACE = 5.0  # after a forced stop: seconds beyond kill_grace before SIGKILL
 
 
 def stop_signal(number: int) -> signal.Signals:
@@ -272,239 +267,6 @@ class Supervisor:
 
 def _ignore(signum: int, frame: FrameType | None) -> None:
     """A handler that only makes the signal write to the wake-up file descriptor."""
-
-
-# -- detached -----------------------------------------------------------------------------
-
-
-#: Detached supervisors started by this process, kept referenced so that they are
-#: reaped (see ``pid_alive``) rather than reported as leaked when they outlive it.
-_detached: list[subprocess.Popen[bytes]] = []
-
-
-def start_detached(
-    location: Location,
-    count: int,
-    queues: Sequence[str] | None,
-    log_file: Path,
-    timeout: float = 30,
-) -> list[WorkerInfo]:
-    """Start a background supervisor of ``count`` workers; return them once registered."""
-    if count < 1:
-        raise WorkerError("the number of workers must be at least 1")
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "queuectl_core.supervisor", "--count", str(count)]
-    if queues:
-        command += ["--queues", ",".join(queues)]
-    storage = location.open()  # a broken location fails here, before anything starts
-    try:
-        with open(log_file, "ab") as log_handle:
-            process = subprocess.Popen(
-                command,
-                env=child_environ(location),
-                stdin=subprocess.DEVNULL,
-                stdout=log_handle,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        _detached.append(process)
-        prefix = f"{short_hostname()}-{process.pid}-"
-        deadline = time.monotonic() + timeout
-        while True:
-            started = [w for w in storage.workers() if w.id.startswith(prefix)]
-            if len(started) >= count:
-                return started
-            status = process.poll()
-            if status is not None:
-                raise WorkerError(
-                    f"the workers exited at start (status {status}): {_last_line(log_file)}"
-                )
-            if time.monotonic() >= deadline:
-                process.terminate()
-                raise WorkerError(
-                    f"the workers did not start within {timeout:g}s: {_last_line(log_file)}"
-                )
-            time.sleep(POLL)
-    finally:
-        storage.close()
-
-
-def _last_line(path: Path) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - 4096))
-            lines = handle.read().decode("utf-8", "replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    return lines[-1] if lines else f"(nothing in {path})"
-
-
-# -- stopping -----------------------------------------------------------------------------
-
-
-def stop_workers(storage: Storage, timeout: float | None, force: bool) -> list[WorkerInfo]:
-    """Stop every registered worker; return them once they have exited.
-
-    Local workers (and their supervisors) get signals; remote ones see the stop
-    request at their next heartbeat. After ``timeout`` seconds (``None``: never) the
-    stop is forced; if workers on this host still run ``kill_grace`` plus a few
-    seconds later, they are killed and their jobs recovered. Raises ``WorkerError``
-    if some worker is still registered then.
-    """
-    return _Stopper(storage).stop(timeout, force)
-
-
-class _Stopper:
-    """One ``stop_workers`` call: the targets, the signals sent, the wait."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self.settings = recovery.load_settings(storage)
-        self.host = socket.gethostname()
-        self.targets = {worker.id: worker for worker in storage.workers()}
-        self.pids: set[int] = set()  # local processes to see exit: workers, supervisors
-        self.signal_pids: set[int] = set()  # whom to signal: a supervisor relays
-        self.signals_sent = 0
-
-    def stop(self, timeout: float | None, force: bool) -> list[WorkerInfo]:
-        if not self.targets:
-            return []
-        self.storage.request_stop(None)
-        now = time.time()
-        for worker in self.targets.values():
-            self._target(worker, now)
-        self._send(2 if force else 1)
-        started = time.monotonic()
-        force_at = None if force or timeout is None else started + timeout
-        kill_at = started + self._grace() if force else None
-        while self._running():
-            now = time.monotonic()
-            if force_at is not None and now >= force_at:
-                log.info("workers still running after %gs: forcing them to stop", timeout)
-                self._send(2)
-                force_at, kill_at = None, now + self._grace()
-            if kill_at is not None and now >= kill_at:
-                self._kill()
-                still = self._running()
-                if still:
-                    raise WorkerError(f"workers still running: {', '.join(still)}")
-                break
-            time.sleep(POLL)
-        return list(self.targets.values())
-
-    def _grace(self) -> float:
-        return float(self.settings["kill_grace"]) + EXTRA_GRACE
-
-    def _local(self, worker: WorkerInfo) -> bool:
-        return worker.host == self.host
-
-    def _target(self, worker: WorkerInfo, now: float) -> None:
-        """Choose what to signal for a worker; clean it up at once if it is gone."""
-        if not self._local(worker):
-            return  # it sees the stop request at its next heartbeat
-        if self._gone(worker, now):
-            recovery.recover_worker(self.storage, worker.id, self.settings)
-            return
-        fresh = now - worker.heartbeat_at <= self.settings["lease_timeout"]
-        if not _may_signal(worker.pid, fresh):
-            return  # e.g. a program embedding a worker: it sees the stop request
-        self.pids.add(worker.pid)
-        supervisor = worker.extra.get("supervisor_pid")
-        if isinstance(supervisor, int) and _may_signal(supervisor, fresh):
-            self.pids.add(supervisor)
-            self.signal_pids.add(supervisor)
-        else:
-            self.signal_pids.add(worker.pid)
-
-    def _send(self, upto: int) -> None:
-        """Send stop requests until ``upto`` have been sent to each target."""
-        while self.signals_sent < upto:
-            self.signals_sent += 1
-            for pid in self.signal_pids:
-                _kill(pid, stop_signal(self.signals_sent))
-
-    def _running(self) -> list[str]:
-        """What still runs: targeted workers still registered, local processes alive.
-
-        A registered worker that is gone (a local pid that died, a remote worker
-        silent for two lease timeouts) has its jobs recovered and its entry removed.
-        """
-        now = time.time()
-        running = []
-        for worker in self.storage.workers():
-            if worker.id not in self.targets:
-                continue
-            if self._gone(worker, now):
-                recovery.recover_worker(self.storage, worker.id, self.settings)
-            else:
-                running.append(worker.id)
-        running += [f"pid {pid}" for pid in sorted(self.pids) if pid_alive(pid)]
-        return running
-
-    def _gone(self, worker: WorkerInfo, now: float) -> bool:
-        """Dead without unregistering: a local pid that is gone (or reused by another
-        program after a long silence), a remote worker silent for two lease timeouts."""
-        silent = now - worker.heartbeat_at > 2 * float(self.settings["lease_timeout"])
-        if not self._local(worker):
-            return silent
-        return not pid_alive(worker.pid) or (silent and not _runs_queuectl(worker.pid))
-
-    def _kill(self) -> None:
-        """SIGKILL what still runs on this host and recover the jobs it held."""
-        for pid in self.pids:
-            _kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + EXTRA_GRACE
-        while any(pid_alive(pid) for pid in self.pids) and time.monotonic() < deadline:
-            time.sleep(POLL)
-        for worker in self.targets.values():
-            if self._local(worker) and worker.pid in self.pids:
-                log.warning("worker %s killed", worker.id)
-                recovery.recover_worker(self.storage, worker.id, self.settings)
-
-
-def _kill(pid: int, signum: int) -> None:
-    try:
-        os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
-    except PermissionError:  # another user's: its heartbeat brings it the stop request
-        log.warning("no permission to signal pid %d", pid)
-
-
-def _runs_queuectl(pid: int) -> bool | None:
-    """Whether the process's command line mentions queuectl; ``None`` without ``/proc``."""
-    try:
-        return b"queuectl" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-
-
-def _may_signal(pid: int, fresh: bool) -> bool:
-    """Whether ``pid`` is a live queuectl process (a reused pid is never signalled);
-    where ``/proc`` cannot tell, a ``fresh`` registry entry vouches for it."""
-    if not pid_alive(pid):
-        return False
-    recognised = _runs_queuectl(pid)
-    return fresh if recognised is None else recognised
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid runs (a zombie child of ours is reaped: gone)."""
-    if pid <= 0:
-        return False
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:  # not our child: ask the kernel
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 # -- entry point ----------------------------------------------------------------------------

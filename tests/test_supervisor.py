@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from queuectl_core.config import Location
+from queuectl_core.control import pid_alive, start_detached, stop_workers
 from queuectl_core.errors import WorkerError
 from queuectl_core.job import Outcome, State, WorkerInfo
 from queuectl_core.queue import Queue
 from queuectl_core.storage import Storage
-from queuectl_core.supervisor import pid_alive, run_foreground, start_detached, stop_workers
+from queuectl_core.supervisor import run_foreground
 from tests.conftest import Processes, wait_for
 
 SUPERVISOR = "queuectl_core.supervisor"

@@ -97,11 +97,11 @@ def start(
     as_json: bool,
 ) -> None:
     """Start workers in the background; returns once they are up."""
-    from queuectl_core import supervisor
+    from queuectl_core import control
     from queuectl_core.config import state_home
 
     log_file = log_file or state_home() / "workers.log"
-    started = supervisor.start_detached(app.location(), count, queues, log_file)
+    started = control.start_detached(app.location(), count, queues, log_file)
     if not as_json:
         click.echo(f"started {render.plural(len(started), 'worker')}, logging to {log_file}")
     print_workers(app, started, as_json)
@@ -133,9 +133,9 @@ def run(app: AppContext, count: int, queues: tuple[str, ...] | None, burst: bool
 @pass_app
 def stop(app: AppContext, timeout: float | None, force: bool, as_json: bool) -> None:
     """Stop every worker gracefully; returns once they have exited."""
-    from queuectl_core import supervisor
+    from queuectl_core import control
 
-    stopped = supervisor.stop_workers(app.queue().storage, timeout, force)
+    stopped = control.stop_workers(app.queue().storage, timeout, force)
     if as_json:
         render.emit_json([worker_view(item) for item in stopped])
     else:
