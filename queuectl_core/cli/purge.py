@@ -5,19 +5,8 @@ from __future__ import annotations
 import click
 
 from queuectl_core.cli import render
-from queuectl_core.cli.context import AppContext, json_option, pass_app
+from queuectl_core.cli.context import AppContext, json_option, parse_duration, pass_app
 from queuectl_core.job import FINAL_STATES, State
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    from queuectl_core.units import parse_duration
-
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
@@ -32,7 +21,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option(
     "--older-than",
     metavar="DURATION",
-    callback=_duration,
+    callback=parse_duration,
     help="Only jobs last changed longer ago than this, e.g. 7d or 12h.",
 )
 @json_option
