@@ -5,7 +5,12 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 uv sync --quiet --python "$PYTHON"
 export QUEUECTL_DB=${QUEUECTL_DB:-$PWD/.queuectl-quickstart.db}
-q() { echo "\$ queuectl $*" >&2; .venv/bin/queuectl "$@"; }
+q() {  # show each command as a person would type it, then run it
+    local shown=() arg
+    for arg in "$@"; do [[ $arg == *[[:space:]\$\"]* ]] && shown+=("'$arg'") || shown+=("$arg"); done
+    echo "\$ queuectl ${shown[*]}" >&2
+    .venv/bin/queuectl "$@"
+}
 id=$(q enqueue --command 'echo "Hello from queuectl on $(hostname)"')
 q worker run --burst
 q show "$id"

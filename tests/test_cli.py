@@ -171,7 +171,10 @@ BAD_INPUT = {
     "priority not a number": (["enqueue", "-c", "x", "--priority", "high"], "whole number"),
     "negative retries": (["enqueue", '{"command": "x", "max_retries": -1}'], "negative"),
     "negative retries flag": (["enqueue", "-c", "x", "--max-retries", "-2"], "negative"),
-    "negative timeout": (["enqueue", "-c", "x", "--timeout", "-5"], "timeout: must not be negative"),
+    "negative timeout": (
+        ["enqueue", "-c", "x", "--timeout", "-5"],
+        "timeout: must not be negative",
+    ),
     "negative delay": (["enqueue", "-c", "x", "--delay", "-1s"], "delay: '-1s'"),
     "bad duration": (["enqueue", "-c", "x", "--timeout", "soon"], "not a duration"),
     "bad run_at": (["enqueue", "-c", "x", "--run-at", "tomorrow"], "ISO 8601"),
@@ -394,6 +397,7 @@ def test_config_commands(db: Path) -> None:
     )
     assert ok(db, "config", "unset", "backoff_max") == "3600\n"
     assert as_json(db, "config", "get", "backoff_max")["source"] == "default"
+    assert as_json(db, "config", "get") == as_json(db, "config", "list")  # no key: all
 
 
 def test_worker_list_shows_the_current_job(db: Path) -> None:

@@ -59,11 +59,14 @@ def list_settings(app: AppContext, as_json: bool) -> None:
 
 
 @config.command("get")
-@click.argument("key")
+@click.argument("key", required=False)
 @json_option
 @pass_app
-def get_setting(app: AppContext, key: str, as_json: bool) -> None:
-    """Print a setting's value."""
+def get_setting(app: AppContext, key: str | None, as_json: bool) -> None:
+    """Print a setting's value (no KEY: every setting, as ``config list``)."""
+    if key is None:
+        click.get_current_context().invoke(list_settings, as_json=as_json)
+        return
     current = app.queue().settings()
     value = current[key]
     if as_json:
