@@ -348,6 +348,7 @@ def test_status_counts_every_state(db: Path) -> None:
         1,
     )
     assert status["queues"]["mail"]["pending"] == 1 and status["queues"]["default"]["dead"] == 0
+    assert status["success_rate"] is None  # nothing finished yet
     text = ok(db, "status")
     assert f"backend: sqlite ({db})" in text
     rows = [line.split() for line in text.splitlines() if line.startswith(("QUEUE", "(all)"))]

@@ -147,13 +147,17 @@ def test_dlq_retry_runs_a_dead_job_again(cli: Cli, tmp_path: Path) -> None:
     assert [a["outcome"] for a in job["history"]] == ["failed", "succeeded"]
     assert job["attempts"] == 1  # a DLQ retry starts a fresh budget
     assert cli.json("dlq", "list") == []
+    assert cli.json("status")["success_rate"] == 1.0
 
 
 def test_dlq_purge_and_retry_all(cli: Cli) -> None:
     for n in range(3):
         cli.enqueue("--id", f"d{n}", "--command", "exit 1", "--max-retries", "0")
+    cli.enqueue("--id", "ok", "--command", "true")
     cli.run("worker", "run", "--burst")
     assert len(cli.json("dlq", "list")) == 3
+    assert cli.json("status")["success_rate"] == 0.25
+    assert "success: 25.0% of finished jobs" in cli.run("status").stdout
     cli.run("dlq", "purge", "d0")
     assert sorted(j["id"] for j in cli.json("dlq", "list")) == ["d1", "d2"]
     cli.run("dlq", "retry", "--all")
