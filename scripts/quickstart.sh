@@ -4,6 +4,7 @@
 # the queue is empty, and shows the job with its captured output.
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 uv sync --quiet --python "$PYTHON"
+compile_sources
 export QUEUECTL_DB=${QUEUECTL_DB:-$PWD/.queuectl-quickstart.db}
 q() {  # show each command as a person would type it, then run it
     local shown=() arg
