@@ -105,6 +105,20 @@ class Attempt:
     stdout_dropped: int = 0
     stderr_dropped: int = 0
 
+    def ended(self, result: AttemptResult) -> Attempt:
+        """This attempt as ``result`` closes it."""
+        return replace(
+            self,
+            outcome=result.outcome,
+            finished_at=result.finished_at,
+            exit_code=result.exit_code,
+            error=result.error,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            stdout_dropped=result.stdout_dropped,
+            stderr_dropped=result.stderr_dropped,
+        )
+
     @property
     def duration(self) -> float | None:
         """Seconds from start to end, or ``None`` while running."""

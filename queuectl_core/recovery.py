@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from queuectl_core import events, orphans, retry
-from queuectl_core.job import Attempt, AttemptResult, Job, Outcome, State
+from queuectl_core.job import Attempt, AttemptResult, Outcome, State
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, Storage, Transition
 from queuectl_core.units import human_duration, utc
@@ -31,39 +31,11 @@ def load_settings(storage: Storage) -> Settings:
     return Settings(*storage.load_settings())
 
 
-def finished_job(job: Job, transition: Transition) -> Job:
-    """The claimed ``job`` as ``transition`` leaves it, built without reading it back."""
-    result = transition.result
-    return job.evolve(
-        state=transition.state,
-        attempts=job.attempts - 1 if transition.refund_attempt else job.attempts,
-        updated_at=result.finished_at,
-        next_run_at=job.next_run_at if transition.next_run_at is None else transition.next_run_at,
-        worker_id=None,
-        lease_expires_at=None,
-        last_error=result.error,
-        result=result.result,
-    )
-
-
 def attempt_record(
     claim: Claim, result: AttemptResult, worker_id: str, started_at: float
 ) -> Attempt:
     """The history record of the claim's attempt as it ended with ``result``."""
-    return Attempt(
-        job_id=claim.job.id,
-        number=claim.attempt,
-        worker_id=worker_id,
-        started_at=started_at,
-        outcome=result.outcome,
-        finished_at=result.finished_at,
-        exit_code=result.exit_code,
-        error=result.error,
-        stdout=result.stdout,
-        stderr=result.stderr,
-        stdout_dropped=result.stdout_dropped,
-        stderr_dropped=result.stderr_dropped,
-    )
+    return Attempt(claim.job.id, claim.attempt, worker_id, started_at).ended(result)
 
 
 def describe(claim: Claim, transition: Transition, applied: bool) -> str:
@@ -107,17 +79,17 @@ def report(
         return
     state = transition.state
     if state is State.COMPLETED and events.has_listeners("job_succeeded"):
-        events.emit("job_succeeded", job=finished_job(claim.job, transition), attempt=attempt())
+        events.emit("job_succeeded", job=transition.applied_to(claim.job), attempt=attempt())
     elif state is State.FAILED and events.has_listeners("job_failed"):
         retry_at = transition.next_run_at or transition.result.finished_at
         events.emit(
             "job_failed",
-            job=finished_job(claim.job, transition),
+            job=transition.applied_to(claim.job),
             attempt=attempt(),
             retry_at=utc(retry_at),
         )
     elif state is State.DEAD and events.has_listeners("job_dead"):
-        events.emit("job_dead", job=finished_job(claim.job, transition), attempt=attempt())
+        events.emit("job_dead", job=transition.applied_to(claim.job), attempt=attempt())
 
 
 def recover(

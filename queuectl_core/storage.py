@@ -43,6 +43,20 @@ class Transition:
     next_run_at: float | None = None
     refund_attempt: bool = False
 
+    def applied_to(self, job: Job) -> Job:
+        """The claimed ``job`` as this transition leaves it (lease fields cleared)."""
+        result = self.result
+        return job.evolve(
+            state=self.state,
+            attempts=job.attempts - 1 if self.refund_attempt else job.attempts,
+            updated_at=result.finished_at,
+            next_run_at=job.next_run_at if self.next_run_at is None else self.next_run_at,
+            worker_id=None,
+            lease_expires_at=None,
+            last_error=result.error,
+            result=result.result,
+        )
+
 
 @dataclass(frozen=True)
 class BackendSpec:

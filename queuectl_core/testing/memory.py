@@ -204,29 +204,9 @@ class MemoryStorage(Storage):
                 return False
             del ns.tokens[job_id]
             result = transition.result
-            self._close_attempt(
-                job_id,
-                outcome=result.outcome,
-                finished_at=result.finished_at,
-                exit_code=result.exit_code,
-                error=result.error,
-                stdout=result.stdout,
-                stderr=result.stderr,
-                stdout_dropped=result.stdout_dropped,
-                stderr_dropped=result.stderr_dropped,
-            )
-            ns.jobs[job_id] = job.evolve(
-                state=transition.state,
-                attempts=job.attempts - 1 if transition.refund_attempt else job.attempts,
-                next_run_at=(
-                    job.next_run_at if transition.next_run_at is None else transition.next_run_at
-                ),
-                updated_at=result.finished_at,
-                worker_id=None,
-                lease_expires_at=None,
-                last_error=result.error,
-                result=_stored(result.result),
-            )
+            history = ns.history[job_id]
+            history[-1] = history[-1].ended(result)
+            ns.jobs[job_id] = transition.applied_to(job).evolve(result=_stored(result.result))
             if transition.state in READY_STATES:
                 ns.wake()
             return True
