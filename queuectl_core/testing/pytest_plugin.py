@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["JobFactory", "StorageContract", "queuectl_job"]
 
-pytest.register_assert_rewrite("queuectl_core.testing.contract")
+pytest.register_assert_rewrite("queuectl_core.testing.contract")  # and its submodules
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""The storage contract suite: every backend runs these same tests.
+
+A backend's test module subclasses :class:`StorageContract` and overrides one
+fixture, ``make_storage``: each call returns a new instance on the same fresh,
+empty namespace (one database file, one key prefix) for the current test::
+
+    import pytest
+    from queuectl_core.testing import StorageContract
+    from my_backend import MyStorage
+
+    class TestMyStorage(StorageContract):
+        @pytest.fixture
+        def make_storage(self, tmp_path):
+            return lambda: MyStorage(tmp_path / "queue.db")
+
+Then run ``pytest``; the queuectl pytest plugin, installed with queuectl, shows the
+compared values of a failed assertion. Every instance made during a test is closed
+at its end. Times are logical (``T0`` onwards) and handed to the backend as ``now``.
+
+The suite is one mixin per topic: :mod:`.jobs`, :mod:`.leases`, :mod:`.admin` and
+:mod:`.registry`, on the fixtures and helpers of :mod:`.base`.
+"""
+
+from __future__ import annotations
+
+from queuectl_core.testing.contract.admin import AdminContract
+from queuectl_core.testing.contract.jobs import JobsContract
+from queuectl_core.testing.contract.leases import LeasesContract
+from queuectl_core.testing.contract.registry import RegistryContract
+
+__all__ = ["StorageContract"]
+
+
+# pytest runs inherited tests in reverse MRO order: this one runs the basics first.
+class StorageContract(RegistryContract, AdminContract, LeasesContract, JobsContract):
+    """Tests of every guarantee in :mod:`queuectl_core.storage`; subclass to run."""

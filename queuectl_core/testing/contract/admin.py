@@ -1,0 +1,140 @@
+"""The contract of what an operator does to jobs: cancel, retry dead ones, purge."""
+
+from __future__ import annotations
+
+import pytest
+
+from queuectl_core.errors import InvalidStateError, NoSuchJobError
+from queuectl_core.job import Outcome, State
+from queuectl_core.storage import Storage
+from queuectl_core.testing import JobFactory
+from queuectl_core.testing.contract.base import (
+    LATER,
+    T0,
+    TO,
+    C,
+    ContractFixtures,
+    D,
+    F,
+    P,
+    X,
+    ids,
+    one_per_state,
+    settle,
+    take,
+)
+
+
+class AdminContract(ContractFixtures):
+    """Cancelling, the dead letter queue and purging: all or nothing, never a lost lease."""
+
+    # -- cancel ------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("state", [P, F])
+    def test_cancel_a_waiting_job(self, storage: Storage, job: JobFactory, state: State) -> None:
+        settle(storage, job("a"), state)
+        cancelled = storage.cancel("a", T0 + 7)
+        assert cancelled == storage.get("a")
+        assert cancelled.state is X
+        assert storage.claim("w1", None, LATER, LATER + 1) is None
+
+    def test_cancel_a_processing_job_revokes_its_lease(
+        self, storage: Storage, job: JobFactory
+    ) -> None:
+        storage.enqueue([job("a")])
+        claim = take(storage, "a")
+        cancelled = storage.cancel("a", T0 + 7)
+        assert (cancelled.state, cancelled.worker_id, cancelled.lease_expires_at) == (X, None, None)
+        assert cancelled == storage.get("a")
+        assert not storage.renew("a", claim.token, T0 + 99)
+        assert not storage.finish("a", claim.token, TO[C])
+        (attempt,) = storage.attempts("a")
+        assert (attempt.outcome, attempt.finished_at) == (Outcome.CANCELLED, T0 + 7)
+        assert storage.leased_by("w1") == [] and storage.expired(LATER) == []
+
+    @pytest.mark.parametrize("state", [C, D, X])
+    def test_cancel_a_finished_job_is_refused(
+        self, storage: Storage, job: JobFactory, state: State
+    ) -> None:
+        settle(storage, job("a"), state)
+        before = storage.get("a")
+        with pytest.raises(InvalidStateError):
+            storage.cancel("a", T0 + 7)
+        assert storage.get("a") == before
+        with pytest.raises(NoSuchJobError):
+            storage.cancel("unknown", T0 + 7)
+
+    # -- dead letter queue ---------------------------------------------------------------
+
+    def test_retry_dead_resets_attempts_and_continues_the_history(
+        self, storage: Storage, job: JobFactory
+    ) -> None:
+        settle(storage, job("a", max_retries=0), D)
+        assert storage.retry_dead(["a"], T0 + 50) == ["a"]
+        back = storage.get("a")
+        assert (back.state, back.attempts, back.worker_id) == (P, 0, None)
+        assert back.next_run_at <= T0 + 50
+        claim = take(storage, "a", now=T0 + 50)
+        assert (claim.attempt, claim.job.attempts) == (2, 1)
+        assert [a.number for a in storage.attempts("a")] == [1, 2]
+
+    def test_retry_dead_without_ids_retries_every_dead_job(
+        self, storage: Storage, job: JobFactory
+    ) -> None:
+        assert storage.retry_dead(None, T0) == []
+        one_per_state(storage, job)
+        settle(storage, job("d2", queue="q3"), D)
+        assert sorted(storage.retry_dead(None, T0 + 1)) == ["d1", "d2"]
+        assert storage.list_jobs(states=[D]) == []
+        assert {j.id for j in storage.list_jobs(states=[P])} == {"p1", "p2", "d1", "d2"}
+
+    @pytest.mark.parametrize(
+        ("chosen", "error"),
+        [(["d1", "unknown"], NoSuchJobError), (["d1", "c1"], InvalidStateError)],
+    )
+    def test_retry_dead_with_ids_is_all_or_nothing(
+        self, storage: Storage, job: JobFactory, chosen: list[str], error: type[Exception]
+    ) -> None:
+        one_per_state(storage, job)
+        before = storage.list_jobs()
+        with pytest.raises(error):
+            storage.retry_dead(chosen, T0 + 1)
+        assert storage.list_jobs() == before
+
+    # -- purge ---------------------------------------------------------------------------
+
+    def test_purge_deletes_jobs_and_their_attempts(self, storage: Storage, job: JobFactory) -> None:
+        one_per_state(storage, job)
+        assert storage.purge([D, C]) == 2
+        for gone in ("d1", "c1"):
+            with pytest.raises(NoSuchJobError):
+                storage.get(gone)
+            with pytest.raises(NoSuchJobError):
+                storage.attempts(gone)
+        assert storage.purge([D]) == 0
+        storage.enqueue([job("d1", queue="new")])  # the id is free, with a fresh history
+        assert take(storage, "d1", queues=["new"]).attempt == 1
+        assert len(storage.attempts("d1")) == 1
+
+    def test_purge_keeps_jobs_updated_since_the_cutoff(
+        self, storage: Storage, job: JobFactory
+    ) -> None:
+        storage.enqueue([job("old"), job("new"), job("pending")])
+        storage.cancel("old", T0 + 1)
+        storage.cancel("new", T0 + 100)
+        assert storage.purge([X], updated_before=T0 + 100) == 1
+        assert ids(storage.list_jobs()) == ["pending", "new"]
+        assert storage.purge([X, P], updated_before=T0 + 101) == 2
+
+    def test_purge_with_ids(self, storage: Storage, job: JobFactory) -> None:
+        one_per_state(storage, job)
+        settle(storage, job("d2", queue="q3"), D)
+        assert storage.purge([D], ["d2"]) == 1
+        assert ids(storage.list_jobs(states=[D])) == ["d1"]
+        for chosen, error in (
+            (["d1", "unknown"], NoSuchJobError),
+            (["d1", "c1"], InvalidStateError),
+        ):
+            with pytest.raises(error):
+                storage.purge([D], chosen)
+            assert storage.get("d1").state is D
