@@ -6,26 +6,19 @@ a :class:`Worker` and call :meth:`Worker.run`.
 
 Stopping: the first SIGTERM, SIGINT or SIGHUP stops claiming and lets the running job
 finish; a second one interrupts the job, which goes back to pending without using
-up an attempt. A job is stopped through the abort pipe (the shell executor watches
-it) and, while a Python handler runs in this process, by raising
-:class:`~queuectl_core.executors.base.JobInterrupted` in the main thread from a
-signal handler. The heartbeat thread reaches the main thread the same way (SIGUSR1).
+up an attempt (see :mod:`queuectl_core.stopping`).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
-import signal
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import FrameType
 from typing import TypeVar
 
 from queuectl_core import events, recovery, retry
@@ -39,20 +32,13 @@ from queuectl_core.executors.base import (
 from queuectl_core.heartbeat import Heartbeat
 from queuectl_core.job import AttemptResult, Outcome, WorkerInfo
 from queuectl_core.settings import Settings
+from queuectl_core.stopping import FORCED, Stopper
 from queuectl_core.storage import Claim, Storage, Transition, Waiter
 
 log = logging.getLogger("queuectl.worker")
 T = TypeVar("T")
 
-#: Abort reason of a forced stop; the job goes back to pending.
-FORCED = "forced stop"
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # SIGHUP: terminal closed
-POKE_SIGNAL = signal.SIGUSR1  # the heartbeat thread wakes or interrupts the main thread
 MAX_BACKOFF = 5.0  # longest pause between tries while the storage is unavailable
-
-
-class _Wakeup(BaseException):
-    """Ends an idle wait early; raised only inside :meth:`Worker._sleep`."""
 
 
 class _GiveUp(Exception):
@@ -91,19 +77,7 @@ class Worker:
         self.supervisor_pid = supervisor_pid  # stop if this parent goes away
         self.settings = Settings({})  # the stored ones are loaded when run() starts
         self.info = WorkerInfo(id=worker_id, host=socket.gethostname(), pid=os.getpid())
-        self._lock = threading.RLock()  # guards the running claim and its abort state
-        self._current: Claim | None = None
-        self._abort_reason: str | None = None
-        self._in_process = False  # a Python handler runs in the main thread now
-        self._waiting = False  # the main thread sleeps in _sleep and may be woken
-        self._stopping = False
-        self._forced = False
-        self._stop_signals: list[int] = []
-        self._signals = False  # our signal handlers are installed
-        self._main_ident = threading.get_ident()
-        self._abort_read, self._abort_write = os.pipe()
-        for fd in (self._abort_read, self._abort_write):
-            os.set_blocking(fd, False)
+        self._stopper = Stopper()
         self._waiter: Waiter | None = None
         self._storage_failing = False
         self._claimed_at = 0.0  # the time passed to the last claim
@@ -112,15 +86,14 @@ class Worker:
 
     def run(self) -> int:
         """Work until stopped; returns the exit status (0 after a clean stop)."""
-        self._main_ident = threading.get_ident()
-        previous = self._install_signal_handlers()
+        self._stopper.install()
         heartbeat = Heartbeat(self.storage, self.worker_id, self)
         status = 1
         try:
             self.settings = self._retrying("loading settings", self._load_settings)
             self._register()
             self._waiter = self.storage.waiter(self.worker_id)
-            self._start_thread(heartbeat.start)
+            self._stopper.start_thread(heartbeat.start)
             self._loop()
             status = 0
         except _GiveUp:
@@ -133,39 +106,30 @@ class Worker:
                 self._waiter.close()
             self._unregister(clean=status == 0)
             if stopped:  # a still-running heartbeat could poke us after the restore
-                self._restore_signal_handlers(previous)
-            os.close(self._abort_read)
-            os.close(self._abort_write)
+                self._stopper.restore()
+            self._stopper.close()
         return status
 
     def stop(self, force: bool = False) -> None:
         """Stop as the first (or, with ``force``, the second) signal would."""
-        self.request_stop("stop requested")
+        self._stopper.request_stop("stop requested")
         if force:
-            self._force_stop()
+            self._stopper.force_stop()
 
     def abort_reason(self) -> str | None:
         """Why the running job should stop early, or ``None``."""
-        return self._abort_reason
+        return self._stopper.abort_reason()
 
     # -- what the heartbeat thread calls -------------------------------------------------
 
     def current_claim(self) -> Claim | None:
-        return self._current
+        return self._stopper.current_claim()
 
     def abort_job(self, claim: Claim, reason: str) -> None:
-        with self._lock:  # no logging under the lock: a signal handler may take it
-            if self._current is not claim or self._abort_reason is not None:
-                return
-            self._abort(reason)
-        log.warning("job %s: %s; stopping it", claim.job.id, reason)
-        self._poke()
+        self._stopper.abort_job(claim, reason)
 
     def request_stop(self, reason: str) -> None:
-        if not self._stopping:
-            log.info("%s: stopping after the running job", reason)
-            self._stopping = True
-        self._poke()
+        self._stopper.request_stop(reason)
 
     def on_beat(self) -> None:
         self._refresh_settings(self.storage.settings_version())
@@ -177,7 +141,7 @@ class Worker:
     def _loop(self) -> None:
         finished: _Finished | None = None
         while True:
-            if self._stopping:
+            if self._stopper.stopping:
                 if finished is not None:
                     self._store(finished, claim_next=False)
                 return
@@ -187,7 +151,7 @@ class Worker:
                 finished = self._attempt(claim)
             elif self.burst:
                 return
-            elif not self._stopping:
+            elif not self._stopper.stopping:
                 self._idle()
 
     def _claim(self) -> Claim | None:
@@ -238,19 +202,10 @@ class Worker:
         started_at = self._claimed_at  # what the storage recorded as the attempt's start
         self._refresh_settings(claim.settings_version)
         settings = self.settings
-        with self._lock:
-            self._drain_abort_pipe()
-            self._abort_reason = None
-            self._current = claim
-            if self._forced:  # claimed as a forced stop began: the executor starts nothing
-                self._abort(FORCED)
-        try:
+        with self._stopper.running(claim):
             if events.has_listeners("job_started"):
                 events.emit("job_started", job=claim.job, attempt=claim.attempt, worker=self.info)
             result = self._execute(claim, settings)
-        finally:
-            with self._lock:
-                self._current = None
         return _Finished(claim, result, started_at, settings)
 
     def _execute(self, claim: Claim, settings: Settings) -> AttemptResult:
@@ -263,20 +218,14 @@ class Worker:
             timeout=timeout or None,
             kill_grace=settings["kill_grace"],
             output_limit=settings["output_limit"],
-            abort_fd=self._abort_read,
-            abort_reason=self.abort_reason,
+            abort_fd=self._stopper.abort_fd,
+            abort_reason=self._stopper.abort_reason,
         )
         try:
-            try:
-                executor = for_job(job)
-                self._in_process = runs_in_process(executor)
-                if self._in_process and self._abort_reason is not None:
-                    raise JobInterrupted(self._abort_reason)
-                return executor.run(context)
-            finally:
-                self._in_process = False
+            executor = for_job(job)
+            return self._stopper.run_job(lambda: executor.run(context), runs_in_process(executor))
         except JobInterrupted as exc:  # raised outside the executor's own handling
-            return _interrupted(exc.reason or self._abort_reason or FORCED)
+            return _interrupted(exc.reason or self._stopper.abort_reason() or FORCED)
         except Exception as exc:  # an executor must report, not raise; never die of it
             log.exception("job %s: executor failed", job.id)
             return AttemptResult(
@@ -293,7 +242,7 @@ class Worker:
         if due is not None:
             timeout = min(timeout, max(due - time.time(), 0.01))
         waiter = self._waiter
-        self._sleep(timeout, waiter.wait if waiter is not None else time.sleep)
+        self._stopper.sleep(timeout, waiter.wait if waiter is not None else time.sleep)
 
     # -- storage calls that survive outages --------------------------------------------------
 
@@ -307,9 +256,9 @@ class Worker:
                 if not self._storage_failing:
                     log.error("storage error while %s: %s; retrying", what, exc)
                     self._storage_failing = True
-                if self._stopping:
+                if self._stopper.stopping:
                     raise _GiveUp from exc
-                self._sleep(delay, time.sleep)
+                self._stopper.sleep(delay, time.sleep)
                 delay = min(delay * 2, MAX_BACKOFF)
                 continue
             if self._storage_failing:
@@ -357,103 +306,6 @@ class Worker:
         if clean:
             log.info("stopped")
             events.emit("worker_stopped", worker=self.info)
-
-    # -- signals and aborting -----------------------------------------------------------------
-
-    def _install_signal_handlers(self) -> dict[int, object]:
-        if threading.current_thread() is not threading.main_thread():
-            return {}  # embedded in a thread: stop() still works, without immediacy
-        previous: dict[int, object] = {}
-        for signum in STOP_SIGNALS:
-            previous[signum] = signal.signal(signum, self._on_stop_signal)
-        previous[POKE_SIGNAL] = signal.signal(POKE_SIGNAL, self._on_poke)
-        self._signals = True
-        return previous
-
-    def _start_thread(self, start: Callable[[], None]) -> None:
-        """Start a thread that never receives our signals.
-
-        A signal sent to the process goes to any thread not blocking it; only one
-        that reaches the main thread interrupts its waits (an idle wait, the shell
-        executor's select) at once. A thread inherits its creator's signal mask.
-        """
-        if not self._signals:
-            start()
-            return
-        masked = {*STOP_SIGNALS, POKE_SIGNAL}
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, masked)
-        try:
-            start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-    def _restore_signal_handlers(self, previous: dict[int, object]) -> None:
-        self._signals = False
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
-
-    def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
-        # A second signal's handler may run nested in this one, so the signals are
-        # counted with an atomic append, not with a flag tested before it is set.
-        self._stop_signals.append(signum)
-        if len(self._stop_signals) > 1:
-            self._force_stop()
-        else:
-            self._stopping = True
-            log.info(
-                "%s: stopping after the running job (signal again to interrupt it)",
-                signal.Signals(signum).name,
-            )
-        self._interrupt_main_thread()
-
-    def _on_poke(self, signum: int, frame: FrameType | None) -> None:
-        self._interrupt_main_thread()
-
-    def _force_stop(self) -> None:
-        self._stopping = True
-        if not self._forced:
-            log.info("interrupting the running job and stopping")
-        with self._lock:
-            self._forced = True
-            if self._current is not None and self._abort_reason is None:
-                self._abort(FORCED)
-        if threading.get_ident() != self._main_ident:
-            self._poke()
-
-    def _abort(self, reason: str) -> None:
-        """Ask the running job to stop (caller holds the lock)."""
-        self._abort_reason = reason
-        with contextlib.suppress(BlockingIOError):  # full: readable already
-            os.write(self._abort_write, b"x")
-
-    def _drain_abort_pipe(self) -> None:
-        with contextlib.suppress(BlockingIOError):
-            while os.read(self._abort_read, 4096):
-                pass
-
-    def _poke(self) -> None:
-        """Have the main thread notice a stop or an abort now (from another thread)."""
-        if self._signals and threading.get_ident() != self._main_ident:
-            signal.pthread_kill(self._main_ident, POKE_SIGNAL)
-
-    def _interrupt_main_thread(self) -> None:
-        """In a signal handler: end an idle wait, or interrupt an in-process handler."""
-        if self._in_process and self._abort_reason is not None:
-            raise JobInterrupted(self._abort_reason)
-        if self._waiting:
-            raise _Wakeup
-
-    def _sleep(self, timeout: float, wait: Callable[[float], None]) -> None:
-        """``wait(timeout)`` that a stop or a poke ends at once."""
-        try:
-            self._waiting = True
-            try:
-                if not self._stopping:
-                    wait(timeout)
-            finally:
-                self._waiting = False
-        except _Wakeup:
-            pass
 
 
 def runs_in_process(executor: Executor) -> bool:
