@@ -29,16 +29,9 @@ from queuectl_core.errors import ConfigError
 from queuectl_core.job import AttemptResult, Outcome, State, WorkerInfo
 from queuectl_core.storage import Claim, Transition
 from queuectl_core.testing import JobFactory
+from queuectl_core.testing.contract.base import C, D, F, P, R, X
 from queuectl_sqlite import storage as storage_module
 
-P, R, C, F, D, X = (
-    State.PENDING,
-    State.PROCESSING,
-    State.COMPLETED,
-    State.FAILED,
-    State.DEAD,
-    State.CANCELLED,
-)
 spawn = multiprocessing.get_context("spawn")
 
 
