@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import logging
 import re
 import socket
+import struct
+import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -107,6 +110,20 @@ def test_concurrent_requests_share_the_storage_safely(
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(lambda path: client.get(path).status, paths * 25))
     assert statuses == [200] * 100
+
+
+def test_a_client_that_goes_away_is_no_error(
+    client: Client, server: DashboardServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, "queuectl.dashboard")
+    for _ in range(3):  # ask for many pages, then reset the connection while they are sent
+        with socket.create_connection((server.server_name, server.server_port)) as conn:
+            conn.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 200)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            time.sleep(0.05)
+    assert client.get("/api/status").status == 200
+    assert "went away" in caplog.text
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
 
 
 def test_a_garbled_request_gets_a_json_error(server: DashboardServer) -> None:

@@ -13,6 +13,7 @@ import logging
 import re
 import socket
 import socketserver
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -112,6 +113,8 @@ class DashboardHandler(BaseHTTPRequestHandler):
         except QueuectlError as exc:
             error = api_error(exc)
             self.send_json(error.status, {"error": error.message})
+        except ConnectionError:
+            raise  # the client went away: see DashboardServer.handle_error
         except Exception as exc:
             log.exception("%s %s failed", method, url.path)
             self.send_json(500, {"error": f"internal error: {type(exc).__name__}: {exc}"})
@@ -211,6 +214,13 @@ class DashboardServer(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, DashboardHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that went away mid-answer is normal; anything else is logged."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("%s went away", client_address)
+        else:
+            log.exception("error while answering %s", client_address)
 
     def server_bind(self) -> None:
         socketserver.TCPServer.server_bind(self)  # HTTPServer's adds a reverse DNS lookup
