@@ -38,6 +38,11 @@ def parse_json(text: str, where: str = "job") -> dict[str, Any]:
     return value
 
 
+#: Bounds of a job's priority: exact in a double, so any backend can sort by it.
+PRIORITY_RANGE = (-(2**31), 2**31 - 1)
+MAX_RETRIES_LIMIT = 1_000_000
+
+
 def _int(data: Mapping[str, Any], key: str, minimum: int | None) -> int | None:
     value = data.get(key)
     if value is None:
@@ -51,6 +56,13 @@ def _int(data: Mapping[str, Any], key: str, minimum: int | None) -> int | None:
         raise InvalidJobError(f"{key} must not be negative, got {value}")
     if abs(value) > 2**62:
         raise InvalidJobError(f"{key} is out of range")
+    return value
+
+
+def _bounded(data: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
+    value = _int(data, key, 0 if low == 0 else None)
+    if value is not None and not low <= value <= high:
+        raise InvalidJobError(f"{key} must be between {low} and {high}, got {value}")
     return value
 
 
@@ -137,8 +149,8 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
         type=job_type,
         payload=payload,
         queue=_text(data, "queue", _QUEUE, "1-100 letters, digits or ._:-") or "default",
-        priority=_int(data, "priority", None) or 0,
-        max_retries=_int(data, "max_retries", 0),
+        priority=_bounded(data, "priority", *PRIORITY_RANGE) or 0,
+        max_retries=_bounded(data, "max_retries", 0, MAX_RETRIES_LIMIT),
         timeout=timeout,
         created_at=now,
         updated_at=now,

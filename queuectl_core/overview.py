@@ -42,6 +42,7 @@ def overview(queue: Queue) -> dict[str, Any]:
     return {
         "backend": queue.location.backend if queue.location else None,
         "location": queue.storage.describe(),
+        "warnings": queue.storage.warnings(),
         "states": totals,
         "total": sum(totals.values()),
         "success_rate": success_rate(totals["completed"], totals["dead"]),

@@ -267,6 +267,11 @@ class Storage(ABC):
         """A :class:`Waiter` through which an idle worker sleeps until notified."""
         return Waiter()
 
+    def warnings(self) -> list[str]:
+        """Problems a person should know about (``queuectl status`` shows them), e.g.
+        a server configured to persist nothing. Must be cheap; empty by default."""
+        return []
+
     def describe(self) -> str:
         """Where the data lives, for people (e.g. a file path or server URL)."""
         return type(self).__name__

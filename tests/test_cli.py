@@ -176,6 +176,8 @@ BAD_INPUT = {
         "timeout: must not be negative",
     ),
     "negative delay": (["enqueue", "-c", "x", "--delay", "-1s"], "delay: '-1s'"),
+    "priority out of range": (["enqueue", "-c", "x", "--priority", "2147483648"], "between"),
+    "max retries out of range": (["enqueue", "-c", "x", "--max-retries", "10000000"], "between"),
     "bad duration": (["enqueue", "-c", "x", "--timeout", "soon"], "not a duration"),
     "bad run_at": (["enqueue", "-c", "x", "--run-at", "tomorrow"], "ISO 8601"),
     "bad payload": (["enqueue", "--type", "echo", "--payload", "{oops"], "--payload"),

@@ -40,6 +40,8 @@ def status(app: AppContext, as_json: bool) -> None:
             ]
         )
     )
+    for warning in view["warnings"]:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     click.echo()
     states = [state.value for state in State]
     rows: list[list[Any]] = [

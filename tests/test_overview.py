@@ -1,0 +1,29 @@
+"""The status view: counts, success rate, workers and the backend's warnings."""
+
+from __future__ import annotations
+
+from queuectl_core.overview import overview, success_rate
+from queuectl_core.queue import Queue
+from queuectl_core.testing import MemoryStorage
+
+
+class WarningStorage(MemoryStorage):
+    def warnings(self) -> list[str]:
+        return ["the server persists nothing"]
+
+
+def test_success_rate_is_completed_over_finished() -> None:
+    assert success_rate(0, 0) is None
+    assert success_rate(3, 1) == 0.75
+
+
+def test_overview_counts_and_passes_on_backend_warnings() -> None:
+    queue = Queue(WarningStorage())
+    queue.enqueue(command="true", queue="mail")
+    queue.enqueue(command="true")
+    view = overview(queue)
+    assert view["states"]["pending"] == 2 and view["total"] == 2
+    assert view["queues"]["mail"]["pending"] == 1
+    assert view["warnings"] == ["the server persists nothing"]
+    assert view["success_rate"] is None
+    assert overview(Queue(MemoryStorage()))["warnings"] == []
