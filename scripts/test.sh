@@ -7,4 +7,19 @@ uv sync --quiet --all-packages --python "$PYTHON"
 compile_sources
 echo "== ruff" && .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== mypy" && .venv/bin/mypy
+# The Redis backend's tests start redis-server processes of their own on free ports
+# (the Debian package's service is never used): install the program if it is missing.
+install_redis_server() {
+    command -v redis-server >/dev/null && return
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo="sudo -n"; fi
+    if command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
+        echo "installing redis-server (Debian package) for the real-Redis tests..." >&2
+        $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq redis-server >/dev/null && return
+    fi
+    echo "note: redis-server is not installed: real-Redis tests will be skipped" \
+        "(and fail under CI=true)" >&2
+}
+install_redis_server
 echo "== pytest" && .venv/bin/pytest "$@"

@@ -1,0 +1,95 @@
+"""Fixtures: real ``redis-server`` processes that the test session starts itself on free
+loopback ports (never the server on port 6379), and a fresh key namespace per test.
+
+Without ``redis-server`` (or ``redis-cli``, for the cluster) these tests skip, except
+under ``CI=true``, where they fail: CI must run them (scripts/test.sh installs Redis).
+
+Namespaces: ``redis_options["prefix"]`` is ``qtest-<random hex>``. The backend may put it
+inside a hash tag (``{qtest-ab12}:job:1``) or before a colon (``qtest-ab12:jobs``); at
+teardown every key containing the prefix (SCAN MATCH ``*qtest-ab12*``) is UNLINKed, and
+nothing else: no FLUSHDB, ever.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from servers import (
+    CLI_BINARY,
+    SERVER_BINARY,
+    RedisCluster,
+    RedisServer,
+    key_namespace,
+    missing_binaries,
+)
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require_binaries(*names: str) -> None:
+    """Skip the test (fail it under CI) when a Redis program is not installed."""
+    missing = missing_binaries(*names)
+    if not missing:
+        return
+    reason = (
+        f"{', '.join(missing)} not on PATH: real-Redis tests need Debian's redis-server "
+        "package (scripts/test.sh installs it)"
+    )
+    if running_in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def new_prefix() -> str:
+    return f"qtest-{secrets.token_hex(6)}"
+
+
+@pytest.fixture(scope="session")
+def redis_binary() -> str:
+    """``redis-server``, for tests that build their own ``RedisServer`` (skip/fail as above)."""
+    require_binaries(SERVER_BINARY)
+    return SERVER_BINARY
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A standalone server for the whole session (AOF, fsync every second)."""
+    require_binaries(SERVER_BINARY)
+    with RedisServer(tmp_path_factory.mktemp("redis-standalone")) as server:
+        yield server
+
+
+@pytest.fixture
+def redis_options(redis_server: RedisServer) -> Iterator[dict[str, str]]:
+    """Backend options for ``redis_server`` with a fresh prefix, deleted at teardown."""
+    with key_namespace([redis_server.url], new_prefix()) as prefix:
+        yield {"url": redis_server.url, "prefix": prefix}
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster]:
+    """A 3-master Redis Cluster (no replicas) for the whole session."""
+    require_binaries(SERVER_BINARY, CLI_BINARY)
+    with RedisCluster(tmp_path_factory.mktemp("redis-cluster")) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def redis_cluster_options(redis_cluster: RedisCluster) -> Iterator[dict[str, str]]:
+    """Backend options for ``redis_cluster`` with a fresh prefix, deleted on every master."""
+    with key_namespace(redis_cluster.urls, new_prefix()) as prefix:
+        yield {"url": redis_cluster.url, "prefix": prefix, "cluster": "true"}
+
+
+@pytest.fixture
+def fresh_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private standalone server for this test alone (free to restart or kill it)."""
+    require_binaries(SERVER_BINARY)
+    with RedisServer(tmp_path / "redis") as server:
+        yield server
