@@ -126,18 +126,18 @@ class RedisServer:
         return redis.Redis(host=HOST, port=self._port, socket_connect_timeout=1, **options)
 
     def start(self) -> RedisServer:
-        """Spawn the server and return once it answers PING."""
-        self.spawn()
-        for attempt in range(PORT_ATTEMPTS):
+        """Spawn the server and return once it answers PING. A port picked here that
+        another process took first is replaced by a new free one (never a given port)."""
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            self.spawn()
             try:
                 self.wait_until_ready()
                 return self
             except RedisServerError:
-                if self._port_chosen or attempt + 1 == PORT_ATTEMPTS or not self._port_was_taken():
+                if self._port_chosen or attempt == PORT_ATTEMPTS or not self._port_was_taken():
                     raise
             self._port = free_port(cluster_bus=self.cluster_enabled)
-            self.spawn()
-        return self  # not reached: the last attempt returns or raises
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def spawn(self) -> None:
         """Start the process without waiting for it; ``wait_until_ready()`` waits."""

@@ -4,6 +4,7 @@ killed, form a cluster that routes by slot, and clean up only their own namespac
 from __future__ import annotations
 
 import secrets
+import socket
 from contextlib import closing
 from pathlib import Path
 
@@ -66,6 +67,21 @@ def test_start_fails_with_the_log_tail(tmp_path: Path) -> None:
     with pytest.raises(RedisServerError, match=r"(?s)exited during start-up.*not-a-policy"):
         server.start()
     assert not server.running
+
+
+@pytest.mark.usefixtures("redis_binary")
+def test_a_picked_port_taken_before_start_is_replaced(tmp_path: Path) -> None:
+    server = RedisServer(tmp_path / "picked")
+    with socket.socket() as thief:  # bound, not listening: a bind conflict, no answers
+        thief.bind(("127.0.0.1", server.port))
+        taken = server.port
+        with server:
+            assert server.port != taken
+            with closing(server.client()) as client:
+                assert client.ping()
+        given = RedisServer(tmp_path / "given", taken)
+        with pytest.raises(RedisServerError, match="Address already in use"):
+            given.start()
 
 
 def test_cluster_routes_keys_of_different_slots(
