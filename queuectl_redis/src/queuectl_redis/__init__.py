@@ -1,0 +1,1 @@
+"""queuectl's Redis storage backend: one Redis or Redis Cluster shared by many hosts."""

@@ -1,0 +1,144 @@
+"""Converting between Redis hashes and the job model.
+
+A job is one hash of text fields; a field that is ``None`` is absent. Floats are
+written with ``repr`` (exact round trip), JSON values (payload, result) as compact
+JSON. Script arguments mark optional values: ``""`` is none, ``"=" + text`` a value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from queuectl_core.job import Attempt, Job, Outcome, State, WorkerInfo
+
+Fields = Mapping[bytes, bytes]
+
+
+def optional(value: str | bytes | None) -> str | bytes:
+    """A script argument for a value that may be ``None``."""
+    if value is None:
+        return ""
+    return b"=" + value if isinstance(value, bytes) else "=" + value
+
+
+def to_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def pairs(flat: Sequence[bytes]) -> dict[bytes, bytes]:
+    """A field/value list (``HGETALL`` inside a script) as a dict."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def job_fields(job: Job) -> dict[str, str]:
+    """The fields of a job's hash (its ``score`` orders ready jobs: ``-priority``)."""
+    values: dict[str, Any] = {
+        "id": job.id,
+        "command": job.command,
+        "type": job.type,
+        "payload": to_json(job.payload),
+        "queue": job.queue,
+        "priority": job.priority,
+        "score": -job.priority,
+        "max_retries": job.max_retries,
+        "timeout": job.timeout,
+        "state": job.state.value,
+        "attempts": job.attempts,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "next_run_at": job.next_run_at,
+        "worker_id": job.worker_id,
+        "lease_expires_at": job.lease_expires_at,
+        "last_error": job.last_error,
+        "result": to_json(job.result),
+    }
+    return {name: _text(value) for name, value in values.items() if value is not None}
+
+
+def _text(value: Any) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def job_from_fields(fields: Fields) -> Job:
+    """A job from its hash."""
+
+    def text(name: bytes) -> str | None:
+        value = fields.get(name)
+        return None if value is None else value.decode()
+
+    def number(name: bytes) -> float | None:
+        value = fields.get(name)
+        return None if value is None else float(value)
+
+    def integer(name: bytes) -> int | None:
+        value = fields.get(name)
+        return None if value is None else int(value)
+
+    payload, result = text(b"payload"), text(b"result")
+    return Job(
+        id=fields[b"id"].decode(),
+        command=fields[b"command"].decode(),
+        type=fields[b"type"].decode(),
+        payload=None if payload is None else json.loads(payload),
+        queue=fields[b"queue"].decode(),
+        priority=int(fields[b"priority"]),
+        max_retries=integer(b"max_retries"),
+        timeout=number(b"timeout"),
+        state=State(fields[b"state"].decode()),
+        attempts=int(fields[b"attempts"]),
+        created_at=float(fields[b"created_at"]),
+        updated_at=float(fields[b"updated_at"]),
+        next_run_at=float(fields[b"next_run_at"]),
+        worker_id=text(b"worker_id"),
+        lease_expires_at=number(b"lease_expires_at"),
+        last_error=text(b"last_error"),
+        result=None if result is None else json.loads(result),
+    )
+
+
+def attempt_from_fields(job_id: str, number: int, fields: Fields) -> Attempt:
+    """Attempt ``number`` of a job from its hash."""
+    finished_at, exit_code, error = (
+        fields.get(name) for name in (b"finished_at", b"exit_code", b"error")
+    )
+    return Attempt(
+        job_id=job_id,
+        number=number,
+        worker_id=fields[b"worker_id"].decode(),
+        started_at=float(fields[b"started_at"]),
+        outcome=Outcome(fields[b"outcome"].decode()),
+        finished_at=None if finished_at is None else float(finished_at),
+        exit_code=None if exit_code is None else int(exit_code),
+        error=None if error is None else error.decode(),
+        stdout=fields.get(b"stdout", b""),
+        stderr=fields.get(b"stderr", b""),
+        stdout_dropped=int(fields.get(b"stdout_dropped", 0)),
+        stderr_dropped=int(fields.get(b"stderr_dropped", 0)),
+    )
+
+
+def worker_info_json(worker: WorkerInfo) -> str:
+    """What a worker's entry keeps as JSON (times and the stop flag are fields)."""
+    data = {
+        "host": worker.host,
+        "pid": worker.pid,
+        "queues": list(worker.queues),
+        "extra": worker.extra,
+    }
+    return json.dumps(data, separators=(",", ":"))
+
+
+def worker_from_fields(worker_id: str, fields: Fields) -> WorkerInfo:
+    info = json.loads(fields[b"info"])
+    return WorkerInfo(
+        id=worker_id,
+        host=info["host"],
+        pid=info["pid"],
+        queues=tuple(info["queues"]),
+        started_at=float(fields[b"started_at"]),
+        heartbeat_at=float(fields[b"heartbeat_at"]),
+        stop_requested=fields.get(b"stop") == b"1",
+        extra=info["extra"],
+    )

@@ -1,0 +1,56 @@
+"""The names of a namespace's keys.
+
+Every key starts with ``{<prefix>}:``: the braces make the prefix the key's hash
+tag, so the whole namespace lives in one Redis Cluster slot and every multi-key
+script runs unchanged on a cluster. The Lua scripts build the same names from the
+namespace they receive (see ``lua/lib.lua``); this module names them for the
+Python side.
+"""
+
+from __future__ import annotations
+
+from queuectl_core.job import State
+
+
+class Keys:
+    """Key names of one namespace."""
+
+    def __init__(self, prefix: str) -> None:
+        self.namespace = "{" + prefix + "}"
+        ns = self.namespace
+        self.seq = f"{ns}:seq"  # the enqueue-order counter: routes every script call
+        self.all_jobs = f"{ns}:jobs"  # every job id, scored by seq
+        self.counts = f"{ns}:counts"  # "<queue>\0<state>" -> number of jobs
+        self.queues = f"{ns}:queues"  # every queue name ever used
+        self.scheduled = f"{ns}:scheduled"  # waiting jobs not yet due, by next_run_at
+        self.leases = f"{ns}:leases"  # processing job ids, by lease expiry
+        self.settings = f"{ns}:settings"  # name -> value
+        self.settings_version = f"{ns}:settings_version"
+        self.workers = f"{ns}:workers"  # registered worker ids
+        self.wake = f"{ns}:wake"  # pub/sub channel: a job became ready
+
+    def job(self, job_id: str) -> str:
+        return f"{self.namespace}:job:{job_id}"
+
+    def attempt(self, job_id: str, number: int) -> str:
+        return f"{self.namespace}:attempt:{job_id}:{number}"
+
+    def ready(self, queue: str) -> str:
+        """Due jobs of a queue: score ``-priority``, member due time + seq + id."""
+        return f"{self.namespace}:ready:{queue}"
+
+    def by_state(self, state: State) -> str:
+        return f"{self.namespace}:state:{state.value}"
+
+    def by_queue(self, queue: str) -> str:
+        return f"{self.namespace}:queue:{queue}"
+
+    def by_state_and_queue(self, state: State, queue: str) -> str:
+        return f"{self.namespace}:sq:{state.value}:{queue}"
+
+    def held(self, worker_id: str) -> str:
+        """The ids of the jobs a worker holds."""
+        return f"{self.namespace}:held:{worker_id}"
+
+    def worker(self, worker_id: str) -> str:
+        return f"{self.namespace}:worker:{worker_id}"

@@ -1,0 +1,2 @@
+-- ARGV: ns, then claim's arguments (see lib.lua).
+return claim(2)

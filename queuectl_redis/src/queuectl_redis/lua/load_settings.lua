@@ -1,0 +1,2 @@
+-- ARGV: ns: {version, field/value list}.
+return {settings_version(), redis.call('HGETALL', P .. ':settings')}

@@ -1,0 +1,15 @@
+-- ARGV: ns, '*' (every queue) or '+' and queue names: the earliest due time or false.
+local queues = {}
+if ARGV[2] == '*' then
+  queues = redis.call('SMEMBERS', P .. ':queues')
+else
+  for n = 3, #ARGV do queues[#queues + 1] = ARGV[n] end
+end
+local best, best_text = nil, false
+for _, queue in ipairs(queues) do
+  local top = redis.call('ZRANGE', P .. ':waiting:' .. queue, 0, 0, 'WITHSCORES')
+  if top[1] and (best == nil or tonumber(top[2]) < best) then
+    best, best_text = tonumber(top[2]), top[2]
+  end
+end
+return best_text

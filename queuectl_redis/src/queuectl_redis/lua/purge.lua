@@ -1,0 +1,37 @@
+-- ARGV: ns, 'ids', state count, states, ids (all or nothing): returns {'ok', n}.
+-- Or ns, 'state', state, cursor seq, cutoff (opt): up to BATCH jobs of the state after
+-- the cursor, deleting those updated before the cutoff: returns {'ok', n, seen, cursor}.
+local function delete(id)
+  local k = job_key(id)
+  local f = redis.call('HMGET', k, 'state', 'queue', 'last_attempt', 'worker_id')
+  unindex(id, f[2], f[1])
+  unwait(k, id, f[2])
+  redis.call('ZREM', P .. ':jobs', id)
+  redis.call('ZREM', P .. ':queue:' .. f[2], id)
+  redis.call('ZREM', P .. ':leases', id)
+  if f[4] then redis.call('SREM', P .. ':held:' .. f[4], id) end
+  for n = 1, tonumber(f[3] or '0') do redis.call('DEL', attempt_key(id, n)) end
+  redis.call('DEL', k)
+end
+
+if ARGV[2] == 'ids' then
+  local allowed, nstates, ids = {}, tonumber(ARGV[3]), {}
+  for n = 4, 3 + nstates do allowed[ARGV[n]] = true end
+  for n = 4 + nstates, #ARGV do ids[#ids + 1] = ARGV[n] end
+  local refused = check(ids, allowed)
+  if refused then return refused end
+  for _, id in ipairs(ids) do delete(id) end
+  return {'ok', #ids}
+end
+local cutoff = opt(ARGV[5])
+local rows = redis.call('ZRANGEBYSCORE', P .. ':state:' .. ARGV[3], '(' .. ARGV[4], '+inf',
+  'WITHSCORES', 'LIMIT', 0, BATCH)
+local deleted, cursor = 0, ARGV[4]
+for i = 1, #rows, 2 do
+  cursor = rows[i + 1]
+  if not cutoff or tonumber(redis.call('HGET', job_key(rows[i]), 'updated_at')) < tonumber(cutoff) then
+    delete(rows[i])
+    deleted = deleted + 1
+  end
+end
+return {'ok', deleted, #rows, cursor}

@@ -1,0 +1,43 @@
+"""The Lua scripts that change (and consistently read) a namespace.
+
+Every state change that touches more than one key is one script, so it is atomic
+on a standalone server and on a cluster alike. Each script is ``lua/lib.lua``
+followed by its own file; scripts run by hash (``EVALSHA``) and redis-py loads
+them again when a server answers ``NOSCRIPT`` (after a restart or failover).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+NAMES = (
+    "enqueue", "claim", "finish", "finish_and_claim", "renew", "expired", "leased_by",
+    "get_jobs", "list_jobs", "attempts", "next_due", "cancel", "retry_dead", "purge",
+    "load_settings", "save_setting", "register_worker", "heartbeat", "unregister_worker",
+    "workers", "request_stop",
+)  # fmt: skip
+
+
+@cache
+def source(name: str) -> str:
+    """The full text of one script: the shared library, then the script itself."""
+    lua = resources.files(__package__).joinpath("lua")
+    return lua.joinpath("lib.lua").read_text() + "\n" + lua.joinpath(f"{name}.lua").read_text()
+
+
+class Scripts:
+    """The scripts registered on one client, called with the namespace in front."""
+
+    def __init__(self, client: Any, namespace: str, route_key: str) -> None:
+        self._namespace = namespace
+        self._keys = [route_key]  # any key of the namespace: tells a cluster the slot
+        self._scripts = {name: client.register_script(source(name)) for name in NAMES}
+
+    def __call__(self, name: str, *args: str | bytes | int | float) -> Any:
+        return self._scripts[name](keys=self._keys, args=[self._namespace, *args])
+
+    def run(self, name: str, args: Sequence[str | bytes | int | float]) -> Any:
+        return self(name, *args)

@@ -1,0 +1,412 @@
+"""The Redis storage backend: one namespace shared by workers on many hosts.
+
+Every change that touches more than one key is one Lua script (:mod:`.scripts`),
+so it is atomic; every key of a namespace shares one hash tag (:mod:`.keys`), so
+the same scripts run on Redis Cluster. Times are the ``now`` values callers pass,
+never the server's clock. Durability is the server's: with AOF
+(``appendfsync everysec``) a crash loses at most the last second of changes;
+:meth:`RedisStorage.warnings` says when the server persists nothing at all.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import redis.exceptions as rx
+
+from queuectl_core.errors import (
+    DuplicateJobError,
+    InvalidStateError,
+    NoSuchJobError,
+    StorageError,
+)
+from queuectl_core.job import Attempt, Job, State, WorkerInfo
+from queuectl_core.storage import Claim, Storage, Transition, Waiter
+from queuectl_redis import codec
+from queuectl_redis.codec import optional, pairs
+from queuectl_redis.connection import connect, errors
+from queuectl_redis.keys import Keys
+from queuectl_redis.options import RedisOptions, parse_options, redact
+from queuectl_redis.scripts import Scripts
+from queuectl_redis.wakeup import PubSubWaiter
+
+#: Jobs changed per script call when a person retries or purges every job in a state.
+BATCH = 500  # the same as BATCH in lua/lib.lua
+
+
+class RedisStorage(Storage):
+    """A queue namespace in one Redis (or Redis Cluster), shared by many hosts."""
+
+    def __init__(self, client: Any, prefix: str = "queuectl", *, location: str = "redis") -> None:
+        """Use ``client`` (redis-py, ``decode_responses=False``) for namespace ``prefix``."""
+        self.client = client
+        self.keys = Keys(prefix)
+        self.location = location
+        self._where = f"{location} (prefix {prefix})"
+        self._scripts = Scripts(client, self.keys.namespace, self.keys.seq)
+        self._warnings: list[str] | None = None
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, str]) -> RedisStorage:
+        """Connect as backend options (text values, as configured) say."""
+        parsed: RedisOptions = parse_options(options)
+        return cls(connect(parsed), parsed.prefix, location=redact(parsed.url))
+
+    def _run(self, name: str, *args: str | bytes | int | float) -> Any:
+        with errors(self.location):
+            return self._scripts(name, *args)
+
+    # -- jobs -----------------------------------------------------------------
+
+    def enqueue(self, jobs: Sequence[Job]) -> None:
+        seen: set[str] = set()
+        args: list[str | int] = [secrets.token_hex(8)]  # the call's id: a retry is no duplicate
+        for job in jobs:
+            if job.id in seen:
+                raise DuplicateJobError(job.id)
+            seen.add(job.id)
+            fields = codec.job_fields(job)
+            ready = int(job.next_run_at <= job.created_at)  # due when made: ready at once
+            args += [job.id, job.queue, job.state.value, ready, len(fields)]
+            for name, value in fields.items():
+                args += [name, value]
+        if not jobs:
+            return
+        answer = self._run("enqueue", *args)
+        if answer[0] == b"dup":
+            raise DuplicateJobError(answer[1].decode())
+
+    def get(self, job_id: str) -> Job:
+        with errors(self.location):
+            fields = self.client.hgetall(self.keys.job(job_id))
+        if not fields:
+            raise NoSuchJobError(job_id)
+        return codec.job_from_fields(fields)
+
+    def attempts(self, job_id: str) -> list[Attempt]:
+        found = self._run("attempts", job_id)
+        if found is None:
+            raise NoSuchJobError(job_id)
+        return [
+            codec.attempt_from_fields(job_id, number, pairs(flat))
+            for number, flat in enumerate(found, start=1)
+        ]
+
+    def list_jobs(
+        self,
+        *,
+        states: Sequence[State] | None = None,
+        queues: Sequence[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Job]:
+        if limit <= 0 or (states is not None and not states) or (queues is not None and not queues):
+            return []
+        keys = self.keys
+        if states is None and queues is None:
+            indexes = [keys.all_jobs]
+        elif queues is None:
+            indexes = [keys.by_state(State(s)) for s in _distinct(states or ())]
+        elif states is None:
+            indexes = [keys.by_queue(queue) for queue in _distinct(queues)]
+        else:
+            indexes = [
+                keys.by_state_and_queue(State(s), queue)
+                for s in _distinct(states)
+                for queue in _distinct(queues)
+            ]
+        found = self._run("list_jobs", max(0, offset), limit, *indexes)
+        return [codec.job_from_fields(pairs(flat)) for flat in found]
+
+    def counts(self) -> dict[tuple[str, State], int]:
+        with errors(self.location):
+            raw = self.client.hgetall(self.keys.counts)
+        counts: dict[tuple[str, State], int] = {}
+        for field, number in raw.items():
+            queue, _, state = field.decode().rpartition("\0")
+            if int(number) > 0:
+                counts[queue, State(state)] = int(number)
+        return counts
+
+    def next_due(self, queues: Sequence[str] | None = None) -> float | None:
+        due = self._run("next_due", *_queue_args(queues))
+        return None if due is None else float(due)
+
+    # -- leases ----------------------------------------------------------------
+
+    def claim(
+        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
+    ) -> Claim | None:
+        if queues is not None and not queues:
+            return None
+        return _claim(self._run("claim", *_claim_args(worker_id, queues, now, lease_until)))
+
+    def renew(self, job_id: str, token: str, lease_until: float) -> bool:
+        return bool(self._run("renew", job_id, token, repr(float(lease_until))))
+
+    def finish(
+        self,
+        job_id: str,
+        token: str,
+        transition: Transition,
+        *,
+        expired_by: float | None = None,
+    ) -> bool:
+        return bool(self._run("finish", *_finish_args(job_id, token, transition, expired_by)))
+
+    def finish_and_claim(
+        self,
+        job_id: str,
+        token: str,
+        transition: Transition,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+    ) -> tuple[bool, Claim | None]:
+        if queues is not None and not queues:
+            return self.finish(job_id, token, transition), None
+        applied, claimed = self._run(
+            "finish_and_claim",
+            *_finish_args(job_id, token, transition, None),
+            *_claim_args(worker_id, queues, now, lease_until),
+        )
+        return bool(applied), _claim(claimed)
+
+    def expired(self, now: float, limit: int = 100) -> list[Claim]:
+        if limit <= 0:
+            return []
+        return _held(self._run("expired", repr(float(now)), limit))
+
+    def leased_by(self, worker_id: str) -> list[Claim]:
+        claims = _held(self._run("leased_by", worker_id))
+        return [claim for claim in claims if claim.job.worker_id == worker_id]
+
+    # -- a person's operations ---------------------------------------------------
+
+    def cancel(self, job_id: str, now: float) -> Job:
+        answer = self._run("cancel", job_id, repr(float(now)))
+        _raise_refusal(answer, "cancelled", "pending, failed or processing")
+        return codec.job_from_fields(pairs(answer[1]))
+
+    def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
+        stamp = repr(float(now))
+        if job_ids is not None:
+            ids = _distinct(job_ids)
+            if not ids:
+                return []
+            answer = self._run("retry_dead", stamp, *ids)
+            _raise_refusal(answer, "retried", "dead")
+            return ids
+        retried: list[str] = []
+        while True:
+            batch = [job_id.decode() for job_id in self._run("retry_dead", stamp)[1]]
+            retried += batch
+            if len(batch) < BATCH:
+                return retried
+
+    def purge(
+        self,
+        states: Sequence[State],
+        job_ids: Sequence[str] | None = None,
+        *,
+        updated_before: float | None = None,
+    ) -> int:
+        names = [State(state).value for state in _distinct(states)]
+        if job_ids is not None:
+            ids = _distinct(job_ids)
+            if not ids:
+                return 0
+            answer = self._run("purge", "ids", len(names), *names, *ids)
+            _raise_refusal(answer, "purged", " or ".join(names))
+            return int(answer[1])
+        cutoff = optional(None if updated_before is None else repr(float(updated_before)))
+        deleted = 0
+        for state in names:
+            cursor: str | bytes = "0"
+            while True:
+                _, number, seen, cursor = self._run("purge", "state", state, cursor, cutoff)
+                deleted += int(number)
+                if int(seen) < 2 * BATCH:
+                    break
+        return deleted
+
+    # -- runtime settings ----------------------------------------------------------
+
+    def load_settings(self) -> tuple[dict[str, str], int]:
+        version, flat = self._run("load_settings")
+        values = {name.decode(): value.decode() for name, value in pairs(flat).items()}
+        return values, int(version)
+
+    def save_setting(self, name: str, value: str | None) -> None:
+        self._run("save_setting", name, optional(value))
+
+    def settings_version(self) -> int:
+        with errors(self.location):
+            return int(self.client.get(self.keys.settings_version) or 0)
+
+    # -- worker registry -------------------------------------------------------------
+
+    def register_worker(self, worker: WorkerInfo) -> None:
+        self._run(
+            "register_worker",
+            worker.id,
+            codec.worker_info_json(worker),
+            repr(float(worker.started_at)),
+            repr(float(worker.heartbeat_at)),
+            int(worker.stop_requested),
+        )
+
+    def heartbeat(self, worker_id: str, now: float) -> bool:
+        # removed meanwhile: the heartbeat comes from the worker's own process
+        anew = WorkerInfo(worker_id, socket.gethostname(), os.getpid())
+        return bool(
+            self._run("heartbeat", worker_id, repr(float(now)), codec.worker_info_json(anew))
+        )
+
+    def unregister_worker(self, worker_id: str) -> None:
+        self._run("unregister_worker", worker_id)
+
+    def workers(self) -> list[WorkerInfo]:
+        flat = self._run("workers")
+        found = []
+        for raw_id, raw_fields in zip(flat[::2], flat[1::2], strict=True):
+            fields = pairs(raw_fields)
+            found.append((int(fields[b"order"]), codec.worker_from_fields(raw_id.decode(), fields)))
+        found.sort(key=lambda entry: (entry[1].started_at, entry[0]))
+        return [worker for _, worker in found]
+
+    def request_stop(self, worker_ids: Sequence[str] | None = None) -> int:
+        if worker_ids is None:
+            return int(self._run("request_stop", "*"))
+        ids = _distinct(worker_ids)
+        return int(self._run("request_stop", "+", *ids)) if ids else 0
+
+    # -- waiting, warnings and closing ------------------------------------------------------
+
+    def waiter(self, worker_id: str) -> Waiter:
+        return PubSubWaiter(self.client, self.keys.wake)
+
+    def warnings(self) -> list[str]:
+        if self._warnings is None:
+            self._warnings = self._persistence_warnings()
+        return list(self._warnings or [])
+
+    def _persistence_warnings(self) -> list[str] | None:
+        """A warning if the server persists nothing; none if CONFIG is not allowed;
+        ``None`` while the server cannot be reached (then it is asked again later)."""
+        try:
+            with errors(self.location):
+                try:
+                    config = _merged(self.client.config_get("appendonly"))
+                    config.update(_merged(self.client.config_get("save")))
+                except rx.ResponseError:  # CONFIG disabled or renamed (managed Redis)
+                    return []
+        except StorageError:
+            return None
+        if config.get("appendonly", "yes") == "no" and config.get("save", "x").strip() == "":
+            return [
+                f"Redis at {self.location} persists nothing (appendonly no, no save points): "
+                "a restart loses every job"
+            ]
+        return []
+
+    def describe(self) -> str:
+        return self._where
+
+    def close(self) -> None:
+        with errors(self.location):
+            self.client.close()
+
+
+def _merged(config: Any) -> dict[str, str]:
+    """``CONFIG GET`` answers (one server, or a cluster's per-node dicts) as text."""
+    merged: dict[str, str] = {}
+    if not isinstance(config, dict):
+        return merged
+    for key, value in config.items():
+        if isinstance(value, dict):  # cluster: node -> answer
+            merged.update(_merged(value))
+        else:
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            merged[name] = value.decode() if isinstance(value, bytes) else str(value)
+    return merged
+
+
+def _queue_args(queues: Sequence[str] | None) -> list[str]:
+    return ["*"] if queues is None else ["+", *_distinct(queues)]
+
+
+def _claim_args(
+    worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
+) -> list[str]:
+    token = secrets.token_hex(8)
+    return [worker_id, repr(float(now)), repr(float(lease_until)), token, *_queue_args(queues)]
+
+
+def _finish_args(
+    job_id: str, token: str, transition: Transition, expired_by: float | None
+) -> list[str | bytes | int]:
+    result = transition.result
+    return [
+        job_id,
+        token,
+        optional(None if expired_by is None else repr(float(expired_by))),
+        transition.state.value,
+        int(transition.refund_attempt),
+        optional(result.error),
+        optional(codec.to_json(result.result)),
+        repr(float(result.finished_at)),
+        optional(None if transition.next_run_at is None else repr(float(transition.next_run_at))),
+        result.outcome.value,
+        optional(None if result.exit_code is None else str(result.exit_code)),
+        result.stdout,
+        result.stderr,
+        result.stdout_dropped,
+        result.stderr_dropped,
+    ]
+
+
+def _claim(answer: Any) -> Claim | None:
+    if answer is None:
+        return None
+    flat, number, version = answer
+    job = codec.job_from_fields(pairs(flat))
+    return Claim(job, pairs(flat)[b"token"].decode(), int(number), int(version))
+
+
+def _held(found: Sequence[Sequence[bytes]]) -> list[Claim]:
+    """Claims from the hashes of processing jobs, in enqueue order."""
+    claims = []
+    for flat in found:
+        fields = pairs(flat)
+        if fields.get(b"state") != b"processing" or b"token" not in fields:
+            continue
+        job = codec.job_from_fields(fields)
+        claims.append(
+            (
+                int(fields[b"seq"]),
+                Claim(job, fields[b"token"].decode(), int(fields[b"last_attempt"])),
+            )
+        )
+    claims.sort(key=lambda entry: entry[0])
+    return [claim for _, claim in claims]
+
+
+def _raise_refusal(answer: Sequence[Any], verb: str, allowed: str) -> None:
+    """Raise for a script's ``missing`` or ``state`` answer (nothing was changed)."""
+    kind = answer[0]
+    if kind == b"missing":
+        raise NoSuchJobError(answer[1].decode())
+    if kind == b"state":
+        job_id, state = answer[1].decode(), answer[2].decode()
+        raise InvalidStateError(f"job {job_id!r} is {state}; only {allowed} jobs can be {verb}")
+
+
+def _distinct(values: Iterable[Any]) -> list[Any]:
+    """The values without repeats, in their first order."""
+    return list(dict.fromkeys(values))
