@@ -15,8 +15,9 @@ end
 for _, job in ipairs(jobs_in) do
   local k = job_key(job.id)
   local seq = redis.call('INCR', P .. ':seq')
-  for f = job.first, job.last, 2 do redis.call('HSET', k, ARGV[f], ARGV[f + 1]) end
-  redis.call('HSET', k, 'seq', seq, 'enq', ARGV[2])
+  local fields = {k, 'seq', seq, 'enq', ARGV[2]}
+  for f = job.first, job.last do fields[#fields + 1] = ARGV[f] end
+  redis.call('HSET', unpack(fields))
   redis.call('ZADD', P .. ':jobs', seq, job.id)
   redis.call('ZADD', P .. ':queue:' .. job.queue, seq, job.id)
   redis.call('SADD', P .. ':queues', job.queue)
