@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,9 +20,10 @@ from pathlib import Path
 from queuectl_core import recovery
 from queuectl_core.config import Location
 from queuectl_core.errors import WorkerError
+from queuectl_core.host import hostname, short_hostname
 from queuectl_core.job import WorkerInfo
 from queuectl_core.storage import Storage
-from queuectl_core.supervisor import child_environ, short_hostname, stop_signal
+from queuectl_core.supervisor import child_environ, stop_signal
 
 log = logging.getLogger("queuectl.supervisor")
 
@@ -115,7 +115,7 @@ class _Stopper:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self.settings = recovery.load_settings(storage)
-        self.host = socket.gethostname()
+        self.host = hostname()
         self.targets = {worker.id: worker for worker in storage.workers()}
         self.pids: set[int] = set()  # local processes to see exit: workers, supervisors
         self.signal_pids: set[int] = set()  # whom to signal: a supervisor relays

@@ -21,7 +21,6 @@ import logging
 import os
 import select
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from types import FrameType
 from queuectl_core import recovery
 from queuectl_core.config import Location
 from queuectl_core.errors import WorkerError
+from queuectl_core.host import short_hostname
 from queuectl_core.storage import Storage
 from queuectl_core.worker import Worker, configure_logging
 
@@ -47,10 +47,6 @@ STABLE_AFTER = 60.0  # a child that ran this long is restarted at once after a c
 def stop_signal(number: int) -> signal.Signals:
     """The signal carrying the ``number``-th stop request."""
     return FIRST_STOP if number <= 1 else LATER_STOP
-
-
-def short_hostname() -> str:
-    return socket.gethostname().split(".")[0] or "localhost"
 
 
 def child_environ(location: Location) -> dict[str, str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +29,7 @@ from queuectl_core.executors.base import (
     interrupted_error,
 )
 from queuectl_core.heartbeat import Heartbeat
+from queuectl_core.host import hostname
 from queuectl_core.job import AttemptResult, Outcome, WorkerInfo
 from queuectl_core.settings import Settings
 from queuectl_core.stopping import FORCED, Stopper
@@ -76,7 +76,7 @@ class Worker:
         self.burst = burst
         self.supervisor_pid = supervisor_pid  # stop if this parent goes away
         self.settings = Settings({})  # the stored ones are loaded when run() starts
-        self.info = WorkerInfo(id=worker_id, host=socket.gethostname(), pid=os.getpid())
+        self.info = WorkerInfo(id=worker_id, host=hostname(), pid=os.getpid())
         self._stopper = Stopper()
         self._waiter: Waiter | None = None
         self._storage_failing = False

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ from queuectl_core.errors import (
     NoSuchJobError,
     StorageError,
 )
+from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, Job, State, WorkerInfo
 from queuectl_core.storage import Claim, Storage, Transition, Waiter
 from queuectl_redis import codec
@@ -263,7 +263,7 @@ class RedisStorage(Storage):
 
     def heartbeat(self, worker_id: str, now: float) -> bool:
         # removed meanwhile: the heartbeat comes from the worker's own process
-        anew = WorkerInfo(worker_id, socket.gethostname(), os.getpid())
+        anew = WorkerInfo(worker_id, hostname(), os.getpid())
         return bool(
             self._run("heartbeat", worker_id, repr(float(now)), codec.worker_info_json(anew))
         )

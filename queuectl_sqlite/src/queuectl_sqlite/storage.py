@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -26,6 +25,7 @@ from queuectl_core.errors import (
     NoSuchJobError,
     StorageError,
 )
+from queuectl_core.host import hostname
 from queuectl_core.job import FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
 from queuectl_core.storage import Claim, Storage, Transition, Waiter
 from queuectl_sqlite import leases
@@ -361,7 +361,7 @@ class SqliteStorage(Storage):
             sql = "UPDATE workers SET heartbeat_at = ? WHERE id = ?"
             if conn.execute(sql, (now, worker_id)).rowcount == 0:
                 # removed meanwhile: the heartbeat comes from the worker's own process
-                anew = WorkerInfo(worker_id, socket.gethostname(), os.getpid(), (), now, now)
+                anew = WorkerInfo(worker_id, hostname(), os.getpid(), (), now, now)
                 conn.execute(_INSERT_WORKER, worker_values(anew))
                 return False
             row = conn.execute("SELECT stop_requested FROM workers WHERE id = ?", (worker_id,))
