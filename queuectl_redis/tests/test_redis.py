@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 from queuectl_redis.options import RedisOptions, parse_options, redact
 from queuectl_redis.storage import RedisStorage
+from queuectl_redis.testing.servers import RedisServer, free_port
 from redis.crc import key_slot
-from servers import RedisServer, free_port
 
 from queuectl_core import plugins
 from queuectl_core.cli import cli

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 import redis.cluster
-from servers import (
+from queuectl_redis.testing.servers import (
     RedisCluster,
     RedisServer,
     RedisServerError,

@@ -23,8 +23,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-SERVER_BINARY = "redis-server"
-CLI_BINARY = "redis-cli"
+from queuectl_redis.testing.binaries import CLI_BINARY, SERVER_BINARY
+
 HOST = "127.0.0.1"
 CLUSTER_BUS_OFFSET = 10000  # a cluster node also listens on its port + 10000
 START_TIMEOUT = 10.0
@@ -37,11 +37,6 @@ NAMESPACE_BATCH = 500
 
 class RedisServerError(RuntimeError):
     """A server did not start, or a cluster did not form."""
-
-
-def missing_binaries(*names: str) -> list[str]:
-    """The given programs that are not on PATH."""
-    return [name for name in names if shutil.which(name) is None]
 
 
 def free_port(*, cluster_bus: bool = False) -> int:

@@ -1,8 +1,13 @@
-"""Fixtures: real ``redis-server`` processes that the test session starts itself on free
-loopback ports (never the server on port 6379), and a fresh key namespace per test.
+"""The ``queuectl_redis`` pytest plugin: real ``redis-server`` processes that the test
+session starts itself on free loopback ports (never the server on port 6379), and a
+fresh key namespace per test.
 
-Without ``redis-server`` (or ``redis-cli``, for the cluster) these tests skip, except
-under ``CI=true``, where they fail: CI must run them (scripts/test.sh installs Redis).
+pytest loads this module in every run where queuectl-redis is installed, so it imports
+neither redis-py nor :mod:`queuectl_redis.testing.servers` until a fixture needs them.
+
+Without ``redis-server`` (or ``redis-cli``, for the cluster) these fixtures skip the
+test, except under ``CI=true``, where they fail it: CI must run them (scripts/test.sh
+installs Redis).
 
 Namespaces: ``redis_options["prefix"]`` is ``qtest-<random hex>``. The backend may put it
 inside a hash tag (``{qtest-ab12}:job:1``) or before a colon (``qtest-ab12:jobs``); at
@@ -16,16 +21,14 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from servers import (
-    CLI_BINARY,
-    SERVER_BINARY,
-    RedisCluster,
-    RedisServer,
-    key_namespace,
-    missing_binaries,
-)
+
+from queuectl_redis.testing.binaries import CLI_BINARY, SERVER_BINARY, missing_binaries
+
+if TYPE_CHECKING:
+    from queuectl_redis.testing.servers import RedisCluster, RedisServer
 
 
 def running_in_ci() -> bool:
@@ -61,6 +64,8 @@ def redis_binary() -> str:
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A standalone server for the whole session (AOF, fsync every second)."""
     require_binaries(SERVER_BINARY)
+    from queuectl_redis.testing.servers import RedisServer
+
     with RedisServer(tmp_path_factory.mktemp("redis-standalone")) as server:
         yield server
 
@@ -68,6 +73,8 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture
 def redis_options(redis_server: RedisServer) -> Iterator[dict[str, str]]:
     """Backend options for ``redis_server`` with a fresh prefix, deleted at teardown."""
+    from queuectl_redis.testing.servers import key_namespace
+
     with key_namespace([redis_server.url], new_prefix()) as prefix:
         yield {"url": redis_server.url, "prefix": prefix}
 
@@ -76,6 +83,8 @@ def redis_options(redis_server: RedisServer) -> Iterator[dict[str, str]]:
 def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster]:
     """A 3-master Redis Cluster (no replicas) for the whole session."""
     require_binaries(SERVER_BINARY, CLI_BINARY)
+    from queuectl_redis.testing.servers import RedisCluster
+
     with RedisCluster(tmp_path_factory.mktemp("redis-cluster")) as cluster:
         yield cluster
 
@@ -83,6 +92,8 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClu
 @pytest.fixture
 def redis_cluster_options(redis_cluster: RedisCluster) -> Iterator[dict[str, str]]:
     """Backend options for ``redis_cluster`` with a fresh prefix, deleted on every master."""
+    from queuectl_redis.testing.servers import key_namespace
+
     with key_namespace(redis_cluster.urls, new_prefix()) as prefix:
         yield {"url": redis_cluster.url, "prefix": prefix, "cluster": "true"}
 
@@ -91,5 +102,7 @@ def redis_cluster_options(redis_cluster: RedisCluster) -> Iterator[dict[str, str
 def fresh_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A private standalone server for this test alone (free to restart or kill it)."""
     require_binaries(SERVER_BINARY)
+    from queuectl_redis.testing.servers import RedisServer
+
     with RedisServer(tmp_path / "redis") as server:
         yield server
