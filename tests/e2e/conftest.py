@@ -1,6 +1,8 @@
 """End-to-end harness: the real ``queuectl`` command, real detached workers.
 
-Every test gets its own HOME, XDG directories and database, and every worker it
+Every test runs once per backend: ``sqlite`` (a database file of its own) and ``redis``
+(a fresh key namespace on the session's own redis-server, from the queuectl_redis
+pytest plugin). Every test gets its own HOME and XDG directories, and every worker it
 started is stopped (then killed, if need be) at teardown.
 """
 
@@ -12,20 +14,27 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 QUEUECTL = str(Path(sys.executable).with_name("queuectl"))
+BACKENDS = ("sqlite", "redis")
 
 
 class Cli:
     """Runs ``queuectl`` against one isolated environment."""
 
-    def __init__(self, root: Path, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        backend_env: Mapping[str, str],
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.root = root
+        self.backend = backend_env.get("QUEUECTL_BACKEND", "sqlite")
         self.extra_args = extra_args
         self.env = {
             key: value for key, value in os.environ.items() if not key.startswith("QUEUECTL_")
@@ -35,8 +44,8 @@ class Cli:
             XDG_CONFIG_HOME=str(root / "config"),
             XDG_DATA_HOME=str(root / "data"),
             XDG_STATE_HOME=str(root / "state"),
-            QUEUECTL_DB=str(root / "queue.db"),
         )
+        self.env.update(backend_env)
         (root / "home").mkdir(parents=True, exist_ok=True)
 
     def run(
@@ -114,12 +123,25 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
-@pytest.fixture
-def cli(tmp_path: Path) -> Iterator[Cli]:
-    """A clean queuectl environment; its workers are stopped at teardown."""
-    runner = Cli(tmp_path)
+@pytest.fixture(params=BACKENDS)
+def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
+    """A clean queuectl environment on each backend; its workers are stopped at teardown
+    (before the Redis namespace is deleted: pytest tears ``cli`` down first)."""
+    runner = Cli(tmp_path, backend_environment(request, tmp_path))
     yield runner
     _stop_everything(runner)
+
+
+def backend_environment(request: pytest.FixtureRequest, root: Path) -> dict[str, str]:
+    """The ``QUEUECTL_*`` variables that point queuectl at ``request.param``'s backend."""
+    if request.param == "redis":
+        options: dict[str, str] = request.getfixturevalue("redis_options")
+        return {
+            "QUEUECTL_BACKEND": "redis",
+            "QUEUECTL_REDIS_URL": options["url"],
+            "QUEUECTL_REDIS_PREFIX": options["prefix"],
+        }
+    return {"QUEUECTL_DB": str(root / "queue.db")}
 
 
 def _stop_everything(runner: Cli) -> None:
