@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from queuectl_redis.testing.servers import RedisServer
 
 pytestmark = pytest.mark.e2e
 
@@ -259,7 +260,7 @@ def test_three_hosts_share_one_queue_and_stop_through_the_backend(fleet: Fleet) 
 
 
 def test_workers_ride_out_a_redis_crash_and_lose_no_job(
-    tmp_path: Path, fresh_redis_server: Any
+    tmp_path: Path, fresh_redis_server: RedisServer
 ) -> None:
     """Redis is SIGKILLed mid-run and started again over its append-only file.
 
