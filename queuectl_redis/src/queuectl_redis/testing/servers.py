@@ -85,8 +85,10 @@ class RedisServer:
         appendonly: bool = True,
         appendfsync: str = "everysec",
         cluster_enabled: bool = False,
+        extra_config: Sequence[str] = (),
     ) -> None:
         self.directory = Path(directory)
+        self.extra_config = tuple(extra_config)  # more redis.conf lines: ACL users, TLS...
         self.appendonly = appendonly
         self.appendfsync = appendfsync
         self.cluster_enabled = cluster_enabled
@@ -219,6 +221,7 @@ class RedisServer:
         ]
         if self.cluster_enabled:
             lines += ["cluster-enabled yes", "cluster-config-file nodes.conf"]
+        lines += self.extra_config
         return "\n".join(lines) + "\n"
 
     def _log_tail(self) -> str:
