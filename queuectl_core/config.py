@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,15 @@ class Location:
         spec = self.spec()
         options = {**spec.default_options, **self.options}
         return spec.factory(options)
+
+
+def check_option_names(backend: str, options: Mapping[str, str], known: Sequence[str]) -> None:
+    """Raise ``ConfigError`` naming the first option ``backend`` does not know."""
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"unknown {backend} option {unknown[0]!r}; known options: {', '.join(known)}"
+        )
 
 
 def _read_file(path: Path) -> dict[str, Any]:

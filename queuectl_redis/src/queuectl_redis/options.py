@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from queuectl_core.config import check_option_names
 from queuectl_core.errors import ConfigError
 
 KNOWN_OPTIONS = ("url", "prefix", "cluster", "socket_timeout", "connect_timeout")
@@ -40,11 +41,7 @@ class RedisOptions:
 
 def parse_options(options: Mapping[str, str]) -> RedisOptions:
     """Validate option text; raises ``ConfigError`` naming the bad option."""
-    unknown = sorted(set(options) - set(KNOWN_OPTIONS))
-    if unknown:
-        raise ConfigError(
-            f"unknown redis option {unknown[0]!r}; known options: {', '.join(KNOWN_OPTIONS)}"
-        )
+    check_option_names("redis", options, KNOWN_OPTIONS)
     url = str(options.get("url", DEFAULT_URL)).strip()
     scheme = url.partition("://")[0]
     if scheme not in SCHEMES:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from queuectl_core.config import check_option_names
 from queuectl_core.errors import ConfigError
 
 SYNCHRONOUS_MODES = ("normal", "full", "extra")
@@ -29,11 +30,7 @@ class SqliteOptions:
 
 def parse_options(options: Mapping[str, str]) -> SqliteOptions:
     """Validate option text; raises ``ConfigError`` naming the bad option."""
-    unknown = sorted(set(options) - set(KNOWN_OPTIONS))
-    if unknown:
-        raise ConfigError(
-            f"unknown sqlite option {unknown[0]!r}; known options: {', '.join(KNOWN_OPTIONS)}"
-        )
+    check_option_names("sqlite", options, KNOWN_OPTIONS)
     path = str(options.get("path", "")).strip()
     if not path:
         raise ConfigError("sqlite option 'path' must name a database file")
