@@ -1,0 +1,1 @@
+"""queuectl-callback: run a shell command on chosen job lifecycle events."""

@@ -1,0 +1,67 @@
+"""The current runtime settings, read cheaply from inside lifecycle hooks.
+
+Hooks receive no storage or settings, so the plugin opens its own connection to
+the backend the process uses (the CLI's ``--db``/``--backend``/``--config`` when
+running under ``queuectl``, else the environment and config file, which is how
+worker processes inherit their location). It asks for the settings *version* at
+most once per ``check_every`` seconds and reloads the values only when that
+version changed, so a ``config set`` reaches a running worker within a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from queuectl_core.config import Location, resolve
+from queuectl_core.settings import Settings
+from queuectl_core.storage import Storage
+
+log = logging.getLogger("queuectl.callback")
+
+
+def current_location() -> Location:
+    """The location chosen by the running ``queuectl`` command, else by env and config."""
+    import click
+
+    from queuectl_core.cli.context import AppContext
+
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(AppContext) if ctx is not None else None
+    return app.location() if app is not None else resolve()
+
+
+class SettingsSource:
+    """A TTL cache of the stored settings, keyed by the settings version."""
+
+    def __init__(self, check_every: float = 1.0) -> None:
+        self.check_every = check_every
+        self._storage: Storage | None = None
+        self._settings: Settings | None = None
+        self._checked_at = float("-inf")
+
+    def get(self) -> Settings:
+        """The settings, at most ``check_every`` seconds out of date."""
+        now = time.monotonic()
+        if self._settings is None or now - self._checked_at >= self.check_every:
+            self._checked_at = now
+            try:
+                self._refresh()
+            except Exception as exc:  # keep what we have; defaults if nothing yet
+                log.warning("cannot read callback settings: %s", exc)
+                self.close()
+        return self._settings if self._settings is not None else Settings({})
+
+    def close(self) -> None:
+        if self._storage is not None:
+            storage, self._storage = self._storage, None
+            try:
+                storage.close()
+            except Exception:
+                log.debug("cannot close the settings storage", exc_info=True)
+
+    def _refresh(self) -> None:
+        if self._storage is None:
+            self._storage = current_location().open()
+        if self._settings is None or self._storage.settings_version() != self._settings.version:
+            self._settings = Settings(*self._storage.load_settings())
