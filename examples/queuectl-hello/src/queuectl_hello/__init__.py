@@ -1,0 +1,1 @@
+"""A minimal example queuectl plugin: a notifier, a handler and a command."""

@@ -1,0 +1,1 @@
+"""The queuectl-hello plugin's hook implementations."""

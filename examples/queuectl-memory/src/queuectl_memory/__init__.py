@@ -1,0 +1,1 @@
+"""An example queuectl storage backend that keeps jobs in memory (one process)."""

@@ -1,0 +1,1 @@
+"""The queuectl-memory plugin's hook implementations."""

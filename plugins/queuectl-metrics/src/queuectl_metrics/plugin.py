@@ -1,0 +1,1 @@
+"""The queuectl-metrics plugin's hook implementations."""

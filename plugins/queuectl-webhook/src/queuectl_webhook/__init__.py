@@ -1,0 +1,1 @@
+"""POST signed JSON to webhooks when queuectl jobs succeed, fail or die."""

@@ -1,0 +1,1 @@
+"""The queuectl-webhook plugin's hook implementations."""
