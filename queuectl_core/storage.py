@@ -235,6 +235,18 @@ class Storage(ABC):
     def settings_version(self) -> int:
         """A number that changes whenever a setting is saved."""
 
+    # -- plugin statistics --------------------------------------------------------------
+
+    @abstractmethod
+    def add_stats(self, deltas: Mapping[str, float]) -> None:
+        """Add each delta to a named counter shared by every process (a new name
+        starts at 0), all in one atomic step. For plugins such as metrics, which
+        batch their increments; names should start with the plugin's name."""
+
+    @abstractmethod
+    def stats(self, prefix: str = "") -> dict[str, float]:
+        """Every counter whose name starts with ``prefix``, by name."""
+
     # -- worker registry -------------------------------------------------------------
 
     @abstractmethod

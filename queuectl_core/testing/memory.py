@@ -12,7 +12,7 @@ import copy
 import json
 import secrets
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -40,6 +40,7 @@ class MemoryNamespace:
         self.tokens: dict[str, str] = {}  # job id -> token, while processing
         self.settings: dict[str, str] = {}
         self.settings_version = 0
+        self.stats: dict[str, float] = {}
         self.workers: dict[str, WorkerInfo] = {}
 
     def wake(self) -> None:
@@ -299,6 +300,17 @@ class MemoryStorage(Storage):
     def settings_version(self) -> int:
         with self.lock:
             return self.namespace.settings_version
+
+    # -- plugin statistics --------------------------------------------------------------
+
+    def add_stats(self, deltas: Mapping[str, float]) -> None:
+        with self.lock:
+            for name, delta in deltas.items():
+                self.namespace.stats[name] = self.namespace.stats.get(name, 0.0) + delta
+
+    def stats(self, prefix: str = "") -> dict[str, float]:
+        with self.lock:
+            return {k: v for k, v in self.namespace.stats.items() if k.startswith(prefix)}
 
     # -- worker registry -------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from queuectl_core.job import AttemptResult, Outcome, State, WorkerInfo
 from queuectl_core.storage import Claim, Transition
 from queuectl_core.testing import JobFactory
 from queuectl_core.testing.contract.base import C, D, F, P, R, X
+from queuectl_sqlite import schema
 from queuectl_sqlite import storage as storage_module
 
 spawn = multiprocessing.get_context("spawn")
@@ -117,6 +118,22 @@ def test_a_path_that_cannot_be_a_database_is_a_config_error(tmp_path: Path) -> N
         with pytest.raises(ConfigError, match=message) as caught:
             SqliteStorage(path)
         assert "\n" not in str(caught.value)
+
+
+def test_a_version_1_database_is_upgraded_in_place(db: Path, job: JobFactory) -> None:
+    with sqlite3.connect(db, isolation_level=None) as conn:
+        for statement in schema.VERSION_1:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+    storage = SqliteStorage(db)
+    storage.enqueue([job("kept")])
+    storage.add_stats({"x": 1.5})
+    storage.close()
+    reopened = SqliteStorage(db)
+    assert reopened.get("kept").id == "kept"
+    assert reopened.stats() == {"x": 1.5}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
 
 
 def test_a_database_of_a_newer_version_is_refused(db: Path) -> None:

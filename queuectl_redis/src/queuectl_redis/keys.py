@@ -26,6 +26,7 @@ class Keys:
         self.leases = f"{ns}:leases"  # processing job ids, by lease expiry
         self.settings = f"{ns}:settings"  # name -> value
         self.settings_version = f"{ns}:settings_version"
+        self.stats = f"{ns}:stats"  # plugin counters: name -> number
         self.workers = f"{ns}:workers"  # registered worker ids
         self.wake = f"{ns}:wake"  # pub/sub channel: a job became ready
 

@@ -17,7 +17,7 @@ NAMES = (
     "enqueue", "claim", "finish", "finish_and_claim", "renew", "expired", "leased_by",
     "get_jobs", "list_jobs", "attempts", "next_due", "cancel", "retry_dead", "purge",
     "load_settings", "save_setting", "register_worker", "heartbeat", "unregister_worker",
-    "workers", "request_stop",
+    "workers", "request_stop", "add_stats",
 )  # fmt: skip
 
 

@@ -249,6 +249,19 @@ class RedisStorage(Storage):
         with errors(self.location):
             return int(self.client.get(self.keys.settings_version) or 0)
 
+    # -- plugin statistics --------------------------------------------------------------
+
+    def add_stats(self, deltas: Mapping[str, float]) -> None:
+        if deltas:
+            flat = [x for name, delta in deltas.items() for x in (name, repr(delta))]
+            self._run("add_stats", *flat)
+
+    def stats(self, prefix: str = "") -> dict[str, float]:
+        with errors(self.location):
+            found = self.client.hgetall(self.keys.stats)
+        named = ((name.decode(), float(value)) for name, value in found.items())
+        return {name: value for name, value in named if name.startswith(prefix)}
+
     # -- worker registry -------------------------------------------------------------
 
     def register_worker(self, worker: WorkerInfo) -> None:

@@ -12,8 +12,6 @@ import sqlite3
 
 from queuectl_core.errors import ConfigError
 
-SCHEMA_VERSION = 1
-
 #: The exact predicate of the partial indexes on ready jobs. A query must repeat it
 #: word for word for SQLite to use those indexes.
 READY = "state IN ('pending', 'failed')"
@@ -25,7 +23,8 @@ _COUNT_UP = """
 _COUNT_DOWN = """
     UPDATE counts SET n = n - 1 WHERE queue = OLD.queue AND state = OLD.state;"""
 
-STATEMENTS = (
+#: Version 1: jobs, attempts, settings, workers and the per-(queue, state) counts.
+VERSION_1 = (
     """CREATE TABLE jobs (
         seq INTEGER PRIMARY KEY,
         id TEXT UNIQUE NOT NULL,
@@ -100,9 +99,16 @@ STATEMENTS = (
     "CREATE INDEX jobs_state ON jobs (state)",
 )
 
+#: Version 2: counters that plugins add to (``Storage.add_stats``).
+VERSION_2 = ("CREATE TABLE stats (name TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID",)
+
+#: The statements that bring a database from the version before each key to it.
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: VERSION_1, 2: VERSION_2}
+SCHEMA_VERSION = max(MIGRATIONS)
+
 
 def ensure_schema(conn: sqlite3.Connection, path: str) -> None:
-    """Create the schema unless present; safe when many processes open at once.
+    """Create or upgrade the schema; safe when many processes open at once.
 
     ``conn`` must be in autocommit mode. Raises ``ConfigError`` for a database of
     another program or of a newer queuectl.
@@ -112,17 +118,17 @@ def ensure_schema(conn: sqlite3.Connection, path: str) -> None:
     conn.execute("BEGIN IMMEDIATE")  # the loser of a creation race waits here
     try:
         version = _version(conn)
-        if version == 0:
-            if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise ConfigError(f"{path} is a SQLite database of another program")
-            for statement in STATEMENTS:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif version > SCHEMA_VERSION:
+        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise ConfigError(f"{path} is a SQLite database of another program")
+        if version > SCHEMA_VERSION:
             raise ConfigError(
                 f"{path} was written by a newer queuectl (schema {version}; "
                 f"this one knows {SCHEMA_VERSION}); upgrade queuectl-sqlite"
             )
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[step]:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -350,6 +350,26 @@ class SqliteStorage(Storage):
         with self._db.errors():
             return leases.settings_version(self._db.connection())
 
+    # -- plugin statistics --------------------------------------------------------------
+
+    def add_stats(self, deltas: Mapping[str, float]) -> None:
+        if not deltas:
+            return
+        with self._db.write() as conn:
+            conn.executemany(
+                "INSERT INTO stats (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+                deltas.items(),
+            )
+
+    def stats(self, prefix: str = "") -> dict[str, float]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT name, value FROM stats WHERE substr(name, 1, ?) = ?",
+                (len(prefix), prefix),
+            )
+            return dict(rows.fetchall())
+
     # -- worker registry -------------------------------------------------------------
 
     def register_worker(self, worker: WorkerInfo) -> None:

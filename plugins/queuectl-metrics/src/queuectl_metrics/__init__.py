@@ -1,1 +1,1 @@
-"""Prometheus metrics for queuectl: jobs per state and queue, counters, duration and queue-wait histograms, live workers."""
+"""Prometheus metrics for queuectl: jobs per state and queue, counters, histograms."""
