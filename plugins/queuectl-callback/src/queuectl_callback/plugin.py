@@ -9,13 +9,13 @@ from datetime import datetime
 from queuectl_callback.environment import callback_environ
 from queuectl_callback.options import SETTINGS
 from queuectl_callback.runner import CallbackRunner
-from queuectl_callback.source import SettingsSource
 from queuectl_core.job import Attempt, Job, WorkerInfo
+from queuectl_core.live_settings import LiveSettings
 from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Setting
 
 RUNNER = CallbackRunner()
-SOURCE = SettingsSource()
+SOURCE = LiveSettings()
 
 
 def _notify(

@@ -1,6 +1,6 @@
-"""The current runtime settings, read cheaply from inside lifecycle hooks.
+"""The current runtime settings, read cheaply from inside a plugin's lifecycle hooks.
 
-Hooks receive no storage or settings, so the plugin opens its own connection to
+Hooks receive no storage or settings, so a plugin opens its own connection to
 the backend the process uses (the CLI's ``--db``/``--backend``/``--config`` when
 running under ``queuectl``, else the environment and config file, which is how
 worker processes inherit their location). It asks for the settings *version* at
@@ -17,7 +17,7 @@ from queuectl_core.config import Location, resolve
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Storage
 
-log = logging.getLogger("queuectl.callback")
+log = logging.getLogger("queuectl.plugins")
 
 
 def current_location() -> Location:
@@ -31,8 +31,12 @@ def current_location() -> Location:
     return app.location() if app is not None else resolve()
 
 
-class SettingsSource:
-    """A TTL cache of the stored settings, keyed by the settings version."""
+class LiveSettings:
+    """A TTL cache of the stored settings, keyed by the settings version.
+
+    One per plugin module; not thread-safe (call it from hooks, which run on the
+    thread that processes jobs).
+    """
 
     def __init__(self, check_every: float = 1.0) -> None:
         self.check_every = check_every
@@ -48,7 +52,7 @@ class SettingsSource:
             try:
                 self._refresh()
             except Exception as exc:  # keep what we have; defaults if nothing yet
-                log.warning("cannot read callback settings: %s", exc)
+                log.warning("cannot read the runtime settings: %s", exc)
                 self.close()
         return self._settings if self._settings is not None else Settings({})
 
