@@ -5,10 +5,10 @@ from __future__ import annotations
 import socket
 
 import pytest
+from queuectl_memory.storage import MemoryStorage
 
 from queuectl_core import host
 from queuectl_core.storage import Storage
-from queuectl_core.testing.memory import MemoryStorage
 from queuectl_core.worker import Worker
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from queuectl_memory.storage import MemoryStorage
+
 from queuectl_core.overview import overview, success_rate
 from queuectl_core.queue import Queue
-from queuectl_core.testing import MemoryStorage
 
 
 class WarningStorage(MemoryStorage):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from queuectl_memory.storage import MemoryStorage
 
 from queuectl_core import plugins
 from queuectl_core.config import Location
@@ -22,7 +23,6 @@ from queuectl_core.job import Attempt, Job, Outcome, State, WorkerInfo
 from queuectl_core.plugins import hookimpl
 from queuectl_core.queue import Queue
 from queuectl_core.storage import Storage
-from queuectl_core.testing.memory import MemoryStorage
 from queuectl_core.worker import Worker
 from tests.conftest import Processes, wait_for
 

@@ -1,9 +1,9 @@
 """Helpers for testing queuectl backends and plugins.
 
-:class:`StorageContract` is the contract suite every storage backend runs,
-:class:`MemoryStorage` the in-memory reference backend and :class:`JobFactory`
-builds valid jobs. The first two load on first access, so importing this package
-(the pytest plugin does, in every test run) stays cheap.
+:class:`StorageContract` is the contract suite every storage backend runs and
+:class:`JobFactory` builds valid jobs. The suite loads on first access, so importing
+this package (the pytest plugin does, in every test run) stays cheap. The in-memory
+reference backend is an example plugin: ``examples/queuectl-memory``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from queuectl_core.job import Job
 
 if TYPE_CHECKING:
     from queuectl_core.testing.contract import StorageContract
-    from queuectl_core.testing.memory import MemoryStorage
 
-__all__ = ["JobFactory", "MemoryStorage", "StorageContract"]
+__all__ = ["JobFactory", "StorageContract"]
 
 
 class JobFactory:
@@ -43,10 +42,7 @@ class JobFactory:
         return Job(id=job_id, **{**defaults, **fields})
 
 
-_LAZY = {
-    "StorageContract": "queuectl_core.testing.contract",
-    "MemoryStorage": "queuectl_core.testing.memory",
-}
+_LAZY = {"StorageContract": "queuectl_core.testing.contract"}
 
 
 def __getattr__(name: str) -> Any:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from queuectl_memory.storage import MemoryNamespace, MemoryStorage
 
 from queuectl_core.job import State
 from queuectl_core.storage import Storage
 from queuectl_core.testing import JobFactory, StorageContract
-from queuectl_core.testing.memory import MemoryNamespace, MemoryStorage
 
 
 class TestMemoryStorage(StorageContract):
