@@ -1,13 +1,15 @@
 """Lifecycle event dispatch that no plugin can break.
 
 pluggy stops calling the remaining implementations when one raises, so events are
-dispatched one implementation at a time; a failure is logged with the plugin's name
-and never reaches the caller.
+dispatched one implementation at a time; a failure is logged, as one line naming
+the plugin and where it raised (the whole traceback at debug level), and never
+reaches the caller.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from queuectl_core.plugins import get_plugin_manager
@@ -26,5 +28,18 @@ def emit(event: str, **kwargs: Any) -> None:
     for impl in reversed(hook.get_hookimpls()):  # pluggy's own call order: LIFO
         try:
             impl.function(*(kwargs[name] for name in impl.argnames))
-        except Exception:
-            log.exception("plugin %s failed in queuectl_%s", impl.plugin_name, event)
+        except Exception as exc:
+            log.warning(
+                "plugin %s failed in queuectl_%s: %s",
+                impl.plugin_name,
+                event,
+                describe_failure(exc),
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+
+
+def describe_failure(exc: BaseException) -> str:
+    """``Type: message (at file:line)``, the line being where it was raised."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"

@@ -153,3 +153,17 @@ def _stop_everything(runner: Cli) -> None:
     for pid in pids:
         if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def install_plugin(site: Path, name: str, module_source: str) -> None:
+    """Install a plugin the way pip would, minus the copying: module ``queuectl_<name>``
+    and a ``.dist-info`` whose entry point puts it in the ``queuectl`` group, in
+    ``site``. Add ``site`` to ``PYTHONPATH`` and every process discovers it."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"queuectl_{name}.py").write_text(module_source)
+    dist_info = site / f"queuectl_{name}-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: queuectl-{name}\nVersion: 1.0\n"
+    )
+    (dist_info / "entry_points.txt").write_text(f"[queuectl]\n{name} = queuectl_{name}\n")

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from conftest import wait_for_lines
+from callback_support import wait_for_lines
 
 
 def test_callbacks_run_for_the_chosen_events(queuectl, tmp_path: Path) -> None:
