@@ -9,8 +9,12 @@ from queuectl_core.queue import Queue
 
 
 class WarningStorage(MemoryStorage):
+    def __init__(self, *warnings: str) -> None:
+        super().__init__()
+        self._warnings = list(warnings)
+
     def warnings(self) -> list[str]:
-        return ["the server persists nothing"]
+        return self._warnings
 
 
 def test_success_rate_is_completed_over_finished() -> None:
@@ -19,7 +23,7 @@ def test_success_rate_is_completed_over_finished() -> None:
 
 
 def test_overview_counts_and_passes_on_backend_warnings() -> None:
-    queue = Queue(WarningStorage())
+    queue = Queue(WarningStorage("the server persists nothing"))
     queue.enqueue(command="true", queue="mail")
     queue.enqueue(command="true")
     view = overview(queue)
@@ -27,4 +31,4 @@ def test_overview_counts_and_passes_on_backend_warnings() -> None:
     assert view["queues"]["mail"]["pending"] == 1
     assert view["warnings"] == ["the server persists nothing"]
     assert view["success_rate"] is None
-    assert overview(Queue(MemoryStorage()))["warnings"] == []
+    assert overview(Queue(WarningStorage()))["warnings"] == []

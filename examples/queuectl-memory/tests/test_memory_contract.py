@@ -1,12 +1,14 @@
-"""The storage contract suite against the in-memory reference backend."""
+"""The storage contract suite against the memory backend, opened as queuectl opens any
+backend: by name, through the backends the installed plugins registered."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
-from queuectl_memory.storage import MemoryNamespace, MemoryStorage
 
+from queuectl_core.config import Location
 from queuectl_core.job import State
 from queuectl_core.storage import Storage
 from queuectl_core.testing import JobFactory, StorageContract
@@ -15,8 +17,8 @@ from queuectl_core.testing import JobFactory, StorageContract
 class TestMemoryStorage(StorageContract):
     @pytest.fixture
     def make_storage(self) -> Callable[[], Storage]:
-        namespace = MemoryNamespace()
-        return lambda: MemoryStorage(namespace)
+        name = f"contract-{uuid.uuid4().hex}"  # a fresh, empty namespace for each test
+        return Location(backend="memory", options={"name": name}).open
 
 
 def test_the_pytest_plugin_is_loaded(pytestconfig: pytest.Config) -> None:

@@ -2,20 +2,24 @@
 
 Dicts guarded by one lock, for one process. Instances built on the same
 :class:`MemoryNamespace` see the same data, as separate connections to a real
-backend would. It exists to prove the contract suite right and to show a backend
-author the smallest correct implementation; it keeps nothing across restarts.
+backend would; :func:`named_namespace` gives every instance opened in this process
+under one name the same namespace. It exists to prove the contract suite right and
+to show a backend author the smallest correct implementation; it keeps nothing
+across restarts and shares nothing with other processes.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import secrets
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from queuectl_core.config import check_option_names
 from queuectl_core.errors import DuplicateJobError, InvalidStateError, NoSuchJobError
 from queuectl_core.job import (
     FINAL_STATES,
@@ -28,11 +32,21 @@ from queuectl_core.job import (
 )
 from queuectl_core.storage import Claim, Storage, Transition, Waiter
 
+#: The backend's options: ``--db``/``QUEUECTL_DB`` set ``name``.
+KNOWN_OPTIONS = ("name",)
+
+#: What ``queuectl status`` warns about for every instance.
+PROCESS_ONLY = (
+    "the memory backend keeps jobs inside this one process until it exits: "
+    "other queuectl commands and workers never see them"
+)
+
 
 class MemoryNamespace:
     """The data that every :class:`MemoryStorage` built on it shares."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "private") -> None:
+        self.name = name
         self.changed = threading.Condition()  # its lock guards every field below
         self.generation = 0  # bumped whenever a job may have become ready
         self.jobs: dict[str, Job] = {}  # in enqueue order
@@ -47,6 +61,18 @@ class MemoryNamespace:
         """Wake every waiter (the caller holds the lock)."""
         self.generation += 1
         self.changed.notify_all()
+
+
+_named: dict[str, MemoryNamespace] = {}
+_named_lock = threading.Lock()
+
+
+def named_namespace(name: str) -> MemoryNamespace:
+    """The namespace called ``name`` in this process, created empty on first use."""
+    with _named_lock:
+        if name not in _named:
+            _named[name] = MemoryNamespace(name)
+        return _named[name]
 
 
 class MemoryWaiter(Waiter):
@@ -74,6 +100,12 @@ class MemoryStorage(Storage):
     def __init__(self, namespace: MemoryNamespace | None = None) -> None:
         self.namespace = namespace if namespace is not None else MemoryNamespace()
         self.lock = self.namespace.changed
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, str]) -> MemoryStorage:
+        """An instance on the namespace the options name (text values, as configured)."""
+        check_option_names("memory", options, KNOWN_OPTIONS)
+        return cls(named_namespace(options.get("name", "default")))
 
     # -- jobs -----------------------------------------------------------------
 
@@ -344,10 +376,13 @@ class MemoryStorage(Storage):
                 workers[worker_id] = replace(workers[worker_id], stop_requested=True)
             return len(chosen)
 
-    # -- waiting -----------------------------------------------------------------------
+    # -- waiting and describing -----------------------------------------------------------
 
     def waiter(self, worker_id: str) -> Waiter:
         return MemoryWaiter(self.namespace)
 
+    def warnings(self) -> list[str]:
+        return [PROCESS_ONLY]
+
     def describe(self) -> str:
-        return f"memory namespace {id(self.namespace):#x}"
+        return f"memory namespace {self.namespace.name!r} in process {os.getpid()}"
