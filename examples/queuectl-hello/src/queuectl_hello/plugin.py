@@ -1,1 +1,103 @@
-"""The queuectl-hello plugin's hook implementations."""
+"""queuectl-hello: the smallest complete queuectl plugin.
+
+The entry point in pyproject.toml (``hello = "queuectl_hello.plugin"``) names this
+module, and queuectl registers every ``@hookimpl`` function in it. It adds one of
+each thing plugins usually add: a runtime setting (``hello_log``), a notifier (a
+line in that file per finished job), a Python handler (``hello.greet``) and a
+command (``queuectl hello``).
+
+Every queuectl process imports this module, so it imports nothing heavy: the
+command's module loads only when the CLI asks for plugin commands.
+"""
+
+from __future__ import annotations
+
+import atexit
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from queuectl_core import hookimpl
+from queuectl_core.job import Job
+from queuectl_core.live_settings import LiveSettings
+from queuectl_core.settings import Setting
+
+if TYPE_CHECKING:
+    import click
+
+# -- a runtime setting: stored in the backend, shared by every worker ------------------
+
+
+def parse_log_path(text: str) -> str:
+    """What ``queuectl config set hello_log TEXT`` stores; a ValueError refuses it."""
+    path = text.strip()
+    if path and not Path(path).is_absolute():
+        raise ValueError("must be an absolute path (workers run in another directory)")
+    return path
+
+
+@hookimpl
+def queuectl_register_settings(register: Callable[[Setting], None]) -> None:
+    register(
+        Setting(
+            "hello_log",  # prefix names with the plugin's: settings share one namespace
+            "",
+            parse_log_path,
+            "File where queuectl-hello appends a line per finished job (empty: off).",
+        )
+    )
+
+
+# -- a notifier: lifecycle hooks, called in the worker after the state is stored -------
+
+# Hooks receive no settings. LiveSettings reads them from the backend this process
+# uses, at most once a second, so `config set` reaches running workers.
+SETTINGS = LiveSettings()
+atexit.register(SETTINGS.close)
+
+
+def append_line(path: str, job: Job) -> None:
+    """Add one line about a finished ``job`` to the file at ``path``."""
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(f"{job.id} {job.state.value} after {job.attempts} attempt(s)\n")
+
+
+def notify(job: Job) -> None:
+    path = SETTINGS.get()["hello_log"]
+    if path:
+        append_line(path, job)  # an exception is logged by queuectl, the job is unaffected
+
+
+@hookimpl
+def queuectl_job_succeeded(job: Job) -> None:  # a hook may take only the arguments it needs
+    notify(job)
+
+
+@hookimpl
+def queuectl_job_dead(job: Job) -> None:
+    notify(job)
+
+
+# -- a Python handler: `queuectl enqueue --type hello.greet --payload '{"name": "Ann"}'`
+
+
+def greet(name: str = "world") -> dict[str, str]:
+    """The job's payload arrives as keyword arguments; the worker calls this in-process."""
+    greeting = f"hello, {name}"
+    print(greeting)  # captured as the attempt's output: `queuectl logs ID`
+    return {"greeting": greeting}  # JSON-able: stored as the job's result
+
+
+@hookimpl
+def queuectl_register_handlers(register: Callable[[str, Callable[..., Any]], None]) -> None:
+    register("hello.greet", greet)
+
+
+# -- a command: `queuectl hello NAME` --------------------------------------------------
+
+
+@hookimpl
+def queuectl_register_commands(cli: click.Group) -> None:
+    from queuectl_hello.command import hello  # click code loads only in the CLI
+
+    cli.add_command(hello)
