@@ -1,0 +1,99 @@
+"""The runtime settings of the webhook plugin, and the checks of what people type."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from queuectl_core.settings import Setting
+from queuectl_core.units import parse_duration
+
+EVENTS = ("succeeded", "failed", "dead", "cancelled", "enqueued", "started")
+MAX_RETRIES = 20
+_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def check_url(url: str) -> str:
+    """``url`` if it is an http(s) URL urllib can POST to; else ``ValueError``."""
+    if not url.isascii() or any(ord(char) < 33 or ord(char) == 127 for char in url):
+        raise ValueError(f"{url!r} has spaces or non-ASCII characters; percent-encode them")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{url!r} is not an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError(f"{url!r} has no host")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{url!r} has credentials in it; use webhook_secret to authenticate")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise ValueError(f"{url!r} has an invalid port") from None
+    return url
+
+
+def parse_urls(text: str) -> str:
+    """URLs separated by spaces or commas, each checked, as one space-separated line."""
+    urls = [check_url(url) for url in _SEPARATORS.split(text.strip()) if url]
+    return " ".join(dict.fromkeys(urls))  # without duplicates, in the given order
+
+
+def parse_events(text: str) -> str:
+    """``" succeeded, dead"`` as ``"succeeded,dead"``; unknown names are refused."""
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = sorted(names.difference(EVENTS))
+    if unknown:
+        raise ValueError(f"unknown event {unknown[0]!r}; choose from {','.join(EVENTS)}")
+    return ",".join(name for name in EVENTS if name in names)
+
+
+def parse_timeout(text: str) -> float:
+    value = parse_duration(text)
+    if value <= 0:
+        raise ValueError("must be greater than zero")
+    return value
+
+
+def parse_retries(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError(f"must be a whole number from 0 to {MAX_RETRIES}") from None
+    if not 0 <= value <= MAX_RETRIES:
+        raise ValueError(f"must be a whole number from 0 to {MAX_RETRIES}")
+    return value
+
+
+SETTINGS = (
+    Setting(
+        "webhook_urls",
+        "",
+        parse_urls,
+        "http(s) URLs, separated by spaces or commas, that get a POST on each chosen event "
+        "(empty: off).",
+    ),
+    Setting(
+        "webhook_events",
+        "dead",
+        parse_events,
+        f"Comma-separated events posted to webhook_urls: {','.join(EVENTS)}.",
+    ),
+    Setting(
+        "webhook_secret",
+        "",
+        str,
+        "HMAC-SHA256 key of the X-Queuectl-Signature header (empty: requests are unsigned).",
+    ),
+    Setting(
+        "webhook_timeout",
+        5.0,
+        parse_timeout,
+        "Longest wait for a webhook endpoint to connect or answer, per try.",
+        "s",
+    ),
+    Setting(
+        "webhook_retries",
+        3,
+        parse_retries,
+        f"Retries of a failed webhook POST, with exponential backoff (0 to {MAX_RETRIES}).",
+    ),
+)
