@@ -1,1 +1,114 @@
-"""The queuectl-webhook plugin's hook implementations."""
+"""The ``webhook`` plugin: POSTs the chosen job events to ``webhook_urls``.
+
+Hooks only queue the event (see :mod:`queuectl_webhook.dispatcher`); the HTTP
+machinery is imported the first time there is something to send, so commands
+that send nothing do not pay for it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from queuectl_core.job import Attempt, Job, WorkerInfo
+from queuectl_core.plugins import hookimpl
+from queuectl_core.settings import Setting
+from queuectl_webhook.options import SETTINGS
+from queuectl_webhook.source import SettingsSource
+
+if TYPE_CHECKING:
+    import click
+
+    from queuectl_webhook.dispatcher import Dispatcher
+
+SOURCE = SettingsSource()
+_dispatcher: Dispatcher | None = None
+_dispatcher_lock = threading.Lock()
+
+
+def _get_dispatcher() -> Dispatcher:
+    global _dispatcher
+    with _dispatcher_lock:
+        if _dispatcher is None:
+            from queuectl_webhook.dispatcher import Dispatcher
+
+            _dispatcher = Dispatcher()
+            os.register_at_fork(after_in_child=_dispatcher.forget)
+        return _dispatcher
+
+
+def _notify(
+    event: str, job: Job, attempt: Attempt | None = None, retry_at: datetime | None = None
+) -> None:
+    settings = SOURCE.get()
+    urls = settings["webhook_urls"].split()
+    if not urls or event not in settings["webhook_events"].split(","):
+        return
+    from queuectl_webhook.event import new_delivery
+    from queuectl_webhook.retries import Policy
+
+    policy = Policy(
+        settings["webhook_secret"], settings["webhook_timeout"], settings["webhook_retries"]
+    )
+    _get_dispatcher().send(urls, new_delivery(event, job, attempt, retry_at), policy)
+
+
+def _shutdown() -> None:
+    if _dispatcher is not None:
+        _dispatcher.close()
+    SOURCE.close()
+
+
+atexit.register(_shutdown)
+
+
+@hookimpl
+def queuectl_register_settings(register: Callable[[Setting], None]) -> None:
+    for setting in SETTINGS:
+        register(setting)
+
+
+@hookimpl
+def queuectl_register_commands(cli: click.Group) -> None:
+    from queuectl_webhook.command import webhook
+
+    cli.add_command(webhook)
+
+
+@hookimpl
+def queuectl_job_enqueued(job: Job) -> None:
+    _notify("enqueued", job)
+
+
+@hookimpl
+def queuectl_job_started(job: Job, attempt: int, worker: WorkerInfo) -> None:
+    _notify("started", job)
+
+
+@hookimpl
+def queuectl_job_succeeded(job: Job, attempt: Attempt) -> None:
+    _notify("succeeded", job, attempt)
+
+
+@hookimpl
+def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime) -> None:
+    _notify("failed", job, attempt, retry_at)
+
+
+@hookimpl
+def queuectl_job_dead(job: Job, attempt: Attempt | None) -> None:
+    _notify("dead", job, attempt)
+
+
+@hookimpl
+def queuectl_job_cancelled(job: Job) -> None:
+    _notify("cancelled", job)
+
+
+@hookimpl
+def queuectl_worker_stopped(worker: WorkerInfo) -> None:
+    _shutdown()
