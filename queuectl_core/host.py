@@ -10,14 +10,13 @@ several "hosts" on one machine.
 from __future__ import annotations
 
 import os
-import socket
 
 ENV_VAR = "QUEUECTL_HOSTNAME"
 
 
 def hostname() -> str:
     """``$QUEUECTL_HOSTNAME`` if set and not blank, else the system's host name."""
-    return os.environ.get(ENV_VAR, "").strip() or socket.gethostname()
+    return os.environ.get(ENV_VAR, "").strip() or os.uname().nodename
 
 
 def short_hostname() -> str:

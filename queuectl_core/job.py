@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -139,3 +140,9 @@ class WorkerInfo:
     heartbeat_at: float = 0.0
     stop_requested: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def new_token() -> str:
+    """16 random hex digits: job ids and lease tokens (``secrets.token_hex(8)``,
+    without importing ``secrets`` on every command)."""
+    return os.urandom(8).hex()

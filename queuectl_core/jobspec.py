@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from queuectl_core.errors import InvalidJobError
-from queuectl_core.job import Job
+from queuectl_core.job import Job, new_token
 from queuectl_core.units import parse_duration, parse_time
 
 FIELDS = (
@@ -24,7 +23,7 @@ MAX_ARGUMENT = 128 * 1024 - 1  # Linux: one argv or environment string (MAX_ARG_
 
 def new_id() -> str:
     """A random job id: 16 hex digits."""
-    return secrets.token_hex(8)
+    return new_token()
 
 
 def parse_json(text: str, where: str = "job") -> dict[str, Any]:

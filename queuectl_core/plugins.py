@@ -20,8 +20,7 @@ import pluggy
 from queuectl_core import hookspecs
 
 if TYPE_CHECKING:
-    from importlib.metadata import Distribution
-
+    from queuectl_core.entry_points import EntryPoint
     from queuectl_core.executors.base import Executor
     from queuectl_core.settings import Setting
     from queuectl_core.storage import BackendSpec
@@ -30,7 +29,7 @@ ENTRY_POINT_GROUP = "queuectl"
 
 hookimpl = pluggy.HookimplMarker("queuectl")
 log = logging.getLogger(__name__)
-_distributions: dict[str, Distribution] = {}
+_entry_points: dict[str, EntryPoint] = {}
 
 #: Built-in plugins, registered through the same manager as external ones.
 DEFAULT_PLUGINS = (
@@ -60,7 +59,7 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
-    from importlib.metadata import entry_points
+    from queuectl_core.entry_points import entry_points
 
     allow = _names("QUEUECTL_PLUGINS")
     block = _names("QUEUECTL_DISABLE_PLUGINS") or set()
@@ -75,8 +74,7 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         except Exception as exc:  # a broken plugin must not break the CLI
             log.warning("plugin %s could not be loaded: %s", ep.name, exc)
             continue
-        if ep.dist is not None:
-            _distributions[ep.name] = ep.dist
+        _entry_points[ep.name] = ep
 
 
 @dataclass(frozen=True)
@@ -97,13 +95,14 @@ def plugin_infos() -> list[PluginInfo]:
     for name, plugin in pm.list_name_plugin():
         if plugin is None:
             continue
-        dist = _distributions.get(name)
+        ep = _entry_points.get(name)
+        distribution, version = ep.distribution() if ep else (None, None)
         hooks = tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()))
         infos.append(
             PluginInfo(
                 name=name,
-                version=dist.version if dist else None,
-                distribution=dist.metadata["name"] if dist else None,
+                version=version,
+                distribution=distribution,
                 hooks=hooks,
                 builtin=name in DEFAULT_PLUGINS,
             )

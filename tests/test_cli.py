@@ -438,8 +438,8 @@ class CommandPlugin:
                 raise KeyboardInterrupt
             raise ValueError("boom")
 
-        @cli.command()
-        def hello() -> None:
+        @cli.command("say-hello")
+        def say_hello() -> None:
             """Say hello."""
             click.echo("hello from a plugin")
 
@@ -465,9 +465,9 @@ def command_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_plugin_commands_and_unexpected_errors(
     db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert ok(db, "hello") == "hello from a plugin\n"
+    assert ok(db, "say-hello") == "hello from a plugin\n"
     assert "could not add its commands: broken plugin" in caplog.text
-    assert "hello" in ok(db, "--help")
+    assert "say-hello" in ok(db, "--help")
     message = fails(db, "explode", "value")
     assert message == (
         "Error: internal error: ValueError: boom (set QUEUECTL_DEBUG=1 for the traceback)"

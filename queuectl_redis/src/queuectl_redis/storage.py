@@ -11,7 +11,6 @@ never the server's clock. Durability is the server's: with AOF
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -24,7 +23,7 @@ from queuectl_core.errors import (
     StorageError,
 )
 from queuectl_core.host import hostname
-from queuectl_core.job import Attempt, Job, State, WorkerInfo
+from queuectl_core.job import Attempt, Job, State, WorkerInfo, new_token
 from queuectl_core.storage import Claim, Storage, Transition, Waiter
 from queuectl_redis import codec
 from queuectl_redis.codec import optional, pairs
@@ -64,7 +63,7 @@ class RedisStorage(Storage):
 
     def enqueue(self, jobs: Sequence[Job]) -> None:
         seen: set[str] = set()
-        args: list[str | int] = [secrets.token_hex(8)]  # the call's id: a retry is no duplicate
+        args: list[str | int] = [new_token()]  # the call's id: a retry is no duplicate
         for job in jobs:
             if job.id in seen:
                 raise DuplicateJobError(job.id)
@@ -357,7 +356,7 @@ def _queue_args(queues: Sequence[str] | None) -> list[str]:
 def _claim_args(
     worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
 ) -> list[str]:
-    token = secrets.token_hex(8)
+    token = new_token()
     return [worker_id, repr(float(now)), repr(float(lease_until)), token, *_queue_args(queues)]
 
 

@@ -6,13 +6,12 @@ finish and the next claim can share one (``finish_and_claim``).
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from queuectl_core.job import READY_STATES, Outcome, State
+from queuectl_core.job import READY_STATES, Outcome, State, new_token
 from queuectl_core.storage import Claim, Transition
 from queuectl_sqlite.rows import JOB_COLUMNS, job_from_row, to_json
 from queuectl_sqlite.schema import PROCESSING, READY
@@ -112,7 +111,7 @@ def claim(
     if row is None:
         return None
     seq, job = row[2], job_from_row(row[3:])
-    token = secrets.token_hex(8)
+    token = new_token()
     conn.execute(
         "UPDATE jobs SET state = 'processing', worker_id = ?, attempts = attempts + 1, "
         "token = ?, lease_expires_at = ?, updated_at = ? WHERE seq = ?",
