@@ -1,0 +1,195 @@
+"""``queuectl metrics`` after known runs of real detached workers, on SQLite and Redis."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from metrics_support import Runner, Samples, value, wait_for
+
+COUNTERS = ("enqueued", "succeeded", "failed", "retried", "dead", "cancelled")
+STATES = ("pending", "processing", "completed", "failed", "dead", "cancelled")
+MAIL = "mail:eu"  # a colon in a queue name must survive the stats encoding
+
+
+def known_jobs(marker: Path) -> list[dict[str, object]]:
+    """7 jobs in ``default`` and 2 in ``mail:eu``; see the expectations below."""
+    flaky = f"test -e {marker} || {{ touch {marker}; exit 1; }}"  # fails once, then succeeds
+    return [
+        {"id": "ok-1", "command": "true"},
+        {"id": "ok-2", "command": "true"},
+        {"id": "slow", "command": "sleep 0.3"},
+        {"id": "flaky", "command": flaky, "max_retries": 2},
+        {"id": "doomed", "command": "exit 3", "max_retries": 1},
+        {"id": "later", "command": "true", "delay": "1h"},
+        {"id": "dropped", "command": "true", "delay": "1h"},
+        {"id": "mail-1", "command": "true", "queue": MAIL},
+        {"id": "mail-2", "command": "true", "queue": MAIL},
+    ]
+
+
+#: Counters after the run: 9 attempts in default (ok x2, slow, flaky x2, doomed x2).
+EXPECTED_COUNTERS = {
+    "default": dict(enqueued=7, succeeded=4, failed=3, retried=2, dead=1, cancelled=1),
+    MAIL: dict(enqueued=2, succeeded=2, failed=0, retried=0, dead=0, cancelled=0),
+}
+EXPECTED_ATTEMPTS = {"default": 7, MAIL: 2}
+EXPECTED_STATES = {
+    "default": {"pending": 1, "completed": 4, "dead": 1, "cancelled": 1},
+    MAIL: {"completed": 2},
+}
+
+
+def counter(samples: Samples, name: str, queue: str) -> float:
+    return value(samples, f"queuectl_jobs_{name}_total", queue=queue)
+
+
+def assert_counters(samples: Samples) -> None:
+    for queue, expected in EXPECTED_COUNTERS.items():
+        assert {name: counter(samples, name, queue) for name in COUNTERS} == expected, queue
+
+
+def assert_job_gauges(samples: Samples, **changes: int) -> None:
+    for queue, expected in EXPECTED_STATES.items():
+        wanted = {state: expected.get(state, 0) for state in STATES}
+        if queue == "default":
+            wanted.update(changes)
+        got = {state: value(samples, "queuectl_jobs", queue=queue, state=state) for state in STATES}
+        assert got == wanted, queue
+
+
+def assert_histograms(samples: Samples) -> None:
+    for queue, attempts in EXPECTED_ATTEMPTS.items():
+        for histogram in ("job_duration_seconds", "job_queue_wait_seconds"):
+            name = f"queuectl_{histogram}"
+            assert value(samples, f"{name}_count", queue=queue) == attempts
+            assert value(samples, f"{name}_bucket", queue=queue, le="+Inf") == attempts
+    # every first attempt waited at least the second between enqueue and worker start;
+    # only the two retries (due 0.1 s after their failure) may have waited less
+    first_attempts = {"default": 5, MAIL: 2}
+    for queue, count in first_attempts.items():
+        wait = "queuectl_job_queue_wait_seconds"
+        assert value(samples, f"{wait}_sum", queue=queue) >= count * 1.0
+        assert value(samples, f"{wait}_bucket", queue=queue, le="0.5") <= attempts_retried(queue)
+    duration = "queuectl_job_duration_seconds"
+    assert value(samples, f"{duration}_sum", queue="default") >= 0.3  # "sleep 0.3"
+    assert value(samples, f"{duration}_bucket", queue="default", le="0.25") <= 6  # not "slow"
+
+
+def attempts_retried(queue: str) -> int:
+    return EXPECTED_COUNTERS[queue]["retried"]
+
+
+@pytest.mark.covers_hook(
+    "queuectl_job_enqueued",
+    "queuectl_job_started",
+    "queuectl_job_succeeded",
+    "queuectl_job_failed",
+    "queuectl_job_dead",
+    "queuectl_job_cancelled",
+    "queuectl_register_commands",
+)
+def test_a_known_run_is_counted_exactly(queuectl: Runner, tmp_path: Path) -> None:
+    queuectl("config", "set", "backoff_max", "0.1")  # retries are due 0.1 s after a failure
+    jobs = known_jobs(tmp_path / "flaky-marker")
+    queuectl("enqueue", "--file", "-", input="".join(json.dumps(job) + "\n" for job in jobs))
+    enqueued_at = time.monotonic()
+    queuectl("cancel", "dropped")
+    time.sleep(max(0.0, enqueued_at + 1.0 - time.monotonic()))  # a known minimum queue wait
+
+    queuectl("worker", "start", "--count", "2")
+
+    # while the workers run: counts arrive within about a second, without a stop
+    def all_counted() -> bool:
+        samples = queuectl.metrics()
+        return (
+            counter(samples, "succeeded", "default") == 4
+            and counter(samples, "dead", "default") == 1
+            and counter(samples, "succeeded", MAIL) == 2
+        )
+
+    wait_for(all_counted, 20, "the workers' counts")
+    running = queuectl.metrics()
+    assert value(running, "queuectl_workers") == 2
+    assert sum(v for (name, _), v in running.items() if name == "queuectl_host_workers") == 2
+
+    queuectl("worker", "stop")
+
+    samples = queuectl.metrics()
+    assert_counters(samples)
+    assert_histograms(samples)
+    assert_job_gauges(samples)
+    assert value(samples, "queuectl_workers") == 0
+    assert value(samples, "queuectl_workers_stale") == 0
+    assert not [name for name, _ in samples if name == "queuectl_host_workers"]
+
+    queuectl("dlq", "purge")  # the job is gone; the count of jobs that died is not
+
+    purged = queuectl.metrics()
+    assert_counters(purged)
+    assert_job_gauges(purged, dead=0)
+
+
+@pytest.mark.covers_hook("queuectl_worker_stopped")
+def test_a_worker_that_stops_writes_its_last_counts_at_once(queuectl: Runner) -> None:
+    queuectl("enqueue", "--command", "true")
+    queuectl("enqueue", "--command", "exit 1", "--max-retries", "0", "--queue", "q2")
+
+    queuectl("worker", "run", "--burst")  # exits right after its last job, well within 1 s
+
+    samples = queuectl.metrics()
+    assert counter(samples, "enqueued", "default") == 1
+    assert counter(samples, "succeeded", "default") == 1
+    assert (counter(samples, "failed", "q2"), counter(samples, "dead", "q2")) == (1, 1)
+    assert counter(samples, "retried", "q2") == 0
+    assert value(samples, "queuectl_job_duration_seconds_count", queue="q2") == 1
+
+
+def test_an_empty_backend_has_every_metric_family(sqlite_queuectl: Runner) -> None:
+    text = sqlite_queuectl("metrics").stdout
+
+    for name in (
+        "queuectl_jobs",
+        "queuectl_workers",
+        "queuectl_workers_stale",
+        "queuectl_host_workers",
+        *(f"queuectl_jobs_{counter}_total" for counter in COUNTERS),
+        "queuectl_job_duration_seconds",
+        "queuectl_job_queue_wait_seconds",
+    ):
+        assert f"# TYPE {name} " in text
+    assert value(sqlite_queuectl.metrics(), "queuectl_workers") == 0
+
+
+def test_the_global_options_choose_the_backend(sqlite_queuectl: Runner, tmp_path: Path) -> None:
+    other = str(tmp_path / "other.db")
+    sqlite_queuectl("--db", other, "enqueue", "--command", "true", "--queue", "elsewhere")
+
+    here = sqlite_queuectl.metrics()
+    there = sqlite_queuectl("--db", other, "metrics").stdout
+
+    assert not [labels for _, labels in here if ("queue", "elsewhere") in labels]
+    assert 'queuectl_jobs_enqueued_total{queue="elsewhere"} 1.0' in there
+
+
+def test_a_backend_that_cannot_be_read_is_a_one_line_error(
+    sqlite_queuectl: Runner, tmp_path: Path
+) -> None:
+    (tmp_path / "a-directory").mkdir()
+
+    done = sqlite_queuectl("--db", str(tmp_path / "a-directory"), "metrics", check=False)
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "a-directory" in done.stderr
+
+
+def test_plugins_lists_the_metrics_plugin(sqlite_queuectl: Runner) -> None:
+    plugins = sqlite_queuectl.json("plugins")
+
+    entry = next(plugin for plugin in plugins if plugin["name"] == "metrics")
+    assert {"queuectl_job_succeeded", "queuectl_register_commands"} <= set(entry["hooks"])
+    assert "serve" in sqlite_queuectl("metrics", "--help").stdout
