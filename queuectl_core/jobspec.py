@@ -114,11 +114,13 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
         raise InvalidJobError(f"command must be a string, got {command!r}")
     if job_type == "shell" and not command.strip():
         raise InvalidJobError("command must not be empty")
-    if len(command.encode()) > MAX_ARGUMENT or "\x00" in command:
+    # at most 4 bytes per character: encode only commands that could be too long
+    too_long = len(command) * 4 > MAX_ARGUMENT and len(command.encode()) > MAX_ARGUMENT
+    if too_long or "\x00" in command:
         raise InvalidJobError("command must be under 128 KiB and contain no NUL byte")
     payload = data.get("payload")
     try:
-        encoded = json.dumps(payload, allow_nan=False)
+        encoded = "null" if payload is None else json.dumps(payload, allow_nan=False)
     except (TypeError, ValueError):
         raise InvalidJobError("payload must be JSON") from None
     if job_type == "shell" and len(encoded.encode()) > MAX_ARGUMENT:

@@ -66,12 +66,14 @@ class Queue:
         now = time.time()
         jobs = []
         seen: set[str] = set()
+        known_types: set[str] = set()
         for number, spec in enumerate(specs, 1):
-            where = f"job {number}"
-            job = build_job(spec, now, where)
-            check_type(job.type, where)
+            job = build_job(spec, now, f"job {number}")
+            if job.type not in known_types:
+                check_type(job.type, f"job {number}")
+                known_types.add(job.type)
             if job.id in seen:
-                raise InvalidJobError(f"{where}: id {job.id!r} appears twice")
+                raise InvalidJobError(f"job {number}: id {job.id!r} appears twice")
             seen.add(job.id)
             jobs.append(job)
         if not jobs:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from queuectl_core.errors import (
@@ -41,7 +42,7 @@ from queuectl_sqlite.rows import (
     worker_from_row,
     worker_values,
 )
-from queuectl_sqlite.schema import PROCESSING
+from queuectl_sqlite.schema import COUNT_INSERTED, PROCESSING
 from queuectl_sqlite.wakeup import Notifier, SocketWaiter, wake_dir
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class SqliteStorage(Storage):
         try:
             with self._db.write() as conn:
                 conn.executemany(_INSERT_JOB, [job_values(job) for job in jobs])
+                added = Counter((job.queue, job.state.value) for job in jobs)
+                conn.executemany(COUNT_INSERTED, [(*key, n) for key, n in added.items()])
         except StorageError as exc:
             cause = exc.__cause__
             if isinstance(cause, sqlite3.IntegrityError) and "jobs.id" in str(cause):
