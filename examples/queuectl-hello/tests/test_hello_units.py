@@ -40,3 +40,14 @@ def test_the_log_setting_keeps_absolute_paths(text: str, stored: str) -> None:
 def test_the_log_setting_refuses_a_relative_path() -> None:
     with pytest.raises(ValueError, match="must be an absolute path"):
         parse_log_path("logs/hello.log")
+
+
+def test_the_queuectl_pytest_plugin_is_loaded(pytestconfig: pytest.Config) -> None:
+    assert pytestconfig.pluginmanager.has_plugin("queuectl")
+
+
+def test_queuectl_job_builds_distinct_pending_jobs(queuectl_job: JobFactory) -> None:
+    first, second = queuectl_job(), queuectl_job("named", priority=4)
+    assert (first.id, second.id) == ("job-1", "named")
+    assert (first.state, second.priority, second.command) == (State.PENDING, 4, "echo named")
+    assert first.created_at == first.next_run_at == queuectl_job.now

@@ -9,9 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from queuectl_core.config import Location
-from queuectl_core.job import State
 from queuectl_core.storage import Storage
-from queuectl_core.testing import JobFactory, StorageContract
+from queuectl_core.testing import StorageContract
 
 
 class TestMemoryStorage(StorageContract):
@@ -19,14 +18,3 @@ class TestMemoryStorage(StorageContract):
     def make_storage(self) -> Callable[[], Storage]:
         name = f"contract-{uuid.uuid4().hex}"  # a fresh, empty namespace for each test
         return Location(backend="memory", options={"name": name}).open
-
-
-def test_the_pytest_plugin_is_loaded(pytestconfig: pytest.Config) -> None:
-    assert pytestconfig.pluginmanager.has_plugin("queuectl")
-
-
-def test_queuectl_job_builds_distinct_pending_jobs(queuectl_job: JobFactory) -> None:
-    first, second = queuectl_job(), queuectl_job("named", priority=4)
-    assert (first.id, second.id) == ("job-1", "named")
-    assert (first.state, second.priority, second.command) == (State.PENDING, 4, "echo named")
-    assert first.created_at == first.next_run_at == queuectl_job.now
