@@ -37,9 +37,11 @@ def queuectl(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runner]
 
 
 @pytest.fixture
-def sqlite_queuectl(tmp_path: Path, request: pytest.FixtureRequest) -> Runner:
-    """``queuectl`` on SQLite only, for tests that start no workers."""
-    return Runner(tmp_path, backend_env("sqlite", tmp_path, request))
+def sqlite_queuectl(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Runner]:
+    """``queuectl`` on SQLite only; its workers are stopped at teardown."""
+    runner = Runner(tmp_path, backend_env("sqlite", tmp_path, request))
+    yield runner
+    stop_workers(runner)
 
 
 def stop_workers(runner: Runner) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
 import pytest
-from metrics_support import Runner, Samples, value, wait_for
+from metrics_support import Runner, Samples, pid_alive, value, wait_for
 
 COUNTERS = ("enqueued", "succeeded", "failed", "retried", "dead", "cancelled")
 STATES = ("pending", "processing", "completed", "failed", "dead", "cancelled")
@@ -193,3 +195,19 @@ def test_plugins_lists_the_metrics_plugin(sqlite_queuectl: Runner) -> None:
     entry = next(plugin for plugin in plugins if plugin["name"] == "metrics")
     assert {"queuectl_job_succeeded", "queuectl_register_commands"} <= set(entry["hooks"])
     assert "serve" in sqlite_queuectl("metrics", "--help").stdout
+
+
+def test_the_flushing_thread_never_takes_a_workers_stop_signal(sqlite_queuectl: Runner) -> None:
+    """Two stop signals at once: the second, arriving while the first is pending, goes
+    to a thread that does not block it; it must not be ours, or the idle worker sleeps
+    through its poll_interval."""
+    sqlite_queuectl("config", "set", "poll_interval", "30")
+    sqlite_queuectl("worker", "start")
+    sqlite_queuectl("enqueue", "--id", "first", "--command", "true")  # starts our thread
+    wait_for(lambda: sqlite_queuectl.json("show", "first")["state"] == "completed", 10, "the job")
+    (worker,) = sqlite_queuectl.json("worker", "list")
+
+    os.kill(worker["pid"], signal.SIGTERM)
+    os.kill(worker["pid"], signal.SIGINT)
+
+    wait_for(lambda: not pid_alive(worker["pid"]), 5, "the worker to exit (not 30 s later)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 from collections.abc import Callable, Mapping
 
@@ -19,6 +20,9 @@ from queuectl_core.live_settings import current_location
 from queuectl_core.storage import Storage
 
 log = logging.getLogger("queuectl.metrics")
+
+#: Signals raised by the thread's own faults: never blocked.
+_FAULT_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL}
 
 
 class StatsBuffer:
@@ -60,7 +64,7 @@ class StatsBuffer:
                 self._thread = threading.Thread(
                     target=self._run, name="queuectl-metrics-flush", daemon=True
                 )
-                self._thread.start()
+                start_without_signals(self._thread)
         self._pending.set()
 
     def pending(self) -> dict[str, float]:
@@ -123,3 +127,22 @@ class StatsBuffer:
                 storage.close()
             except Exception:
                 log.debug("cannot close the metrics storage", exc_info=True)
+
+
+def start_without_signals(thread: threading.Thread) -> None:
+    """Start ``thread`` blocking every asynchronous signal (it inherits our mask).
+
+    The kernel hands a process-directed signal to any thread that does not block
+    it, and only one that reaches the main thread interrupts the worker's waits at
+    once; a second stop signal arriving while the first is pending would otherwise
+    land here and leave an idle worker asleep.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        thread.start()
+        return
+    blocked = signal.valid_signals() - _FAULT_SIGNALS
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
