@@ -4,7 +4,9 @@ SQLite, and a real HTTP receiver on loopback."""
 from __future__ import annotations
 
 import json
+import signal
 import time
+from pathlib import Path
 
 import pytest
 from webhook_support import Receiver, closed_port_url, configure, readme_verify
@@ -104,6 +106,36 @@ def test_hung_and_dead_endpoints_hold_up_neither_jobs_nor_workers(
     log = (cli.root / "state" / "queuectl" / "workers.log").read_text()
     assert "undelivered deliveries after waiting 2s at exit" in log, log
     assert "Traceback" not in log, log
+
+
+def test_no_delivery_thread_can_take_a_workers_stop_signal(cli: Cli, receiver: Receiver) -> None:
+    """A signal sent to a process goes to any thread that does not block it, and only
+    the main thread's handlers end an idle worker's wait at once: every other thread of
+    a worker must block the stop signals, as core's heartbeat thread does."""
+    configure(cli, webhook_urls=receiver.url("/ok"), webhook_events="succeeded")
+    cli.run("worker", "start")
+    cli.enqueue("--id", "first", "--command", "true")
+    receiver.wait_for("/ok", 1)  # the worker's delivery thread runs now
+    [worker] = cli.workers()
+
+    masks = blocked_signals(worker["pid"])
+
+    assert len(masks) >= 3  # the main thread, the heartbeat, ours
+    for tid, blocked in masks.items():
+        if tid != worker["pid"]:
+            assert {signal.SIGTERM, signal.SIGINT, signal.SIGHUP} <= blocked, tid
+
+
+def blocked_signals(pid: int) -> dict[int, set[int]]:
+    """The signals each thread of ``pid`` blocks (``SigBlk`` in /proc), by thread id."""
+    masks = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = dict(
+            line.split(":", 1) for line in (task / "status").read_text().splitlines() if ":" in line
+        )
+        mask = int(fields["SigBlk"], 16)
+        masks[int(task.name)] = {n for n in range(1, 65) if mask >> (n - 1) & 1}
+    return masks
 
 
 def test_enqueued_events_leave_before_the_command_exits_within_a_bound(

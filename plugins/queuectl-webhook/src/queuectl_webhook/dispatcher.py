@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import signal
 import threading
 import time
 from collections.abc import Iterable
 
+from queuectl_core.stopping import POKE_SIGNAL, STOP_SIGNALS
 from queuectl_webhook.event import Delivery
 from queuectl_webhook.retries import Policy, deliver
 
@@ -36,7 +38,7 @@ class Channel:
         self._stopping = threading.Event()
         self._dropped = 0
         self._thread = threading.Thread(target=self._serve, name=f"webhook {url}", daemon=True)
-        self._thread.start()
+        start_without_stop_signals(self._thread)
 
     def offer(self, delivery: Delivery, policy: Policy) -> bool:
         """Queue ``delivery``; ``False`` (and a warning, once per run) when full."""
@@ -94,6 +96,23 @@ class Channel:
 
     def _wait(self, seconds: float) -> bool:
         return not self._stopping.wait(seconds)
+
+
+def start_without_stop_signals(thread: threading.Thread) -> None:
+    """Start ``thread`` blocking a worker's stop and poke signals (it inherits our mask).
+
+    The kernel hands a signal sent to the process to any thread that does not block
+    it, and only one that reaches the main thread ends a worker's idle wait at once,
+    so every other thread must block them, as core's heartbeat thread does.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        thread.start()
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {*STOP_SIGNALS, POKE_SIGNAL})
+    try:
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class Dispatcher:
