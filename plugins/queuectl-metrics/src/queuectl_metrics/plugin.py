@@ -8,6 +8,7 @@ The job counts and workers are read from the backend when the metrics are asked 
 from __future__ import annotations
 
 import atexit
+import time
 from typing import TYPE_CHECKING
 
 from queuectl_core.job import Attempt, Job
@@ -52,8 +53,9 @@ def queuectl_job_enqueued(job: Job) -> None:
 
 @hookimpl
 def queuectl_job_started(job: Job) -> None:
-    # as claimed: next_run_at is when the job became due, updated_at when it was claimed
-    BUFFER.add(observed(QUEUE_WAIT, job.queue, job.updated_at - job.next_run_at))
+    # next_run_at is when the job became due; the hook runs as the attempt starts, which
+    # may be later than the claim (updated_at) when a worker claims several jobs at once
+    BUFFER.add(observed(QUEUE_WAIT, job.queue, time.time() - job.next_run_at))
 
 
 @hookimpl
