@@ -25,6 +25,7 @@ class Setting:
     parse: Callable[[str], Any]
     help: str
     unit: str = ""
+    secret: bool = False  # shown masked by ``config list/get/set`` (e.g. a signing key)
 
 
 class Settings:

@@ -25,6 +25,7 @@ from queuectl_core.cli import cli
 from queuectl_core.job import AttemptResult, Outcome, State, WorkerInfo
 from queuectl_core.plugins import hookimpl
 from queuectl_core.queue import Queue
+from queuectl_core.settings import Setting
 from queuectl_core.storage import Transition
 
 QUEUECTL = str(Path(sys.executable).with_name("queuectl"))
@@ -401,6 +402,33 @@ def test_config_commands(db: Path) -> None:
     assert ok(db, "config", "unset", "backoff_max") == "3600\n"
     assert as_json(db, "config", "get", "backoff_max")["source"] == "default"
     assert as_json(db, "config", "get") == as_json(db, "config", "list")  # no key: all
+
+
+class SecretSettingPlugin:
+    @hookimpl
+    def queuectl_register_settings(self, register: Any) -> None:
+        register(Setting("signing_key", "", str, "A key that must not be shown.", secret=True))
+
+
+@pytest.fixture
+def secret_setting() -> Iterator[None]:
+    manager = plugins.get_plugin_manager()
+    name = manager.register(SecretSettingPlugin())
+    plugins.settings.cache_clear()
+    yield
+    manager.unregister(name=name)
+    plugins.settings.cache_clear()
+
+
+@pytest.mark.usefixtures("secret_setting")
+def test_a_secret_setting_is_masked_unless_revealed(db: Path) -> None:
+    assert ok(db, "config", "get", "signing_key") == "\n"  # empty: nothing to hide
+    assert ok(db, "config", "set", "signing_key", "hunter2") == "********\n"
+    assert ok(db, "config", "get", "signing_key") == "********\n"
+    assert as_json(db, "config", "get", "signing_key")["value"] == "********"
+    assert "hunter2" not in ok(db, "config", "list") + ok(db, "config", "list", "--json")
+    assert ok(db, "config", "get", "signing_key", "--reveal") == "hunter2\n"
+    assert as_json(db, "config", "get", "signing_key", "--reveal")["value"] == "hunter2"
 
 
 def test_worker_list_shows_the_current_job(db: Path) -> None:

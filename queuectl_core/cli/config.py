@@ -10,13 +10,21 @@ from queuectl_core import settings
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
 
+#: What a secret setting's value shows as, unless ``config get --reveal``.
+MASK = "********"
+
+
+def shown(name: str, value: Any) -> Any:
+    """The value as printed: a secret one (when not empty) masked."""
+    return MASK if settings.registry()[name].secret and value else value
+
 
 def setting_view(name: str, value: Any, source: str) -> dict[str, Any]:
     """One setting for ``--json``."""
     setting = settings.registry()[name]
     return {
         "name": name,
-        "value": value,
+        "value": shown(name, value),
         "source": source,
         "default": setting.default,
         "unit": setting.unit,
@@ -47,7 +55,7 @@ def list_settings(app: AppContext, as_json: bool) -> None:
             (
                 (
                     name,
-                    settings.format_value(value)
+                    settings.format_value(shown(name, value))
                     + (f" {registry[name].unit}" if registry[name].unit else ""),
                     current.source(name),
                     registry[name].help,
@@ -60,19 +68,23 @@ def list_settings(app: AppContext, as_json: bool) -> None:
 
 @config.command("get")
 @click.argument("key", required=False)
+@click.option("--reveal", is_flag=True, help="Print a secret setting's value unmasked.")
 @json_option
 @pass_app
-def get_setting(app: AppContext, key: str | None, as_json: bool) -> None:
+def get_setting(app: AppContext, key: str | None, reveal: bool, as_json: bool) -> None:
     """Print a setting's value (no KEY: every setting, as ``config list``)."""
     if key is None:
         click.get_current_context().invoke(list_settings, as_json=as_json)
         return
     current = app.queue().settings()
     value = current[key]
+    view = setting_view(key, value, current.source(key))
+    if reveal:
+        view["value"] = value
     if as_json:
-        render.emit_json(setting_view(key, value, current.source(key)))
+        render.emit_json(view)
     else:
-        click.echo(settings.format_value(value))
+        click.echo(settings.format_value(view["value"]))
 
 
 @config.command("set", context_settings={"ignore_unknown_options": True})
@@ -86,7 +98,7 @@ def set_setting(app: AppContext, key: str, value: str, as_json: bool) -> None:
     if as_json:
         render.emit_json(setting_view(key, parsed, "set"))
     else:
-        click.echo(settings.format_value(parsed))
+        click.echo(settings.format_value(shown(key, parsed)))
 
 
 @config.command("unset")
