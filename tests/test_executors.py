@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -234,6 +235,33 @@ def test_shell_environment(
     )
     result = ShellExecutor().run(context(command, queue="mail", payload={"to": "ana", "n": 1}))
     assert result.stdout == b'job-1|2|mail|{"to": "ana", "n": 1}|inherited'
+
+
+def test_shell_runs_with_default_signal_dispositions(
+    context: Callable[..., ExecutionContext],
+) -> None:
+    # Python ignores SIGPIPE; the job must not: `yes` dies of it (status 141) when
+    # `head` has read enough, instead of failing on EPIPE
+    result = ShellExecutor().run(context('(yes; echo "yes exited $?" >&2) | head -n 1'))
+    assert (result.stdout, result.stderr) == (b"y\n", b"yes exited 141\n")
+
+
+def test_shell_jobs_inherit_no_descriptor_of_the_worker(tmp_path: Path) -> None:
+    code = f"""
+import os, time
+from queuectl_core.executors.base import ExecutionContext
+from queuectl_core.executors.shell import ShellExecutor
+from queuectl_core.jobspec import build_job
+kept = os.open({str(tmp_path)!r}, os.O_RDONLY)
+os.set_inheritable(kept, True)  # as if this process had inherited it
+abort_read, _ = os.pipe()
+job = build_job({{"command": "ls /proc/$$/fd"}}, time.time())
+context = ExecutionContext(job, 1, "w", None, 1.0, 4096, abort_read, lambda: None)
+print(ShellExecutor().run(context).stdout.decode().split(), kept)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    listed, kept = out.stdout.rsplit(" ", 1)
+    assert listed == "['0', '1', '2']" and int(kept) > 2
 
 
 def test_shell_payload_variable_is_unset_without_payload(
