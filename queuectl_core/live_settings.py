@@ -11,6 +11,7 @@ version changed, so a ``config set`` reaches a running worker within a second.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from queuectl_core.config import Location, resolve
@@ -34,8 +35,9 @@ def current_location() -> Location:
 class LiveSettings:
     """A TTL cache of the stored settings, keyed by the settings version.
 
-    One per plugin module; not thread-safe (call it from hooks, which run on the
-    thread that processes jobs).
+    One per plugin module. Thread-safe: hooks run on the thread that processes jobs
+    and also in a worker's heartbeat thread (the events of the expired jobs its sweep
+    recovers), so a lock keeps one thread at a time on the cache and its connection.
     """
 
     def __init__(self, check_every: float = 1.0) -> None:
@@ -43,22 +45,29 @@ class LiveSettings:
         self._storage: Storage | None = None
         self._settings: Settings | None = None
         self._checked_at = float("-inf")
+        self._lock = threading.Lock()
 
     def get(self) -> Settings:
-        """The settings, at most ``check_every`` seconds out of date."""
-        now = time.monotonic()
-        if self._settings is None or now - self._checked_at >= self.check_every:
-            self._checked_at = now
-            try:
-                self._refresh()
-            except Exception as exc:  # keep what we have; defaults if nothing yet
-                log.warning("cannot read the runtime settings: %s", exc)
-                self.close()
-        return self._settings if self._settings is not None else Settings({})
+        """The settings, at most ``check_every`` seconds out of date (defaults if unreadable)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._settings is None or now - self._checked_at >= self.check_every:
+                self._checked_at = now
+                try:
+                    self._refresh()
+                except Exception as exc:  # keep what we have; defaults if nothing yet
+                    log.warning("cannot read the runtime settings: %s", exc)
+                    self._close()
+            return self._settings if self._settings is not None else Settings({})
 
     def close(self) -> None:
-        if self._storage is not None:
-            storage, self._storage = self._storage, None
+        """Close the connection; the next :meth:`get` opens a new one."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        storage, self._storage = self._storage, None
+        if storage is not None:
             try:
                 storage.close()
             except Exception:

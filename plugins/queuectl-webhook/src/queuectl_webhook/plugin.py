@@ -15,17 +15,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from queuectl_core.job import Attempt, Job, WorkerInfo
+from queuectl_core.live_settings import LiveSettings
 from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Setting
 from queuectl_webhook.options import SETTINGS
-from queuectl_webhook.source import SettingsSource
 
 if TYPE_CHECKING:
     import click
 
     from queuectl_webhook.dispatcher import Dispatcher
 
-SOURCE = SettingsSource()
+SOURCE = LiveSettings()
 _dispatcher: Dispatcher | None = None
 _dispatcher_lock = threading.Lock()
 
