@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 from collections.abc import Callable, Mapping
 
 from queuectl_core.config import Location
 from queuectl_core.live_settings import current_location
 from queuectl_core.storage import Storage
+from queuectl_core.threads import start_daemon_thread
 
 log = logging.getLogger("queuectl.metrics")
-
-#: Signals raised by the thread's own faults: never blocked.
-_FAULT_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL}
 
 
 class StatsBuffer:
@@ -61,10 +58,8 @@ class StatsBuffer:
             for name, value in deltas.items():
                 self._deltas[name] = self._deltas.get(name, 0.0) + value
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="queuectl-metrics-flush", daemon=True
-                )
-                start_without_signals(self._thread)
+                # blocks the stop signals, which belong to a worker's main thread
+                self._thread = start_daemon_thread(self._run, "queuectl-metrics-flush")
         self._pending.set()
 
     def pending(self) -> dict[str, float]:
@@ -127,22 +122,3 @@ class StatsBuffer:
                 storage.close()
             except Exception:
                 log.debug("cannot close the metrics storage", exc_info=True)
-
-
-def start_without_signals(thread: threading.Thread) -> None:
-    """Start ``thread`` blocking every asynchronous signal (it inherits our mask).
-
-    The kernel hands a process-directed signal to any thread that does not block
-    it, and only one that reaches the main thread interrupts the worker's waits at
-    once; a second stop signal arriving while the first is pending would otherwise
-    land here and leave an idle worker asleep.
-    """
-    if not hasattr(signal, "pthread_sigmask"):
-        thread.start()
-        return
-    blocked = signal.valid_signals() - _FAULT_SIGNALS
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-    try:
-        thread.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
-import signal
 import threading
 import time
 from collections.abc import Iterable
 
-from queuectl_core.stopping import POKE_SIGNAL, STOP_SIGNALS
+from queuectl_core.threads import start_daemon_thread
 from queuectl_webhook.event import Delivery
 from queuectl_webhook.retries import Policy, deliver
 
@@ -37,8 +36,8 @@ class Channel:
         self._items: queue.Queue[_Item | None] = queue.Queue(size)
         self._stopping = threading.Event()
         self._dropped = 0
-        self._thread = threading.Thread(target=self._serve, name=f"webhook {url}", daemon=True)
-        start_without_stop_signals(self._thread)
+        # blocks the stop signals, which belong to a worker's main thread
+        self._thread = start_daemon_thread(self._serve, f"webhook {url}")
 
     def offer(self, delivery: Delivery, policy: Policy) -> bool:
         """Queue ``delivery``; ``False`` (and a warning, once per run) when full."""
@@ -96,23 +95,6 @@ class Channel:
 
     def _wait(self, seconds: float) -> bool:
         return not self._stopping.wait(seconds)
-
-
-def start_without_stop_signals(thread: threading.Thread) -> None:
-    """Start ``thread`` blocking a worker's stop and poke signals (it inherits our mask).
-
-    The kernel hands a signal sent to the process to any thread that does not block
-    it, and only one that reaches the main thread ends a worker's idle wait at once,
-    so every other thread must block them, as core's heartbeat thread does.
-    """
-    if not hasattr(signal, "pthread_sigmask"):
-        thread.start()
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {*STOP_SIGNALS, POKE_SIGNAL})
-    try:
-        thread.start()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class Dispatcher:
