@@ -9,12 +9,14 @@ import time
 
 import pytest
 from queuectl_webhook.event import Delivery
-from queuectl_webhook.options import EVENTS, parse_events, parse_retries, parse_urls
+from queuectl_webhook.options import parse_retries, parse_urls
 from queuectl_webhook.retries import BACKOFF_MAX, backoff_delay
 from queuectl_webhook.sample import sample_delivery
 from queuectl_webhook.sender import from_error, from_status
 from queuectl_webhook.signing import signature
 from webhook_support import readme_verify
+
+from queuectl_core.notify import JOB_EVENTS, parse_events
 
 BODY = b'{"event":"dead"}'
 KNOWN = "958d4d775849a8c09f790135913f9ae3ea792bb0a4e6b9b8e0a1eba07a7ddf42"
@@ -125,14 +127,14 @@ def test_urls_are_checked_and_kept_in_order_without_duplicates() -> None:
 
 def test_events_and_retries_are_parsed_strictly() -> None:
     assert parse_events(" dead, succeeded ") == "succeeded,dead"
-    assert parse_events(",".join(reversed(EVENTS))) == ",".join(EVENTS)
+    assert parse_events(",".join(reversed(JOB_EVENTS))) == ",".join(JOB_EVENTS)
     assert parse_retries(" 0 ") == 0 and parse_retries("20") == 20
     for bad in ("21", "-1", "1.5", ""):
         with pytest.raises(ValueError, match="from 0 to 20"):
             parse_retries(bad)
 
 
-@pytest.mark.parametrize("event", EVENTS)
+@pytest.mark.parametrize("event", JOB_EVENTS)
 def test_the_sample_of_each_event_is_shaped_like_a_real_one(event: str) -> None:
     delivery = sample_delivery(event)
     body = json.loads(delivery.body)

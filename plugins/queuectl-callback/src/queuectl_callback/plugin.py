@@ -11,6 +11,7 @@ from queuectl_callback.options import SETTINGS
 from queuectl_callback.runner import CallbackRunner
 from queuectl_core.job import Attempt, Job, WorkerInfo
 from queuectl_core.live_settings import LiveSettings
+from queuectl_core.notify import chosen, job_event_hooks
 from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Setting
 
@@ -24,7 +25,7 @@ def _notify(
     RUNNER.reap()
     settings = SOURCE.get()
     command = settings["callback_command"]
-    if not command or event not in settings["callback_events"].split(","):
+    if not command or not chosen(event, settings["callback_events"]):
         return
     environ = callback_environ(event, job, attempt, retry_at)
     RUNNER.start(command, environ, settings["callback_timeout"])
@@ -44,34 +45,8 @@ def queuectl_register_settings(register: Callable[[Setting], None]) -> None:
         register(setting)
 
 
-@hookimpl
-def queuectl_job_enqueued(job: Job) -> None:
-    _notify("enqueued", job)
-
-
-@hookimpl
-def queuectl_job_started(job: Job, attempt: int, worker: WorkerInfo) -> None:
-    _notify("started", job)
-
-
-@hookimpl
-def queuectl_job_succeeded(job: Job, attempt: Attempt) -> None:
-    _notify("succeeded", job, attempt)
-
-
-@hookimpl
-def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime) -> None:
-    _notify("failed", job, attempt, retry_at)
-
-
-@hookimpl
-def queuectl_job_dead(job: Job, attempt: Attempt | None) -> None:
-    _notify("dead", job, attempt)
-
-
-@hookimpl
-def queuectl_job_cancelled(job: Job) -> None:
-    _notify("cancelled", job)
+# queuectl_job_enqueued, _started, _succeeded, _failed, _dead and _cancelled call _notify
+globals().update(job_event_hooks(_notify))
 
 
 @hookimpl

@@ -7,7 +7,8 @@ import click
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
 from queuectl_core.cli.group import CliError
-from queuectl_webhook.options import EVENTS, check_url
+from queuectl_core.notify import JOB_EVENTS
+from queuectl_webhook.options import check_url
 
 
 def _url(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -25,7 +26,7 @@ def webhook() -> None:
 @webhook.command("test")
 @click.option(
     "--event",
-    type=click.Choice(EVENTS),
+    type=click.Choice(JOB_EVENTS),
     default="dead",
     show_default=True,
     help="The sample event to send.",

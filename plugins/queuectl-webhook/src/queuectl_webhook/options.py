@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from queuectl_core.notify import events_setting
 from queuectl_core.settings import Setting
 from queuectl_core.units import parse_duration
 
-EVENTS = ("succeeded", "failed", "dead", "cancelled", "enqueued", "started")
 MAX_RETRIES = 20
 _SEPARATORS = re.compile(r"[\s,]+")
 
@@ -37,15 +37,6 @@ def parse_urls(text: str) -> str:
     return " ".join(dict.fromkeys(urls))  # without duplicates, in the given order
 
 
-def parse_events(text: str) -> str:
-    """``" succeeded, dead"`` as ``"succeeded,dead"``; unknown names are refused."""
-    names = {name.strip() for name in text.split(",") if name.strip()}
-    unknown = sorted(names.difference(EVENTS))
-    if unknown:
-        raise ValueError(f"unknown event {unknown[0]!r}; choose from {','.join(EVENTS)}")
-    return ",".join(name for name in EVENTS if name in names)
-
-
 def parse_timeout(text: str) -> float:
     value = parse_duration(text)
     if value <= 0:
@@ -71,12 +62,7 @@ SETTINGS = (
         "http(s) URLs, separated by spaces or commas, that get a POST on each chosen event "
         "(empty: off).",
     ),
-    Setting(
-        "webhook_events",
-        "dead",
-        parse_events,
-        f"Comma-separated events posted to webhook_urls: {','.join(EVENTS)}.",
-    ),
+    events_setting("webhook_events", "posted to webhook_urls"),
     Setting(
         "webhook_secret",
         "",
