@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-import signal
-import threading
-from types import FrameType
-from typing import TYPE_CHECKING
 
 import click
 
 from queuectl_core.cli.context import AppContext, pass_app
-
-if TYPE_CHECKING:
-    from queuectl_dashboard.server import DashboardServer
+from queuectl_core.cli.serving import port_option, serve_until_stopped
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def is_loopback(host: str) -> bool:
@@ -29,22 +22,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve_until_stopped(server: DashboardServer) -> None:
-    """Serve until SIGINT or SIGTERM, then stop accepting and close the socket."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        # shutdown() waits for serve_forever(), which runs in this (the main) thread
-        threading.Thread(target=server.shutdown, name="dashboard-stop", daemon=True).start()
-
-    previous = {signum: signal.signal(signum, stop) for signum in STOP_SIGNALS}
-    try:
-        server.serve_forever()
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        server.server_close()
-
-
 @click.command()
 @click.option(
     "--host",
@@ -53,13 +30,7 @@ def serve_until_stopped(server: DashboardServer) -> None:
     help="Address to listen on. There is no authentication: to reach the dashboard "
     "from elsewhere, put it behind a reverse proxy that authenticates.",
 )
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="Port to listen on (0: any free port).",
-)
+@port_option(DEFAULT_PORT)
 @click.option(
     "--refresh",
     type=click.FloatRange(min=0),

@@ -12,7 +12,6 @@ import json
 import logging
 import re
 import socket
-import socketserver
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from queuectl_core.cli.serving import bind_without_lookup, http_url, listen
 from queuectl_core.errors import QueuectlError
 from queuectl_dashboard.api import Api, ApiError, Query, api_error
 from queuectl_dashboard.hosts import HostCheck
@@ -31,10 +31,6 @@ log = logging.getLogger("queuectl.dashboard")
 IDLE_TIMEOUT = 30.0
 MAX_BODY = 1024 * 1024
 JSON_TYPE = "application/json"
-
-
-class DashboardError(QueuectlError):
-    """The dashboard cannot start (for example: its port is in use)."""
 
 
 @dataclass(frozen=True)
@@ -223,28 +219,14 @@ class DashboardServer(ThreadingHTTPServer):
             log.exception("error while answering %s", client_address)
 
     def server_bind(self) -> None:
-        socketserver.TCPServer.server_bind(self)  # HTTPServer's adds a reverse DNS lookup
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
+        bind_without_lookup(self)
 
     @property
     def url(self) -> str:
         """``http://HOST:PORT/`` as bound (the real port when 0 was asked for)."""
-        host = self.server_name
-        return (
-            f"http://[{host}]:{self.server_port}/"
-            if ":" in host
-            else (f"http://{host}:{self.server_port}/")
-        )
+        return http_url(self)
 
 
 def open_server(host: str, port: int, api: Api, page: Page, hosts: HostCheck) -> DashboardServer:
-    """Bind the server; ``DashboardError`` with a one-line reason if it cannot."""
-    try:
-        return DashboardServer((host, port), api, page, hosts)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise DashboardError(
-            f"cannot listen on {host}:{port}: {reason[:1].lower()}{reason[1:]}"
-        ) from None
+    """Bind the server; ``ListenError`` with a one-line reason if it cannot."""
+    return listen(host, port, lambda address: DashboardServer(address, api, page, hosts))

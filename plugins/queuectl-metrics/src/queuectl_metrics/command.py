@@ -7,6 +7,7 @@ import sys
 import click
 
 from queuectl_core.cli.context import AppContext, pass_app
+from queuectl_core.cli.serving import port_option, serve_until_stopped
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9851
@@ -32,18 +33,12 @@ def metrics(ctx: click.Context) -> None:
     show_default=True,
     help="Address to listen on (0.0.0.0 or :: for every interface).",
 )
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="Port to listen on (0: any free port).",
-)
+@port_option(DEFAULT_PORT)
 @pass_app
 def serve(app: AppContext, host: str, port: int) -> None:
     """Serve the metrics at http://HOST:PORT/metrics until Ctrl-C or SIGTERM."""
     from queuectl_metrics.collector import registry_for
-    from queuectl_metrics.server import open_server, serve_until_stopped
+    from queuectl_metrics.server import open_server
 
     queue = app.queue()
     server = open_server(host, port, registry_for(app.queue))

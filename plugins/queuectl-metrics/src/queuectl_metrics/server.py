@@ -8,17 +8,14 @@ cannot read the backend gets ``503`` and a one-line reason; the next one tries a
 from __future__ import annotations
 
 import logging
-import signal
 import socket
-import socketserver
-import threading
-from collections.abc import Callable, Iterable
-from types import FrameType
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from prometheus_client import CollectorRegistry
 
+from queuectl_core.cli.serving import bind_without_lookup, http_url, listen
 from queuectl_core.errors import QueuectlError
 from queuectl_metrics.collector import CONTENT_TYPE, exposition
 
@@ -29,11 +26,6 @@ log = logging.getLogger("queuectl.metrics")
 
 PATH = "/metrics"
 REQUEST_TIMEOUT = 10.0
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-class MetricsServerError(QueuectlError):
-    """The server cannot start (for example: its port is in use)."""
 
 
 def one_line(exc: BaseException) -> str:
@@ -89,43 +81,15 @@ class MetricsServer(WSGIServer):
         self.set_app(app)
 
     def server_bind(self) -> None:
-        socketserver.TCPServer.server_bind(self)  # HTTPServer's adds a reverse DNS lookup
-        host, port = self.server_address[:2]
-        self.server_name = str(host)
-        self.server_port = int(port)
+        bind_without_lookup(self)
         self.setup_environ()
 
     @property
     def url(self) -> str:
         """``http://HOST:PORT/metrics`` as bound (the real port when 0 was asked for)."""
-        host = f"[{self.server_name}]" if ":" in self.server_name else self.server_name
-        return f"http://{host}:{self.server_port}{PATH}"
+        return http_url(self, PATH)
 
 
 def open_server(host: str, port: int, registry: CollectorRegistry) -> MetricsServer:
-    """Bind the server; ``MetricsServerError`` with a one-line reason if it cannot."""
-    try:
-        return MetricsServer((host, port), metrics_app(registry))
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise MetricsServerError(
-            f"cannot listen on {host}:{port}: {reason[:1].lower()}{reason[1:]}"
-        ) from None
-
-
-def serve_until_stopped(server: MetricsServer) -> None:
-    """Serve until SIGINT or SIGTERM, then close the socket."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        # shutdown() waits for serve_forever(), which runs in this (the main) thread
-        threading.Thread(target=server.shutdown, name="metrics-stop", daemon=True).start()
-
-    previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {
-        signum: signal.signal(signum, stop) for signum in STOP_SIGNALS
-    }
-    try:
-        server.serve_forever()
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        server.server_close()
+    """Bind the server; ``ListenError`` with a one-line reason if it cannot."""
+    return listen(host, port, lambda address: MetricsServer(address, metrics_app(registry)))
