@@ -87,6 +87,9 @@ class AttemptResult:
     stdout_dropped: int = 0  # bytes dropped from the start to keep the tail
     stderr_dropped: int = 0
     result: Any = None  # a Python handler's JSON-able return value
+    #: When the attempt really started, if later than its claim (a prefetched job
+    #: waits in its worker before it runs); ``None`` keeps the claim's time.
+    started_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Attempt:
         """This attempt as ``result`` closes it."""
         return replace(
             self,
+            started_at=self.started_at if result.started_at is None else result.started_at,
             outcome=result.outcome,
             finished_at=result.finished_at,
             exit_code=result.exit_code,

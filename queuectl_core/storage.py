@@ -16,7 +16,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from queuectl_core.job import Attempt, AttemptResult, Job, State, WorkerInfo
+from queuectl_core.job import Attempt, AttemptResult, Job, Outcome, State, WorkerInfo
+
+#: The error of an attempt given back unstarted, where a backend keeps its record.
+RELEASED = "released before it started"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ class Transition:
             last_error=result.error,
             result=result.result,
         )
+
+
+#: An attempt's end to store: (job id, token, transition), as ``finish`` takes them.
+Finish = tuple[str, str, Transition]
 
 
 @dataclass(frozen=True)
@@ -161,8 +168,9 @@ class Storage(ABC):
         is how a lost worker's job is recovered without racing a late renewal).
         Returns whether it applied. The job's ``last_error`` becomes the result's
         error, its ``result`` the result's value, lease fields are cleared, and
-        ``next_run_at`` is set when given. Wakes idle workers when the job becomes
-        ready again.
+        ``next_run_at`` is set when given. The attempt's ``started_at`` becomes the
+        result's when it has one (a prefetched job starts after its claim). Wakes
+        idle workers when the job becomes ready again.
         """
 
     def finish_and_claim(
@@ -178,6 +186,68 @@ class Storage(ABC):
         """``finish`` then ``claim``; backends may do both in one round trip."""
         applied = self.finish(job_id, token, transition)
         return applied, self.claim(worker_id, queues, now, lease_until)
+
+    # -- batches: a worker that runs fast jobs claims and stores several at once ------------
+
+    def claim_many(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+        limit: int,
+    ) -> list[Claim]:
+        """Up to ``limit`` claims at once, in the order single claims would take them.
+
+        Backends should take them in one atomic step; the default claims one by one.
+        """
+        claims: list[Claim] = []
+        while len(claims) < limit:
+            claim = self.claim(worker_id, queues, now, lease_until)
+            if claim is None:
+                break
+            claims.append(claim)
+        return claims
+
+    def finish_and_claim_many(
+        self,
+        finished: Sequence[Finish],
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+        limit: int,
+    ) -> tuple[list[bool], list[Claim]]:
+        """``finish`` each of ``finished`` in order, then ``claim_many`` up to ``limit``
+        (0: only finish); returns whether each finish applied, and the claims.
+
+        Backends should do it all in one atomic step (one transaction, one round trip).
+        The default finishes one by one, through ``finish_and_claim`` for one job.
+        """
+        if len(finished) == 1 and limit == 1:
+            applied, claim = self.finish_and_claim(
+                *finished[0], worker_id, queues, now, lease_until
+            )
+            return [applied], [] if claim is None else [claim]
+        done = [self.finish(job_id, token, transition) for job_id, token, transition in finished]
+        return done, self.claim_many(worker_id, queues, now, lease_until, limit)
+
+    def release(self, held: Sequence[tuple[str, str]], now: float) -> list[bool]:
+        """Give back claimed jobs that never started, given as (job id, token) pairs;
+        returns whether each applied.
+
+        Fenced like ``finish``. The job becomes pending (also one claimed from
+        failed) with its lease cleared, ``attempts`` back to what it was before the
+        claim, ``updated_at = now`` and its ``next_run_at`` kept, so it is ready at
+        once, in its old place. Its unstarted attempt record is deleted, so the next
+        claim reuses its number. Wakes idle workers.
+
+        The default, for backends that have no way to delete an attempt, finishes
+        the job as an interrupted attempt put back (its record stays).
+        """
+        back = AttemptResult(Outcome.INTERRUPTED, finished_at=now, error=RELEASED)
+        transition = Transition(State.PENDING, back, refund_attempt=True)
+        return [self.finish(job_id, token, transition) for job_id, token in held]
 
     @abstractmethod
     def expired(self, now: float, limit: int = 100) -> list[Claim]:

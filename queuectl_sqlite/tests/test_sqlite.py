@@ -251,6 +251,80 @@ def test_retrying_and_purging_every_job_in_a_state_goes_in_batches(
     assert conn.execute("SELECT count(*) FROM attempts").fetchone() == (0,)
 
 
+def test_counts_match_the_jobs_after_batches_and_releases(
+    storage: SqliteStorage, job: JobFactory
+) -> None:
+    now = time.time()
+    storage.enqueue([job(f"j{n}", queue=f"q{n % 3}", priority=n % 4) for n in range(60)])
+    claims = storage.claim_many("w", None, now, now + 30, 40)
+    transitions = [
+        Transition(C, done()),
+        Transition(F, done(Outcome.FAILED), next_run_at=now + 100),
+        Transition(D, done(Outcome.FAILED)),
+        Transition(P, done(Outcome.INTERRUPTED), refund_attempt=True),
+    ]
+    ends = [(c.job.id, c.token, transitions[n % 4]) for n, c in enumerate(claims[:24])]
+    ends += [ends[0], (claims[30].job.id, "stale token", transitions[0])]  # not applied
+    applied, more = storage.finish_and_claim_many(ends, "w", ["q1"], now, now + 30, 5)
+    assert applied == [True] * 24 + [False, False]
+    assert len(more) == 5
+    released = storage.release([(c.job.id, c.token) for c in [*claims[24:32], *more]], now)
+    assert released == [True] * 13
+    conn = storage._db.connection()
+    grouped = conn.execute("SELECT queue, state, count(*) FROM jobs GROUP BY queue, state")
+    assert storage.counts() == {(queue, State(state)): n for queue, state, n in grouped}
+
+
+def test_a_version_2_database_is_upgraded_and_counts_stay_exact(
+    db: Path, job: JobFactory
+) -> None:
+    with sqlite3.connect(db, isolation_level=None) as conn:
+        for statement in (*schema.VERSION_1, *schema.VERSION_2):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 2")
+        conn.execute(
+            "INSERT INTO jobs (id, command, type, queue, priority, state, attempts, "
+            "created_at, updated_at, next_run_at) VALUES ('old', 'true', 'shell', 'default', "
+            "0, 'pending', 0, 1, 1, 1)"
+        )
+        conn.execute(schema.COUNT_ADD, ("default", "pending", 1))
+    storage = SqliteStorage(db)
+    storage.enqueue([job("new")])
+    claims = storage.claim_many("w", None, time.time(), time.time() + 30, 5)
+    assert [claim.job.id for claim in claims] == ["old", "new"]
+    assert storage.counts() == {("default", R): 2}
+    assert storage.finish("old", claims[0].token, Transition(C, done()))
+    assert storage.counts() == {("default", R): 1, ("default", C): 1}
+    storage.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        assert [name for (name,) in triggers] == ["jobs_uncounted"]
+
+
+def test_a_batch_is_one_write_transaction_that_seeks_indexes(
+    storage: SqliteStorage, job: JobFactory
+) -> None:
+    storage.enqueue([job(f"j{n}", queue=f"q{n % 2}") for n in range(300)])
+    now = time.time()
+    conn = storage._db.connection()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        claims = storage.claim_many("w", None, now, now + 30, 64)
+        ends = [(claim.job.id, claim.token, Transition(C, done())) for claim in claims]
+        applied, claims = storage.finish_and_claim_many(ends, "w", ["q1"], now, now + 30, 64)
+        released = storage.release([(claim.job.id, claim.token) for claim in claims], now)
+        assert storage.claim_many("w", ["nothing here"], now, now + 30, 64) == []
+    finally:
+        conn.set_trace_callback(None)
+    assert (len(applied), len(released)) == (64, 64) and all(applied) and all(released)
+    assert statements.count("BEGIN IMMEDIATE") == 3  # the idle claim took no write lock
+    for sql in {sql for sql in statements if sql.startswith(("SELECT", "UPDATE", "DELETE"))}:
+        plan = " / ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert not re.search(r"\bSCAN (jobs|attempts)\b(?! USING)", plan), (sql, plan)
+
+
 def plans(storage: SqliteStorage, action: Callable[[], object]) -> dict[str, str]:
     """The query plan of every SELECT on jobs that ``action`` ran."""
     conn = storage._db.connection()

@@ -17,13 +17,14 @@ Then run ``pytest``; the queuectl pytest plugin, installed with queuectl, shows 
 compared values of a failed assertion. Every instance made during a test is closed
 at its end. Times are logical (``T0`` onwards) and handed to the backend as ``now``.
 
-The suite is one mixin per topic: :mod:`.jobs`, :mod:`.leases`, :mod:`.admin` and
-:mod:`.registry`, on the fixtures and helpers of :mod:`.base`.
+The suite is one mixin per topic: :mod:`.jobs`, :mod:`.leases`, :mod:`.batches`,
+:mod:`.admin` and :mod:`.registry`, on the fixtures and helpers of :mod:`.base`.
 """
 
 from __future__ import annotations
 
 from queuectl_core.testing.contract.admin import AdminContract
+from queuectl_core.testing.contract.batches import BatchesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
 from queuectl_core.testing.contract.registry import RegistryContract
@@ -32,5 +33,7 @@ __all__ = ["StorageContract"]
 
 
 # pytest runs inherited tests in reverse MRO order: this one runs the basics first.
-class StorageContract(RegistryContract, AdminContract, LeasesContract, JobsContract):
+class StorageContract(
+    RegistryContract, AdminContract, BatchesContract, LeasesContract, JobsContract
+):
     """Tests of every guarantee in :mod:`queuectl_core.storage`; subclass to run."""

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 NAMES = (
-    "enqueue", "claim", "finish", "finish_and_claim", "renew", "expired", "leased_by",
+    "enqueue", "finish", "finish_and_claim", "release", "renew", "expired", "leased_by",
     "get_jobs", "list_jobs", "attempts", "next_due", "cancel", "retry_dead", "purge",
     "load_settings", "save_setting", "register_worker", "heartbeat", "unregister_worker",
     "workers", "request_stop", "add_stats",

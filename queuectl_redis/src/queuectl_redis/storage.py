@@ -24,7 +24,7 @@ from queuectl_core.errors import (
 )
 from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, Job, State, WorkerInfo, new_token
-from queuectl_core.storage import Claim, Storage, Transition, Waiter
+from queuectl_core.storage import Claim, Finish, Storage, Transition, Waiter
 from queuectl_redis import codec
 from queuectl_redis.codec import optional, pairs
 from queuectl_redis.connection import connect, errors
@@ -140,9 +140,18 @@ class RedisStorage(Storage):
     def claim(
         self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
     ) -> Claim | None:
-        if queues is not None and not queues:
-            return None
-        return _claim(self._run("claim", *_claim_args(worker_id, queues, now, lease_until)))
+        claims = self.claim_many(worker_id, queues, now, lease_until, 1)
+        return claims[0] if claims else None
+
+    def claim_many(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+        limit: int,
+    ) -> list[Claim]:
+        return self.finish_and_claim_many([], worker_id, queues, now, lease_until, limit)[1]
 
     def renew(self, job_id: str, token: str, lease_until: float) -> bool:
         return bool(self._run("renew", job_id, token, repr(float(lease_until))))
@@ -167,14 +176,37 @@ class RedisStorage(Storage):
         now: float,
         lease_until: float,
     ) -> tuple[bool, Claim | None]:
-        if queues is not None and not queues:
-            return self.finish(job_id, token, transition), None
-        applied, claimed = self._run(
-            "finish_and_claim",
-            *_finish_args(job_id, token, transition, None),
-            *_claim_args(worker_id, queues, now, lease_until),
+        [applied], claims = self.finish_and_claim_many(
+            [(job_id, token, transition)], worker_id, queues, now, lease_until, 1
         )
-        return bool(applied), _claim(claimed)
+        return applied, claims[0] if claims else None
+
+    def finish_and_claim_many(
+        self,
+        finished: Sequence[Finish],
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+        limit: int,
+    ) -> tuple[list[bool], list[Claim]]:
+        if queues is not None and not queues:
+            limit = 0
+        if not finished and limit < 1:
+            return [], []
+        args: list[str | bytes | int] = [len(finished)]
+        for job_id, token, transition in finished:
+            args += _finish_args(job_id, token, transition, None)
+        token = new_token()
+        args += [worker_id, repr(float(now)), repr(float(lease_until)), token, max(limit, 0)]
+        applied, claimed = self._run("finish_and_claim", *args, *_queue_args(queues))
+        return [bool(done) for done in applied], [_claim(answer) for answer in claimed]
+
+    def release(self, held: Sequence[tuple[str, str]], now: float) -> list[bool]:
+        if not held:
+            return []
+        flat = [value for pair in held for value in pair]
+        return [bool(done) for done in self._run("release", repr(float(now)), *flat)]
 
     def expired(self, now: float, limit: int = 100) -> list[Claim]:
         if limit <= 0:
@@ -353,13 +385,6 @@ def _queue_args(queues: Sequence[str] | None) -> list[str]:
     return ["*"] if queues is None else ["+", *_distinct(queues)]
 
 
-def _claim_args(
-    worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
-) -> list[str]:
-    token = new_token()
-    return [worker_id, repr(float(now)), repr(float(lease_until)), token, *_queue_args(queues)]
-
-
 def _finish_args(
     job_id: str, token: str, transition: Transition, expired_by: float | None
 ) -> list[str | bytes | int]:
@@ -380,15 +405,16 @@ def _finish_args(
         result.stderr,
         result.stdout_dropped,
         result.stderr_dropped,
+        optional(None if result.started_at is None else repr(float(result.started_at))),
     ]
 
 
-def _claim(answer: Any) -> Claim | None:
-    if answer is None:
-        return None
+def _claim(answer: Any) -> Claim:
     flat, number, version = answer
-    job = codec.job_from_fields(pairs(flat))
-    return Claim(job, pairs(flat)[b"token"].decode(), int(number), int(version))
+    fields = pairs(flat)
+    return Claim(
+        codec.job_from_fields(fields), fields[b"token"].decode(), int(number), int(version)
+    )
 
 
 def _held(found: Sequence[Sequence[bytes]]) -> list[Claim]:

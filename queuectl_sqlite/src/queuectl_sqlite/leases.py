@@ -1,20 +1,31 @@
 """Claiming and finishing jobs: the lease operations as SQL on one connection.
 
 The functions that write run inside a write transaction the caller opened, so a
-finish and the next claim can share one (``finish_and_claim``).
+batch of finishes and the next claims share one (``finish_and_claim_many``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from queuectl_core.job import READY_STATES, Outcome, State, new_token
-from queuectl_core.storage import Claim, Transition
-from queuectl_sqlite.rows import JOB_COLUMNS, job_from_row, to_json
-from queuectl_sqlite.schema import PROCESSING, READY
+from queuectl_core.storage import Claim, Finish, Transition
+from queuectl_sqlite.rows import (
+    ATTEMPTS,
+    JOB_COLUMNS,
+    LEASE_EXPIRES_AT,
+    QUEUE,
+    STATE,
+    UPDATED_AT,
+    WORKER_ID,
+    job_from_row,
+    to_json,
+)
+from queuectl_sqlite.schema import COUNT_ADD, PROCESSING, READY
 
 #: Above this many queues a claim walks one index filtered by queue instead of each
 #: queue's own index.
@@ -22,6 +33,8 @@ MAX_QUEUE_WALKS = 16
 #: Priority levels whose jobs are all scheduled later that a claim skips with one
 #: seek each before it walks the rest of the ready index in order.
 LEVEL_SEEKS = 8
+#: Ids per ``IN (...)`` list: old SQLite versions allow 999 parameters per statement.
+IN_BATCH = 500
 #: A claim's candidate: (priority, next_run_at, seq, then ``JOB_COLUMNS``).
 Row = tuple[Any, ...]
 
@@ -53,30 +66,37 @@ def next_due(conn: sqlite3.Connection, queues: Sequence[str] | None) -> float | 
     return min((due for due in times if due is not None), default=None)
 
 
-def _best_ready(conn: sqlite3.Connection, queues: Sequence[str] | None, now: float) -> Row | None:
-    """The best ready job: highest priority, then earliest due, then enqueue order."""
+def _ready(
+    conn: sqlite3.Connection, queues: Sequence[str] | None, now: float, limit: int
+) -> list[Row]:
+    """Up to ``limit`` ready jobs, best first: highest priority, then earliest due,
+    then enqueue order."""
     if queues is None:
-        return _best_in(conn, "jobs_ready", "", [], now)
+        return _best_in(conn, "jobs_ready", "", [], now, limit)
     if len(queues) > MAX_QUEUE_WALKS:
         marks = ", ".join("?" * len(queues))
-        return _best_in(conn, "jobs_ready", f" AND queue IN ({marks})", list(queues), now)
+        return _best_in(conn, "jobs_ready", f" AND queue IN ({marks})", list(queues), now, limit)
     found = [
-        _best_in(conn, "jobs_ready_by_queue", " AND queue = ?", [queue], now) for queue in queues
+        _best_in(conn, "jobs_ready_by_queue", " AND queue = ?", [queue], now, limit)
+        for queue in queues
     ]
-    return min(
-        (row for row in found if row), key=lambda row: (-row[0], row[1], row[2]), default=None
-    )
+    if len(found) == 1:
+        return found[0]
+    return sorted(
+        (row for rows in found for row in rows), key=lambda row: (-row[0], row[1], row[2])
+    )[:limit]
 
 
 def _best_in(
-    conn: sqlite3.Connection, index: str, where: str, params: list[Any], now: float
-) -> Row | None:
-    """The best due job among the ready jobs ``where`` selects, through ``index``.
+    conn: sqlite3.Connection, index: str, where: str, params: list[Any], now: float, limit: int
+) -> list[Row]:
+    """Up to ``limit`` due jobs, best first, among the ready jobs ``where`` selects,
+    through ``index``.
 
     Ready jobs that are scheduled later sit in the index among the due ones, in
     front of every lower priority. Instead of walking past them, each priority
     level is probed with one seek, so that many jobs scheduled for later never slow
-    a claim down; only after ``LEVEL_SEEKS`` such levels is the rest walked in order.
+    a claim down; only after ``LEVEL_SEEKS`` levels is the rest walked in order.
     """
     jobs = f"FROM jobs INDEXED BY {index} WHERE {READY}{where}"
     level_below = f"SELECT priority {jobs} AND priority < ? ORDER BY priority DESC LIMIT 1"
@@ -84,104 +104,181 @@ def _best_in(
     level: int | None = _scalar(
         conn, f"SELECT priority {jobs} ORDER BY priority DESC LIMIT 1", params
     )
+    rows: list[Row] = []
     for _ in range(LEVEL_SEEKS):
         if level is None:
-            return None
-        sql = f"{best} AND priority = ? ORDER BY next_run_at, seq LIMIT 1"
-        row: Row | None = conn.execute(sql, [*params, now, level]).fetchone()
-        if row is not None:
-            return row
+            return rows
+        sql = f"{best} AND priority = ? ORDER BY next_run_at, seq LIMIT ?"
+        rows += conn.execute(sql, [*params, now, level, limit - len(rows)]).fetchall()
+        if len(rows) >= limit:
+            return rows
         level = _scalar(conn, level_below, [*params, level])
     if level is None:
-        return None
-    sql = f"{best} AND priority <= ? ORDER BY priority DESC, next_run_at, seq LIMIT 1"
-    row = conn.execute(sql, [*params, now, level]).fetchone()
-    return row
+        return rows
+    sql = f"{best} AND priority <= ? ORDER BY priority DESC, next_run_at, seq LIMIT ?"
+    rows += conn.execute(sql, [*params, now, level, limit - len(rows)]).fetchall()
+    return rows
 
 
-def claim(
+def claim_many(
     conn: sqlite3.Connection,
     worker_id: str,
     queues: Sequence[str] | None,
     now: float,
     lease_until: float,
-) -> Claim | None:
-    """Take the best ready job under a new lease and open its next attempt."""
-    row = _best_ready(conn, queues, now)
-    if row is None:
-        return None
-    seq, job = row[2], job_from_row(row[3:])
-    token = new_token()
-    conn.execute(
+    limit: int,
+) -> list[Claim]:
+    """Take up to ``limit`` of the best ready jobs under new leases, opening their
+    next attempts."""
+    if limit < 1:
+        return []
+    rows = [row[2:] for row in _ready(conn, queues, now, limit)]  # seq, then JOB_COLUMNS
+    if not rows:
+        return []
+    numbers = _next_attempts(conn, [row[1] for row in rows])
+    version = settings_version(conn)
+    claims, leased = [], []
+    for seq, *values in rows:
+        token = new_token()
+        leased.append((worker_id, token, lease_until, now, seq))
+        values[STATE], values[WORKER_ID] = State.PROCESSING.value, worker_id
+        values[UPDATED_AT], values[LEASE_EXPIRES_AT] = now, lease_until
+        values[ATTEMPTS] += 1
+        job = job_from_row(tuple(values))
+        claims.append(Claim(job, token, numbers[job.id], version))
+    conn.executemany(
         "UPDATE jobs SET state = 'processing', worker_id = ?, attempts = attempts + 1, "
         "token = ?, lease_expires_at = ?, updated_at = ? WHERE seq = ?",
-        (worker_id, token, lease_until, now, seq),
+        leased,
     )
-    number: int = _scalar(
-        conn, "SELECT coalesce(max(number), 0) + 1 FROM attempts WHERE job_id = ?", [job.id]
-    )
-    conn.execute(
+    conn.executemany(
         "INSERT INTO attempts (job_id, number, worker_id, started_at, outcome) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (job.id, number, worker_id, now, Outcome.RUNNING.value),
+        "VALUES (?, ?, ?, ?, 'running')",
+        [(job_id, number, worker_id, now) for job_id, number in numbers.items()],
     )
-    claimed = job.evolve(
-        state=State.PROCESSING,
-        worker_id=worker_id,
-        attempts=job.attempts + 1,
-        lease_expires_at=lease_until,
-        updated_at=now,
-    )
-    return Claim(claimed, token, number, settings_version(conn))
+    recount(conn, [(row[1 + QUEUE], row[1 + STATE], State.PROCESSING.value) for row in rows])
+    return claims
 
 
-def finish(
-    conn: sqlite3.Connection,
-    job_id: str,
-    token: str,
-    transition: Transition,
-    expired_by: float | None,
-) -> bool:
-    """Apply ``transition`` if ``token`` still holds the job; whether it applied."""
-    result = transition.result
-    fence = "id = ? AND token = ? AND " + PROCESSING
-    params: list[Any] = [job_id, token]
-    if expired_by is not None:
-        fence += " AND lease_expires_at <= ?"
-        params.append(expired_by)
-    updated = conn.execute(
+def _next_attempts(conn: sqlite3.Connection, job_ids: list[str]) -> dict[str, int]:
+    """The number of each job's next attempt, in the order of ``job_ids``."""
+    numbers = dict.fromkeys(job_ids, 1)
+    sql = "SELECT job_id, max(number) + 1 FROM attempts WHERE job_id IN ({marks}) GROUP BY 1"
+    numbers.update(_select_in(conn, sql, job_ids))
+    return numbers
+
+
+def _select_in(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> Iterator[Row]:
+    """The rows of ``sql``, whose ``{marks}`` stands for ``ids``, a batch of ids at a time."""
+    for start in range(0, len(ids), IN_BATCH):
+        chunk = ids[start : start + IN_BATCH]
+        yield from conn.execute(sql.format(marks=", ".join("?" * len(chunk))), chunk)
+
+
+def finish_many(
+    conn: sqlite3.Connection, finished: Sequence[Finish], expired_by: float | None = None
+) -> list[bool]:
+    """Apply each transition whose token still holds its job (and, with
+    ``expired_by``, whose lease expired by then); whether each applied."""
+    holds = _fence(conn, [(job_id, token) for job_id, token, _ in finished], expired_by)
+    jobs, attempts, moves = [], [], []
+    for (job_id, _, transition), held in zip(finished, holds, strict=True):
+        if held is None:
+            continue
+        seq, queue = held
+        result = transition.result
+        jobs.append(
+            (
+                transition.state.value,
+                int(transition.refund_attempt),
+                result.error,
+                to_json(result.result),
+                result.finished_at,
+                transition.next_run_at,
+                seq,
+            )
+        )
+        attempts.append(
+            (
+                result.outcome.value,
+                result.finished_at,
+                result.exit_code,
+                result.error,
+                result.stdout,
+                result.stderr,
+                result.stdout_dropped,
+                result.stderr_dropped,
+                result.started_at,
+                job_id,
+            )
+        )
+        moves.append((queue, "processing", transition.state.value))
+    conn.executemany(
         "UPDATE jobs SET state = ?, attempts = max(attempts - ?, 0), last_error = ?, "
         "result = ?, worker_id = NULL, token = NULL, lease_expires_at = NULL, "
-        f"updated_at = ?, next_run_at = coalesce(?, next_run_at) WHERE {fence}",
-        [
-            transition.state.value,
-            int(transition.refund_attempt),
-            result.error,
-            to_json(result.result),
-            result.finished_at,
-            transition.next_run_at,
-            *params,
-        ],
+        "updated_at = ?, next_run_at = coalesce(?, next_run_at) WHERE seq = ?",
+        jobs,
     )
-    if updated.rowcount == 0:
-        return False
-    conn.execute(
+    conn.executemany(
         "UPDATE attempts SET outcome = ?, finished_at = ?, exit_code = ?, error = ?, "
-        "stdout = ?, stderr = ?, stdout_dropped = ?, stderr_dropped = ? "
-        "WHERE job_id = ? AND outcome = 'running'",
-        (
-            result.outcome.value,
-            result.finished_at,
-            result.exit_code,
-            result.error,
-            result.stdout,
-            result.stderr,
-            result.stdout_dropped,
-            result.stderr_dropped,
-            job_id,
-        ),
+        "stdout = ?, stderr = ?, stdout_dropped = ?, stderr_dropped = ?, "
+        "started_at = coalesce(?, started_at) WHERE job_id = ? AND outcome = 'running'",
+        attempts,
     )
-    return True
+    recount(conn, moves)
+    return [held is not None for held in holds]
+
+
+def release_many(
+    conn: sqlite3.Connection, held: Sequence[tuple[str, str]], now: float
+) -> list[bool]:
+    """Give back each claimed job whose token still holds it and that never started."""
+    holds = _fence(conn, held, None)
+    back = [(job_id, found) for (job_id, _), found in zip(held, holds, strict=True) if found]
+    conn.executemany(
+        "UPDATE jobs SET state = 'pending', attempts = max(attempts - 1, 0), worker_id = NULL, "
+        "token = NULL, lease_expires_at = NULL, updated_at = ? WHERE seq = ?",
+        [(now, seq) for _, (seq, _) in back],
+    )
+    conn.executemany(
+        "DELETE FROM attempts WHERE job_id = ? AND outcome = 'running'",
+        [(job_id,) for job_id, _ in back],
+    )
+    recount(conn, [(queue, "processing", "pending") for _, (_, queue) in back])
+    return [found is not None for found in holds]
+
+
+def _fence(
+    conn: sqlite3.Connection, held: Sequence[tuple[str, str]], expired_by: float | None
+) -> list[tuple[int, str] | None]:
+    """For each (job id, token): the job's seq and queue if the token holds it (and,
+    with ``expired_by``, its lease expired by then), else ``None``. A job listed
+    twice is held only the first time: a change moves it out of processing."""
+    sql = (
+        "SELECT id, seq, token, queue, lease_expires_at FROM jobs "
+        f"WHERE id IN ({{marks}}) AND {PROCESSING}"
+    )
+    ids = list(dict.fromkeys(job_id for job_id, _ in held))
+    leased = {row[0]: row[1:] for row in _select_in(conn, sql, ids)}
+    holds: list[tuple[int, str] | None] = []
+    for job_id, token in held:
+        found = leased.get(job_id)
+        if found is None or found[1] != token or (expired_by is not None and found[3] > expired_by):
+            holds.append(None)
+        else:
+            del leased[job_id]
+            holds.append((found[0], found[2]))
+    return holds
+
+
+def recount(conn: sqlite3.Connection, moves: Sequence[tuple[str, str, str]]) -> None:
+    """Count jobs that changed state: (queue, state before, state after) each."""
+    deltas: Counter[tuple[str, str]] = Counter()
+    for queue, before, after in moves:
+        if before != after:
+            deltas[queue, before] -= 1
+            deltas[queue, after] += 1
+    conn.executemany(COUNT_ADD, [(*key, n) for key, n in deltas.items() if n])
 
 
 def makes_ready(transition: Transition) -> bool:

@@ -15,6 +15,8 @@ JOB_COLUMNS = (
     "id, command, type, payload, queue, priority, max_retries, timeout, state, attempts, "
     "created_at, updated_at, next_run_at, worker_id, lease_expires_at, last_error, result"
 )
+#: Positions in ``JOB_COLUMNS`` of the values a claim changes.
+QUEUE, STATE, ATTEMPTS, UPDATED_AT, WORKER_ID, LEASE_EXPIRES_AT = 4, 8, 9, 11, 13, 14
 ATTEMPT_COLUMNS = (
     "job_id, number, worker_id, started_at, outcome, finished_at, exit_code, error, "
     "stdout, stderr, stdout_dropped, stderr_dropped"

@@ -28,7 +28,7 @@ from queuectl_core.errors import (
 )
 from queuectl_core.host import hostname
 from queuectl_core.job import FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
-from queuectl_core.storage import Claim, Storage, Transition, Waiter
+from queuectl_core.storage import Claim, Finish, Storage, Transition, Waiter
 from queuectl_sqlite import leases
 from queuectl_sqlite.connection import Database
 from queuectl_sqlite.options import DEFAULT_BUSY_TIMEOUT, parse_options
@@ -42,13 +42,15 @@ from queuectl_sqlite.rows import (
     worker_from_row,
     worker_values,
 )
-from queuectl_sqlite.schema import COUNT_INSERTED, PROCESSING
+from queuectl_sqlite.schema import COUNT_ADD, PROCESSING
 from queuectl_sqlite.wakeup import Notifier, SocketWaiter, wake_dir
 
 log = logging.getLogger(__name__)
 
 #: Jobs changed per transaction when a person retries or purges every job in a state.
 BATCH = 500
+#: A job an operation found: id, queue, state.
+Found = tuple[str, str, str]
 
 _INSERT_JOB = f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({', '.join('?' * 17)})"
 _INSERT_WORKER = (
@@ -94,7 +96,7 @@ class SqliteStorage(Storage):
             with self._db.write() as conn:
                 conn.executemany(_INSERT_JOB, [job_values(job) for job in jobs])
                 added = Counter((job.queue, job.state.value) for job in jobs)
-                conn.executemany(COUNT_INSERTED, [(*key, n) for key, n in added.items()])
+                conn.executemany(COUNT_ADD, [(*key, n) for key, n in added.items()])
         except StorageError as exc:
             cause = exc.__cause__
             if isinstance(cause, sqlite3.IntegrityError) and "jobs.id" in str(cause):
@@ -168,12 +170,18 @@ class SqliteStorage(Storage):
     def claim(
         self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
     ) -> Claim | None:
-        queues = _queue_list(queues)
-        with self._db.errors():  # idle workers look without taking the write lock
-            if not leases.any_due(self._db.connection(), queues, now):
-                return None
-        with self._db.write() as conn:
-            return leases.claim(conn, worker_id, queues, now, lease_until)
+        claims = self.claim_many(worker_id, queues, now, lease_until, 1)
+        return claims[0] if claims else None
+
+    def claim_many(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+        limit: int,
+    ) -> list[Claim]:
+        return self.finish_and_claim_many([], worker_id, queues, now, lease_until, limit)[1]
 
     def renew(self, job_id: str, token: str, lease_until: float) -> bool:
         with self._db.write() as conn:
@@ -192,7 +200,7 @@ class SqliteStorage(Storage):
         expired_by: float | None = None,
     ) -> bool:
         with self._db.write() as conn:
-            applied = leases.finish(conn, job_id, token, transition, expired_by)
+            [applied] = leases.finish_many(conn, [(job_id, token, transition)], expired_by)
         if applied and leases.makes_ready(transition):
             self._notifier.notify()
         return applied
@@ -207,15 +215,47 @@ class SqliteStorage(Storage):
         now: float,
         lease_until: float,
     ) -> tuple[bool, Claim | None]:
+        [applied], claims = self.finish_and_claim_many(
+            [(job_id, token, transition)], worker_id, queues, now, lease_until, 1
+        )
+        return applied, claims[0] if claims else None
+
+    def finish_and_claim_many(
+        self,
+        finished: Sequence[Finish],
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+        limit: int,
+    ) -> tuple[list[bool], list[Claim]]:
         queues = _queue_list(queues)
+        if limit < 1 or queues == []:
+            limit = 0
+        elif not finished:
+            with self._db.errors():  # idle workers look without taking the write lock
+                if not leases.any_due(self._db.connection(), queues, now):
+                    return [], []
+        if not finished and not limit:
+            return [], []
         with self._db.write() as conn:
-            applied = leases.finish(conn, job_id, token, transition, None)
-            claim = None
-            if leases.any_due(conn, queues, now):
-                claim = leases.claim(conn, worker_id, queues, now, lease_until)
-        if applied and leases.makes_ready(transition):
+            applied = leases.finish_many(conn, finished)
+            claims = []
+            if limit and (not finished or leases.any_due(conn, queues, now)):
+                claims = leases.claim_many(conn, worker_id, queues, now, lease_until, limit)
+        ready = (leases.makes_ready(transition) for (_, _, transition) in finished)
+        if any(done and wakes for done, wakes in zip(applied, ready, strict=True)):
             self._notifier.notify()
-        return applied, claim
+        return applied, claims
+
+    def release(self, held: Sequence[tuple[str, str]], now: float) -> list[bool]:
+        if not held:
+            return []
+        with self._db.write() as conn:
+            released = leases.release_many(conn, held, now)
+        if any(released):
+            self._notifier.notify()
+        return released
 
     def expired(self, now: float, limit: int = 100) -> list[Claim]:
         return self._claims(
@@ -252,17 +292,19 @@ class SqliteStorage(Storage):
                 "lease_expires_at = NULL, updated_at = ? WHERE id = ?",
                 (now, job_id),
             )
+            leases.recount(conn, [(job.queue, job.state.value, State.CANCELLED.value)])
             return job.evolve(
                 state=State.CANCELLED, worker_id=None, lease_expires_at=None, updated_at=now
             )
 
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
-        def retry(conn: sqlite3.Connection, ids: list[str]) -> None:
+        def retry(conn: sqlite3.Connection, found: list[Found]) -> None:
             conn.executemany(
                 "UPDATE jobs SET state = 'pending', attempts = 0, next_run_at = ?, "
                 "updated_at = ? WHERE id = ?",
-                [(now, now, job_id) for job_id in ids],
+                [(now, now, job_id) for job_id, _, _ in found],
             )
+            leases.recount(conn, [(queue, state, "pending") for _, queue, state in found])
 
         ids = self._apply(job_ids, [State.DEAD], "retried", retry)
         if ids:
@@ -276,8 +318,8 @@ class SqliteStorage(Storage):
         *,
         updated_before: float | None = None,
     ) -> int:
-        def delete(conn: sqlite3.Connection, ids: list[str]) -> None:
-            params = [(job_id,) for job_id in ids]
+        def delete(conn: sqlite3.Connection, found: list[Found]) -> None:
+            params = [(job_id,) for job_id, _, _ in found]
             conn.executemany("DELETE FROM attempts WHERE job_id = ?", params)
             conn.executemany("DELETE FROM jobs WHERE id = ?", params)
 
@@ -288,7 +330,7 @@ class SqliteStorage(Storage):
         job_ids: Sequence[str] | None,
         states: Sequence[State],
         verb: str,
-        change: Callable[[sqlite3.Connection, list[str]], None],
+        change: Callable[[sqlite3.Connection, list[Found]], None],
         updated_before: float | None = None,
     ) -> list[str]:
         """``change`` the given jobs (all or nothing), or every job in ``states``.
@@ -299,36 +341,40 @@ class SqliteStorage(Storage):
         if job_ids is not None:
             ids = _distinct(job_ids)
             with self._db.write() as conn:
-                self._check_states(conn, ids, states, verb)
-                change(conn, ids)
+                change(conn, self._check_states(conn, ids, states, verb))
             return ids
-        select = "SELECT id FROM jobs WHERE state = ? AND updated_at < ? ORDER BY seq LIMIT ?"
+        select = (
+            "SELECT id, queue, state FROM jobs WHERE state = ? AND updated_at < ? "
+            "ORDER BY seq LIMIT ?"
+        )
         cutoff = float("inf") if updated_before is None else updated_before
         changed: list[str] = []
         for state in dict.fromkeys(states):
             while True:
                 with self._db.write() as conn:
-                    rows = conn.execute(select, (State(state).value, cutoff, BATCH))
-                    batch = [job_id for (job_id,) in rows]
+                    batch = conn.execute(select, (State(state).value, cutoff, BATCH)).fetchall()
                     change(conn, batch)
-                changed += batch
+                changed += [job_id for job_id, _, _ in batch]
                 if len(batch) < BATCH:
                     break
         return changed
 
     def _check_states(
         self, conn: sqlite3.Connection, ids: Iterable[str], allowed: Sequence[State], verb: str
-    ) -> None:
+    ) -> list[Found]:
         """All or nothing: raise for the first unknown id or a job in another state."""
+        found = []
         for job_id in ids:
-            row = conn.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            row = conn.execute("SELECT queue, state FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise NoSuchJobError(job_id)
-            if State(row[0]) not in allowed:
+            if State(row[1]) not in allowed:
                 names = " or ".join(State(state).value for state in allowed)
                 raise InvalidStateError(
-                    f"job {job_id!r} is {row[0]}; only {names} jobs can be {verb}"
+                    f"job {job_id!r} is {row[1]}; only {names} jobs can be {verb}"
                 )
+            found.append((job_id, row[0], row[1]))
+        return found
 
     # -- runtime settings ----------------------------------------------------------
 

@@ -244,6 +244,28 @@ class MemoryStorage(Storage):
                 ns.wake()
             return True
 
+    def release(self, held: Sequence[tuple[str, str]], now: float) -> list[bool]:
+        ns = self.namespace
+        released = []
+        with self.lock:
+            for job_id, token in held:
+                released.append(self._holds(job_id, token))
+                if not released[-1]:
+                    continue
+                del ns.tokens[job_id]
+                ns.history[job_id].pop()  # it never ran
+                job = self._job(job_id)
+                ns.jobs[job_id] = job.evolve(
+                    state=State.PENDING,
+                    attempts=job.attempts - 1,
+                    worker_id=None,
+                    lease_expires_at=None,
+                    updated_at=now,
+                )
+            if any(released):
+                ns.wake()
+        return released
+
     def expired(self, now: float, limit: int = 100) -> list[Claim]:
         with self.lock:
             jobs = [

@@ -98,47 +98,68 @@ local function promote(now)
   end
 end
 
--- ARGV[i..]: worker, now, lease_until, token, then '*' (every queue) or '+' and names.
-local function claim(i)
-  local worker, now, lease_until, token = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  promote(now)
-  local queues = {}
-  if ARGV[i + 4] == '*' then
-    queues = redis.call('SMEMBERS', P .. ':queues')
-  else
-    for n = i + 5, #ARGV do queues[#queues + 1] = ARGV[n] end
-  end
-  local best_queue, best, best_score
-  for _, queue in ipairs(queues) do
-    local top = redis.call('ZRANGE', P .. ':ready:' .. queue, 0, 0, 'WITHSCORES')
-    if top[1] then
-      local score = tonumber(top[2])
-      if best == nil or score < best_score or (score == best_score and precedes(top[1], best)) then
-        best_queue, best, best_score = queue, top[1], score
-      end
-    end
-  end
-  if best == nil then return false end
-  local id = member_id(best)
+-- The best waiting job of one queue: {member, score}, or nil.
+local function top(queue)
+  local found = redis.call('ZRANGE', P .. ':ready:' .. queue, 0, 0, 'WITHSCORES')
+  if found[1] then return {found[1], tonumber(found[2])} end
+  return nil
+end
+
+-- Lease job id (ready in queue) to worker; returns {fields, attempt number, version}.
+local function take(id, queue, worker, now, lease_until, token, version)
   local k = job_key(id)
   local f = redis.call('HMGET', k, 'state', 'seq')
-  unwait(k, id, best_queue)
+  unwait(k, id, queue)
   local number = redis.call('HINCRBY', k, 'last_attempt', 1)
   redis.call('HINCRBY', k, 'attempts', 1)
   redis.call('HSET', k, 'state', 'processing', 'worker_id', worker, 'token', token,
     'lease_expires_at', lease_until, 'updated_at', now)
-  move(id, best_queue, f[2], f[1], 'processing')
+  move(id, queue, f[2], f[1], 'processing')
   redis.call('ZADD', P .. ':leases', lease_until, id)
   redis.call('SADD', P .. ':held:' .. worker, id)
   redis.call('HSET', attempt_key(id, number), 'worker_id', worker, 'started_at', now,
     'outcome', 'running')
-  return {redis.call('HGETALL', k), number, settings_version()}
+  return {redis.call('HGETALL', k), number, version}
 end
 
--- ARGV[i..i+14]: id, token, expired_by (opt), state, refund (0/1), error (opt), result
+-- ARGV[i..]: worker, now, lease_until, token, limit, then '*' (every queue) or '+' and
+-- names. Takes up to limit jobs, best first (claim n's token is token .. '.' .. n);
+-- returns what take() returns for each.
+local function claim(i)
+  local worker, now, lease_until, token = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local limit, claimed = tonumber(ARGV[i + 4]), {}
+  if limit < 1 then return claimed end
+  promote(now)
+  local queues = {}
+  if ARGV[i + 5] == '*' then
+    queues = redis.call('SMEMBERS', P .. ':queues')
+  else
+    for n = i + 6, #ARGV do queues[#queues + 1] = ARGV[n] end
+  end
+  local tops = {} -- each queue's best; only the queue a job was taken from changes
+  for q, queue in ipairs(queues) do tops[q] = top(queue) end
+  local version = settings_version()
+  for n = 1, limit do
+    local best
+    for q = 1, #queues do
+      local t = tops[q]
+      if t and (best == nil or t[2] < tops[best][2]
+          or (t[2] == tops[best][2] and precedes(t[1], tops[best][1]))) then
+        best = q
+      end
+    end
+    if best == nil then break end
+    local id = member_id(tops[best][1])
+    claimed[n] = take(id, queues[best], worker, now, lease_until, token .. '.' .. n, version)
+    tops[best] = top(queues[best])
+  end
+  return claimed
+end
+
+-- ARGV[i..i+15]: id, token, expired_by (opt), state, refund (0/1), error (opt), result
 -- (opt), finished_at, next_run_at (opt), outcome, exit_code (opt), stdout, stderr,
--- stdout_dropped, stderr_dropped. Returns whether it applied.
-local FINISH_ARGS = 15
+-- stdout_dropped, stderr_dropped, started_at (opt). Returns whether it applied.
+local FINISH_ARGS = 16
 local function finish(i)
   local id, token, expired_by, state = ARGV[i], ARGV[i + 1], opt(ARGV[i + 2]), ARGV[i + 3]
   local finished_at, next_run_at = ARGV[i + 7], opt(ARGV[i + 8])
@@ -163,6 +184,7 @@ local function finish(i)
     'stdout_dropped', ARGV[i + 13], 'stderr_dropped', ARGV[i + 14])
   set_opt(ak, 'exit_code', ARGV[i + 10])
   set_opt(ak, 'error', ARGV[i + 5])
+  if ARGV[i + 15] ~= '' then redis.call('HSET', ak, 'started_at', opt(ARGV[i + 15])) end
   if WAITING[state] and wait(k, id, f[4], f[5], next_run_at,
       tonumber(next_run_at) <= tonumber(finished_at)) then
     wake()
