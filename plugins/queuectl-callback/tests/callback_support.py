@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
+
+from queuectl_core.testing.pytest_plugin import wait_for
 
 
 def wait_for_lines(path: Path, count: int, timeout: float = 10.0) -> list[str]:
     """The file's lines once it has ``count`` of them (fails after ``timeout``)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists():
-            lines = path.read_text().splitlines()
-            if len(lines) >= count:
-                return lines
-        time.sleep(0.05)
-    raise AssertionError(f"{path} did not get {count} lines in {timeout}s")
+
+    def lines() -> list[str] | None:
+        found = path.read_text().splitlines() if path.exists() else []
+        return found if len(found) >= count else None
+
+    return wait_for(lines, timeout, f"{count} lines in {path}")

@@ -8,47 +8,56 @@ from pathlib import Path
 
 from callback_support import wait_for_lines
 
+from queuectl_core.notify import JOB_EVENTS
+from queuectl_core.testing.pytest_plugin import QueuectlCli
 
-def test_callbacks_run_for_the_chosen_events(queuectl, tmp_path: Path) -> None:
+
+def test_callbacks_run_for_the_chosen_events(queuectl_cli: QueuectlCli, tmp_path: Path) -> None:
     out = tmp_path / "events.txt"
     command = f'echo "$QUEUECTL_EVENT $QUEUECTL_JOB_ID $QUEUECTL_EXIT_CODE" >> {out}'
-    queuectl("config", "set", "callback_command", command)
-    queuectl("config", "set", "callback_events", "dead,succeeded")
-    queuectl("enqueue", "--id", "good", "--command", "true")
-    queuectl("enqueue", "--id", "bad", "--command", "exit 3", "--max-retries", "0")
+    queuectl_cli.run("config", "set", "callback_command", command)
+    queuectl_cli.run("config", "set", "callback_events", "dead,succeeded")
+    queuectl_cli.run("enqueue", "--id", "good", "--command", "true")
+    queuectl_cli.run("enqueue", "--id", "bad", "--command", "exit 3", "--max-retries", "0")
 
-    queuectl("worker", "run", "--burst")
+    queuectl_cli.run("worker", "run", "--burst")
 
     lines = wait_for_lines(out, 2)
     assert sorted(lines) == ["dead bad 3", "succeeded good 0"]  # no "enqueued" lines
 
 
-def test_the_job_json_and_fields_reach_the_callback(queuectl, tmp_path: Path) -> None:
+def test_the_job_json_and_fields_reach_the_callback(
+    queuectl_cli: QueuectlCli, tmp_path: Path
+) -> None:
     out = tmp_path / "job.json"
-    queuectl("config", "set", "callback_command", f'printf "%s" "$QUEUECTL_JOB_JSON" > {out}')
-    queuectl("config", "set", "callback_events", "enqueued")
+    queuectl_cli.run(
+        "config", "set", "callback_command", f'printf "%s" "$QUEUECTL_JOB_JSON" > {out}'
+    )
+    queuectl_cli.run("config", "set", "callback_events", "enqueued")
 
-    queuectl("enqueue", "--id", "j1", "--command", "echo hi", "--queue", "mail")
+    queuectl_cli.run("enqueue", "--id", "j1", "--command", "echo hi", "--queue", "mail")
 
     wait_for_lines(out, 1)
     view = json.loads(out.read_text())
     assert (view["id"], view["queue"], view["state"]) == ("j1", "mail", "pending")
 
 
-def test_a_slow_callback_is_killed_and_does_not_slow_the_worker(queuectl, tmp_path: Path) -> None:
+def test_a_slow_callback_is_killed_and_does_not_slow_the_worker(
+    queuectl_cli: QueuectlCli, tmp_path: Path
+) -> None:
     out = tmp_path / "slow.txt"
-    queuectl(
+    queuectl_cli.run(
         "config",
         "set",
         "callback_command",
         f"echo started >> {out}; sleep 4; echo finished >> {out}",
     )
-    queuectl("config", "set", "callback_events", "succeeded")
-    queuectl("config", "set", "callback_timeout", "0.5")
-    queuectl("enqueue", "--command", "true")
+    queuectl_cli.run("config", "set", "callback_events", "succeeded")
+    queuectl_cli.run("config", "set", "callback_timeout", "0.5")
+    queuectl_cli.run("enqueue", "--command", "true")
 
     began = time.monotonic()
-    queuectl("worker", "run", "--burst")
+    queuectl_cli.run("worker", "run", "--burst")
     assert time.monotonic() - began < 3.5  # the worker waited at most the timeout
 
     assert wait_for_lines(out, 1) == ["started"]
@@ -56,54 +65,82 @@ def test_a_slow_callback_is_killed_and_does_not_slow_the_worker(queuectl, tmp_pa
     assert out.read_text().splitlines() == ["started"]  # killed before "finished"
 
 
-def test_a_missing_callback_command_never_breaks_the_worker(queuectl, tmp_path: Path) -> None:
-    queuectl("config", "set", "callback_command", str(tmp_path / "no-such-program"))
-    queuectl("config", "set", "callback_events", "succeeded,started")
-    queuectl("enqueue", "--id", "fine", "--command", "true")
+def test_a_missing_callback_command_never_breaks_the_worker(
+    queuectl_cli: QueuectlCli, tmp_path: Path
+) -> None:
+    queuectl_cli.run("config", "set", "callback_command", str(tmp_path / "no-such-program"))
+    queuectl_cli.run("config", "set", "callback_events", "succeeded,started")
+    queuectl_cli.run("enqueue", "--id", "fine", "--command", "true")
 
-    queuectl("worker", "run", "--burst")
+    queuectl_cli.run("worker", "run", "--burst")
 
-    status = json.loads(queuectl("show", "fine", "--json").stdout)
+    status = queuectl_cli.json("show", "fine")
     assert status["state"] == "completed"
 
 
-def test_an_unknown_event_name_is_refused_in_one_line(queuectl) -> None:
-    done = queuectl("config", "set", "callback_events", "dead,exploded", check=False)
+def test_an_unknown_event_name_is_refused_in_one_line(queuectl_cli: QueuectlCli) -> None:
+    done = queuectl_cli.run("config", "set", "callback_events", "dead,exploded", check=False)
 
     assert done.returncode != 0
     assert len(done.stderr.strip().splitlines()) == 1
     assert "exploded" in done.stderr
-    shown = queuectl("config", "get", "callback_events").stdout.strip()
+    shown = queuectl_cli.run("config", "get", "callback_events").stdout.strip()
     assert shown == "dead"
 
 
-def test_plugins_lists_the_callback_plugin_with_its_hooks(queuectl) -> None:
-    plugins = json.loads(queuectl("plugins", "--json").stdout)
+def test_plugins_lists_the_callback_plugin_with_its_hooks(queuectl_cli: QueuectlCli) -> None:
+    plugins = queuectl_cli.json("plugins")
 
     entry = next(p for p in plugins if p["name"] == "callback")
     hooks = set(entry["hooks"])
     assert {"queuectl_register_settings", "queuectl_job_dead", "queuectl_job_succeeded"} <= hooks
 
 
-def test_a_failed_attempt_reports_its_retry_time(queuectl, tmp_path: Path) -> None:
+def test_a_failed_attempt_reports_its_retry_time(queuectl_cli: QueuectlCli, tmp_path: Path) -> None:
     out = tmp_path / "failed.txt"
     command = f'echo "$QUEUECTL_EVENT $QUEUECTL_EXIT_CODE $QUEUECTL_RETRY_AT" >> {out}'
-    queuectl("config", "set", "callback_command", command)
-    queuectl("config", "set", "callback_events", "failed")
-    queuectl("enqueue", "--id", "flaky", "--command", "exit 2", "--max-retries", "1")
+    queuectl_cli.run("config", "set", "callback_command", command)
+    queuectl_cli.run("config", "set", "callback_events", "failed")
+    queuectl_cli.run("enqueue", "--id", "flaky", "--command", "exit 2", "--max-retries", "1")
 
-    queuectl("worker", "run", "--burst")
+    queuectl_cli.run("worker", "run", "--burst")
 
     event, code, retry_at = wait_for_lines(out, 1)[0].split(" ")
     assert (event, code) == ("failed", "2")
     assert retry_at.startswith("20")  # an ISO 8601 time
 
 
-def test_the_event_list_is_stored_in_canonical_form(queuectl) -> None:
-    shown = queuectl("config", "set", "callback_events", " dead, succeeded ").stdout.strip()
+def test_the_event_list_is_stored_in_canonical_form(queuectl_cli: QueuectlCli) -> None:
+    shown = queuectl_cli.run("config", "set", "callback_events", " dead, succeeded ").stdout.strip()
 
     assert shown == "succeeded,dead"
-    listed = json.loads(queuectl("config", "list", "--json").stdout)
+    listed = queuectl_cli.json("config", "list")
     assert {"name": "callback_events", "value": "succeeded,dead"}.items() <= next(
         entry for entry in listed if entry["name"] == "callback_events"
     ).items()
+
+
+def test_every_job_event_reaches_the_callback(queuectl_cli: QueuectlCli, tmp_path: Path) -> None:
+    out = tmp_path / "events.txt"
+    command = f'echo "$QUEUECTL_EVENT $QUEUECTL_JOB_ID" >> {out}'
+    queuectl_cli.run("config", "set", "callback_command", command)
+    queuectl_cli.run("config", "set", "callback_events", ",".join(JOB_EVENTS))
+    queuectl_cli.run("config", "set", "backoff_base", "100")  # no retry during the run
+    queuectl_cli.run("enqueue", "--id", "good", "--command", "true")
+    queuectl_cli.run("enqueue", "--id", "flaky", "--command", "exit 1", "--max-retries", "1")
+    queuectl_cli.run("enqueue", "--id", "doomed", "--command", "exit 1", "--max-retries", "0")
+    queuectl_cli.run("enqueue", "--id", "dropped", "--command", "true", "--delay", "1h")
+    queuectl_cli.run("cancel", "dropped")
+
+    queuectl_cli.run("worker", "run", "--burst")
+
+    expected = {
+        *(f"enqueued {job}" for job in ("good", "flaky", "doomed", "dropped")),
+        *(f"started {job}" for job in ("good", "flaky", "doomed")),
+        "succeeded good",
+        "failed flaky",
+        "dead doomed",
+        "cancelled dropped",
+    }
+    lines = wait_for_lines(out, len(expected))
+    assert sorted(lines) == sorted(expected)

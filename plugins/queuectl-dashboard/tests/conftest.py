@@ -1,12 +1,11 @@
-"""Fixtures: a real dashboard on a free loopback port over a real SQLite file, and
-jobs enqueued through ``Queue`` and run by a real burst ``Worker``."""
+"""Fixtures: a real dashboard on a free loopback port over the real SQLite file of the
+``queuectl_cli`` fixture, and jobs enqueued through ``Queue`` and run by a real burst
+``Worker``."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from dashboard_support import Client, run_burst
@@ -17,22 +16,13 @@ from queuectl_dashboard.server import DashboardServer, open_server
 
 from queuectl_core.job import State
 from queuectl_core.queue import Queue
+from queuectl_core.testing.pytest_plugin import QueuectlCli
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The SQLite file; no QUEUECTL_* variable or user config leaks in."""
-    for name in list(os.environ):
-        if name.startswith("QUEUECTL_"):
-            monkeypatch.delenv(name)
-    for name in ("CONFIG", "DATA", "STATE"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
-    return tmp_path / "queue.db"
-
-
-@pytest.fixture
-def queue(db: Path) -> Iterator[Queue]:
-    with Queue.open(db=str(db)) as opened:
+def queue(queuectl_cli: QueuectlCli) -> Iterator[Queue]:
+    """The queue of ``queuectl_cli``'s SQLite file, opened in this process."""
+    with queuectl_cli.queue() as opened:
         yield opened
 
 

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
-from pathlib import Path
 from typing import Any
 
 import pytest
 from dashboard_support import Client
 
 from queuectl_core.queue import Queue
-
-QUEUECTL = str(Path(sys.executable).with_name("queuectl"))
-
-
-def environment(db: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("QUEUECTL_")}
-    return {**env, "QUEUECTL_DB": str(db)}
-
-
-def queuectl(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [QUEUECTL, *args], env=environment(db), capture_output=True, text=True, timeout=60
-    )
+from queuectl_core.testing.pytest_plugin import QueuectlCli
 
 
 def answer(client: Client, timeout: float = 10.0) -> Any:
@@ -46,15 +29,11 @@ def answer(client: Client, timeout: float = 10.0) -> Any:
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_the_command_serves_until_stopped(db: Path, queue: Queue, stop: signal.Signals) -> None:
+def test_the_command_serves_until_stopped(
+    queuectl_cli: QueuectlCli, queue: Queue, stop: signal.Signals
+) -> None:
     queue.enqueue(id="waiting", command="true", queue="mail")
-    process = subprocess.Popen(
-        [QUEUECTL, "dashboard", "--port", "0", "--refresh", "5"],
-        env=environment(db),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = queuectl_cli.popen("dashboard", "--port", "0", "--refresh", "5")
     try:
         assert process.stdout is not None and process.stderr is not None
         line = process.stdout.readline()
@@ -62,7 +41,10 @@ def test_the_command_serves_until_stopped(db: Path, queue: Queue, stop: signal.S
         assert found, (line, process.stderr.read() if process.poll() is not None else "")
         client = Client(found.group(0))
         status = answer(client)
-        assert (status["location"], status["queues"]["mail"]["pending"]) == (str(db), 1)
+        assert (status["location"], status["queues"]["mail"]["pending"]) == (
+            str(queuectl_cli.db),
+            1,
+        )
         assert client.json("/api/jobs/waiting")["state"] == "pending"
         assert '<meta name="queuectl-refresh" content="5">' in client.get("/").text
         process.send_signal(stop)
@@ -75,23 +57,23 @@ def test_the_command_serves_until_stopped(db: Path, queue: Queue, stop: signal.S
             process.wait()
 
 
-def test_a_port_in_use_is_a_one_line_error(db: Path, queue: Queue) -> None:
+def test_a_port_in_use_is_a_one_line_error(queuectl_cli: QueuectlCli) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = queuectl(db, "dashboard", "--port", str(port))
+        result = queuectl_cli.run("dashboard", "--port", str(port), check=False)
     assert result.returncode == 1
     assert result.stderr == f"Error: cannot listen on 127.0.0.1:{port}: address already in use\n"
     assert result.stdout == ""
 
 
-def test_the_plugin_is_installed_and_documents_its_command(db: Path) -> None:
-    listed = json.loads(queuectl(db, "plugins", "--json").stdout)
+def test_the_plugin_is_installed_and_documents_its_command(queuectl_cli: QueuectlCli) -> None:
+    listed = queuectl_cli.json("plugins")
     plugin = next(info for info in listed if info["name"] == "dashboard")
     assert plugin["distribution"] == "queuectl-dashboard"
     assert plugin["hooks"] == ["queuectl_register_commands"]
-    assert re.search(r"^\s+dashboard\s", queuectl(db, "--help").stdout, re.M)
-    usage = queuectl(db, "dashboard", "--help").stdout
+    assert re.search(r"^\s+dashboard\s", queuectl_cli.run("--help").stdout, re.M)
+    usage = queuectl_cli.run("dashboard", "--help").stdout
     for option in ("--host", "--port", "--refresh", "--allow-host", "no authentication"):
         assert option in usage

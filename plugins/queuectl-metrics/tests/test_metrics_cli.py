@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from metrics_support import Runner, Samples, pid_alive, value, wait_for
+from metrics_support import Samples, scrape, value
+
+from queuectl_core.testing.pytest_plugin import QueuectlCli, pid_alive, wait_for
 
 COUNTERS = ("enqueued", "succeeded", "failed", "retried", "dead", "cancelled")
 STATES = ("pending", "processing", "completed", "failed", "dead", "cancelled")
@@ -93,19 +95,19 @@ def attempts_retried(queue: str) -> int:
     "queuectl_job_cancelled",
     "queuectl_register_commands",
 )
-def test_a_known_run_is_counted_exactly(queuectl: Runner, tmp_path: Path) -> None:
-    queuectl("config", "set", "backoff_max", "0.1")  # retries are due 0.1 s after a failure
+def test_a_known_run_is_counted_exactly(queuectl: QueuectlCli, tmp_path: Path) -> None:
+    queuectl.run("config", "set", "backoff_max", "0.1")  # retries are due 0.1 s after a failure
     jobs = known_jobs(tmp_path / "flaky-marker")
-    queuectl("enqueue", "--file", "-", input="".join(json.dumps(job) + "\n" for job in jobs))
+    queuectl.run("enqueue", "--file", "-", input="".join(json.dumps(job) + "\n" for job in jobs))
     enqueued_at = time.monotonic()
-    queuectl("cancel", "dropped")
+    queuectl.run("cancel", "dropped")
     time.sleep(max(0.0, enqueued_at + 1.0 - time.monotonic()))  # a known minimum queue wait
 
-    queuectl("worker", "start", "--count", "2")
+    queuectl.run("worker", "start", "--count", "2")
 
     # while the workers run: counts arrive within about a second, without a stop
     def all_counted() -> bool:
-        samples = queuectl.metrics()
+        samples = scrape(queuectl)
         return (
             counter(samples, "succeeded", "default") == 4
             and counter(samples, "dead", "default") == 1
@@ -113,13 +115,13 @@ def test_a_known_run_is_counted_exactly(queuectl: Runner, tmp_path: Path) -> Non
         )
 
     wait_for(all_counted, 20, "the workers' counts")
-    running = queuectl.metrics()
+    running = scrape(queuectl)
     assert value(running, "queuectl_workers") == 2
     assert sum(v for (name, _), v in running.items() if name == "queuectl_host_workers") == 2
 
-    queuectl("worker", "stop")
+    queuectl.run("worker", "stop")
 
-    samples = queuectl.metrics()
+    samples = scrape(queuectl)
     assert_counters(samples)
     assert_histograms(samples)
     assert_job_gauges(samples)
@@ -127,21 +129,21 @@ def test_a_known_run_is_counted_exactly(queuectl: Runner, tmp_path: Path) -> Non
     assert value(samples, "queuectl_workers_stale") == 0
     assert not [name for name, _ in samples if name == "queuectl_host_workers"]
 
-    queuectl("dlq", "purge")  # the job is gone; the count of jobs that died is not
+    queuectl.run("dlq", "purge")  # the job is gone; the count of jobs that died is not
 
-    purged = queuectl.metrics()
+    purged = scrape(queuectl)
     assert_counters(purged)
     assert_job_gauges(purged, dead=0)
 
 
 @pytest.mark.covers_hook("queuectl_worker_stopped")
-def test_a_worker_that_stops_writes_its_last_counts_at_once(queuectl: Runner) -> None:
-    queuectl("enqueue", "--command", "true")
-    queuectl("enqueue", "--command", "exit 1", "--max-retries", "0", "--queue", "q2")
+def test_a_worker_that_stops_writes_its_last_counts_at_once(queuectl: QueuectlCli) -> None:
+    queuectl.run("enqueue", "--command", "true")
+    queuectl.run("enqueue", "--command", "exit 1", "--max-retries", "0", "--queue", "q2")
 
-    queuectl("worker", "run", "--burst")  # exits right after its last job, well within 1 s
+    queuectl.run("worker", "run", "--burst")  # exits right after its last job, well within 1 s
 
-    samples = queuectl.metrics()
+    samples = scrape(queuectl)
     assert counter(samples, "enqueued", "default") == 1
     assert counter(samples, "succeeded", "default") == 1
     assert (counter(samples, "failed", "q2"), counter(samples, "dead", "q2")) == (1, 1)
@@ -149,8 +151,8 @@ def test_a_worker_that_stops_writes_its_last_counts_at_once(queuectl: Runner) ->
     assert value(samples, "queuectl_job_duration_seconds_count", queue="q2") == 1
 
 
-def test_an_empty_backend_has_every_metric_family(sqlite_queuectl: Runner) -> None:
-    text = sqlite_queuectl("metrics").stdout
+def test_an_empty_backend_has_every_metric_family(queuectl_cli: QueuectlCli) -> None:
+    text = queuectl_cli.run("metrics").stdout
 
     for name in (
         "queuectl_jobs",
@@ -162,26 +164,26 @@ def test_an_empty_backend_has_every_metric_family(sqlite_queuectl: Runner) -> No
         "queuectl_job_queue_wait_seconds",
     ):
         assert f"# TYPE {name} " in text
-    assert value(sqlite_queuectl.metrics(), "queuectl_workers") == 0
+    assert value(scrape(queuectl_cli), "queuectl_workers") == 0
 
 
-def test_the_global_options_choose_the_backend(sqlite_queuectl: Runner, tmp_path: Path) -> None:
+def test_the_global_options_choose_the_backend(queuectl_cli: QueuectlCli, tmp_path: Path) -> None:
     other = str(tmp_path / "other.db")
-    sqlite_queuectl("--db", other, "enqueue", "--command", "true", "--queue", "elsewhere")
+    queuectl_cli.run("--db", other, "enqueue", "--command", "true", "--queue", "elsewhere")
 
-    here = sqlite_queuectl.metrics()
-    there = sqlite_queuectl("--db", other, "metrics").stdout
+    here = scrape(queuectl_cli)
+    there = queuectl_cli.run("--db", other, "metrics").stdout
 
     assert not [labels for _, labels in here if ("queue", "elsewhere") in labels]
     assert 'queuectl_jobs_enqueued_total{queue="elsewhere"} 1.0' in there
 
 
 def test_a_backend_that_cannot_be_read_is_a_one_line_error(
-    sqlite_queuectl: Runner, tmp_path: Path
+    queuectl_cli: QueuectlCli, tmp_path: Path
 ) -> None:
     (tmp_path / "a-directory").mkdir()
 
-    done = sqlite_queuectl("--db", str(tmp_path / "a-directory"), "metrics", check=False)
+    done = queuectl_cli.run("--db", str(tmp_path / "a-directory"), "metrics", check=False)
 
     assert done.returncode == 1
     assert done.stdout == ""
@@ -189,23 +191,23 @@ def test_a_backend_that_cannot_be_read_is_a_one_line_error(
     assert "a-directory" in done.stderr
 
 
-def test_plugins_lists_the_metrics_plugin(sqlite_queuectl: Runner) -> None:
-    plugins = sqlite_queuectl.json("plugins")
+def test_plugins_lists_the_metrics_plugin(queuectl_cli: QueuectlCli) -> None:
+    plugins = queuectl_cli.json("plugins")
 
     entry = next(plugin for plugin in plugins if plugin["name"] == "metrics")
     assert {"queuectl_job_succeeded", "queuectl_register_commands"} <= set(entry["hooks"])
-    assert "serve" in sqlite_queuectl("metrics", "--help").stdout
+    assert "serve" in queuectl_cli.run("metrics", "--help").stdout
 
 
-def test_the_flushing_thread_never_takes_a_workers_stop_signal(sqlite_queuectl: Runner) -> None:
+def test_the_flushing_thread_never_takes_a_workers_stop_signal(queuectl_cli: QueuectlCli) -> None:
     """Two stop signals at once: the second, arriving while the first is pending, goes
     to a thread that does not block it; it must not be ours, or the idle worker sleeps
     through its poll_interval."""
-    sqlite_queuectl("config", "set", "poll_interval", "30")
-    sqlite_queuectl("worker", "start")
-    sqlite_queuectl("enqueue", "--id", "first", "--command", "true")  # starts our thread
-    wait_for(lambda: sqlite_queuectl.json("show", "first")["state"] == "completed", 10, "the job")
-    (worker,) = sqlite_queuectl.json("worker", "list")
+    queuectl_cli.run("config", "set", "poll_interval", "30")
+    queuectl_cli.run("worker", "start")
+    queuectl_cli.run("enqueue", "--id", "first", "--command", "true")  # starts our thread
+    wait_for(lambda: queuectl_cli.json("show", "first")["state"] == "completed", 10, "the job")
+    (worker,) = queuectl_cli.json("worker", "list")
 
     os.kill(worker["pid"], signal.SIGTERM)
     os.kill(worker["pid"], signal.SIGINT)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from metrics_support import Runner, fetch, parse, value, wait_for
+from metrics_support import fetch, parse, value
+
+from queuectl_core.config import Location
+from queuectl_core.testing.pytest_plugin import QueuectlCli, wait_for
 
 if TYPE_CHECKING:
     from queuectl_redis.testing.servers import RedisServer
@@ -17,8 +19,8 @@ if TYPE_CHECKING:
 class Served:
     """A running ``queuectl metrics serve`` and the URL it printed."""
 
-    def __init__(self, runner: Runner, *args: str) -> None:
-        self.process = runner.popen("metrics", "serve", "--port", "0", *args)
+    def __init__(self, cli: QueuectlCli, *args: str) -> None:
+        self.process = cli.popen("metrics", "serve", "--port", "0", *args)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()  # "metrics of ... at URL (Ctrl-C to stop)"
         assert " at http://" in line, line + self.stop_now()
@@ -50,9 +52,11 @@ def serve() -> Iterator[list[Served]]:
         served.stop_now()
 
 
-def test_each_scrape_reads_the_backend_afresh(sqlite_queuectl: Runner, serve: list[Served]) -> None:
-    sqlite_queuectl("enqueue", "--command", "true", "--queue", "mail")
-    served = Served(sqlite_queuectl)
+def test_each_scrape_reads_the_backend_afresh(
+    queuectl_cli: QueuectlCli, serve: list[Served]
+) -> None:
+    queuectl_cli.run("enqueue", "--command", "true", "--queue", "mail")
+    served = Served(queuectl_cli)
     serve.append(served)
 
     status, content_type, body = fetch(served.url)
@@ -61,7 +65,7 @@ def test_each_scrape_reads_the_backend_afresh(sqlite_queuectl: Runner, serve: li
     assert value(first, "queuectl_jobs_enqueued_total", queue="mail") == 1
     assert value(first, "queuectl_jobs", queue="mail", state="pending") == 1
 
-    sqlite_queuectl("enqueue", "--command", "true", "--queue", "mail")
+    queuectl_cli.run("enqueue", "--command", "true", "--queue", "mail")
     second = parse(fetch(served.url)[2])
     assert value(second, "queuectl_jobs_enqueued_total", queue="mail") == 2
     assert value(second, "queuectl_jobs", queue="mail", state="pending") == 2
@@ -75,11 +79,11 @@ def test_each_scrape_reads_the_backend_afresh(sqlite_queuectl: Runner, serve: li
     assert served.terminate() == 0
 
 
-def test_a_port_in_use_is_a_one_line_error(sqlite_queuectl: Runner, serve: list[Served]) -> None:
-    served = Served(sqlite_queuectl)
+def test_a_port_in_use_is_a_one_line_error(queuectl_cli: QueuectlCli, serve: list[Served]) -> None:
+    served = Served(queuectl_cli)
     serve.append(served)
 
-    done = sqlite_queuectl("metrics", "serve", "--port", served.port, check=False)
+    done = queuectl_cli.run("metrics", "serve", "--port", served.port, check=False)
 
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
@@ -90,18 +94,12 @@ def test_a_port_in_use_is_a_one_line_error(sqlite_queuectl: Runner, serve: list[
 
 
 def test_a_backend_outage_answers_503_and_serving_goes_on(
-    fresh_redis_server: RedisServer, tmp_path: Path, serve: list[Served]
+    fresh_redis_server: RedisServer, queuectl_cli: QueuectlCli, serve: list[Served]
 ) -> None:
-    runner = Runner(
-        tmp_path,
-        {
-            "QUEUECTL_BACKEND": "redis",
-            "QUEUECTL_REDIS_URL": fresh_redis_server.url,
-            "QUEUECTL_REDIS_PREFIX": "qtest-metrics",
-        },
-    )
-    runner("enqueue", "--command", "true")
-    served = Served(runner)
+    options = {"url": fresh_redis_server.url, "prefix": "qtest-metrics"}
+    queuectl_cli.use_backend(Location("redis", options).environ())
+    queuectl_cli.run("enqueue", "--command", "true")
+    served = Served(queuectl_cli)
     serve.append(served)
     assert fetch(served.url)[0] == 200
 
@@ -110,7 +108,7 @@ def test_a_backend_outage_answers_503_and_serving_goes_on(
     status, _, body = fetch(served.url)
     assert status == 503
     assert len(body.splitlines()) == 1 and "Redis" in body, body
-    done = runner("metrics", check=False)
+    done = queuectl_cli.run("metrics", check=False)
     assert done.returncode == 1
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
@@ -126,8 +124,8 @@ def test_a_backend_outage_answers_503_and_serving_goes_on(
     assert "Traceback" not in served.stop_now()
 
 
-def test_a_bad_port_is_a_usage_error(sqlite_queuectl: Runner) -> None:
-    done = sqlite_queuectl("metrics", "serve", "--port", "70000", check=False)
+def test_a_bad_port_is_a_usage_error(queuectl_cli: QueuectlCli) -> None:
+    done = queuectl_cli.run("metrics", "serve", "--port", "70000", check=False)
 
     assert done.returncode == 2
     assert "70000" in done.stderr

@@ -1,18 +1,15 @@
 """Fixtures: a real HTTP receiver on loopback, and the real ``queuectl`` command over a
-SQLite file (the end-to-end harness of ``tests/e2e``), whose workers are stopped at
-teardown."""
+SQLite file (``queuectl_cli``, whose workers are stopped at teardown) that reaches it
+without a proxy."""
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from webhook_support import Receiver
 
-from tests.e2e.conftest import Cli, pid_alive
+from queuectl_core.testing.pytest_plugin import QueuectlCli
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
@@ -25,16 +22,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Iterator[Cli]:
-    """``queuectl`` on tmp_path/queue.db with its own HOME and XDG directories."""
-    runner = Cli(tmp_path, {"QUEUECTL_DB": str(tmp_path / "queue.db")})
-    for name in list(runner.env):
-        if name.lower() in PROXY_VARIABLES:  # loopback must not go through a proxy
-            del runner.env[name]
-    yield runner
-    pids = [worker["pid"] for worker in runner.workers()]
-    if pids:
-        runner.run("worker", "stop", "--force", "--timeout", "5", check=False)
-    for pid in pids:
-        if pid_alive(pid):
-            os.kill(pid, signal.SIGKILL)
+def cli(queuectl_cli: QueuectlCli) -> QueuectlCli:
+    """``queuectl_cli``, whose commands and workers reach loopback without a proxy."""
+    for name in list(queuectl_cli.env):
+        if name.lower() in PROXY_VARIABLES:
+            del queuectl_cli.env[name]
+    return queuectl_cli

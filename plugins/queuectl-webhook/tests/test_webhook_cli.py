@@ -11,21 +11,23 @@ from pathlib import Path
 import pytest
 from webhook_support import Receiver, closed_port_url, configure, readme_verify
 
-from tests.e2e.conftest import Cli, pid_alive, wait_for
+from queuectl_core.testing.pytest_plugin import QueuectlCli, pid_alive, wait_for
 
 SECRET = "correct horse battery staple"
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_dead_job_sends_one_signed_post_that_names_it(cli: Cli, receiver: Receiver) -> None:
+def test_a_dead_job_sends_one_signed_post_that_names_it(
+    cli: QueuectlCli, receiver: Receiver
+) -> None:
     configure(cli, webhook_urls=receiver.url("/ok"), webhook_secret=SECRET)  # events: dead
     cli.run("worker", "start", "--count", "1")
-    cli.enqueue("--id", "doomed", "--command", "exit 3", "--max-retries", "0")
-    cli.enqueue("--id", "fine", "--command", "true")  # succeeded: not a chosen event
+    cli.run("enqueue", "--id", "doomed", "--command", "exit 3", "--max-retries", "0")
+    cli.run("enqueue", "--id", "fine", "--command", "true")  # succeeded: not a chosen event
 
     [request] = receiver.wait_for("/ok", 1)
-    cli.wait_state("fine", "completed")
+    wait_for(lambda: cli.json("show", "fine")["state"] == "completed", 30, "job fine")
     cli.run("worker", "stop")
 
     assert receiver.received() == [request]  # one event, one try
@@ -38,7 +40,7 @@ def test_a_dead_job_sends_one_signed_post_that_names_it(cli: Cli, receiver: Rece
     assert (body["event"], body["job"]["id"], body["job"]["state"]) == ("dead", "doomed", "dead")
     assert (body["attempt"]["number"], body["attempt"]["exit_code"]) == (1, 3)
     assert body["retry_at"] is None and body["test"] is False
-    shown = cli.job("doomed")
+    shown = cli.json("show", "doomed")
     assert body["job"] == {name: value for name, value in shown.items() if name != "history"}
     assert request.headers["x-queuectl-delivery"] == body["id"]
     assert request.headers["x-queuectl-event"] == "dead"
@@ -47,7 +49,7 @@ def test_a_dead_job_sends_one_signed_post_that_names_it(cli: Cli, receiver: Rece
 
 
 def test_a_flaky_endpoint_is_retried_with_backoff_until_it_answers(
-    cli: Cli, receiver: Receiver
+    cli: QueuectlCli, receiver: Receiver
 ) -> None:
     configure(
         cli,
@@ -57,7 +59,7 @@ def test_a_flaky_endpoint_is_retried_with_backoff_until_it_answers(
         webhook_retries=3,
     )
     cli.run("worker", "start", "--count", "1")
-    cli.enqueue("--id", "ok", "--command", "true")
+    cli.run("enqueue", "--id", "ok", "--command", "true")
 
     tries = receiver.wait_for("/flaky/2/a", 3, timeout=15)
     cli.run("worker", "stop")
@@ -73,7 +75,7 @@ def test_a_flaky_endpoint_is_retried_with_backoff_until_it_answers(
 
 
 def test_hung_and_dead_endpoints_hold_up_neither_jobs_nor_workers(
-    cli: Cli, receiver: Receiver
+    cli: QueuectlCli, receiver: Receiver
 ) -> None:
     jobs, timeout = 30, 2.0
     urls = [receiver.url("/hang"), closed_port_url(), receiver.url("/ok")]
@@ -95,7 +97,7 @@ def test_hung_and_dead_endpoints_hold_up_neither_jobs_nor_workers(
         lambda: f"jobs not all completed: {cli.json('status')['states']}",
     )
     receiver.wait_for("/ok", 2 * jobs, timeout=10)  # the healthy URL is not held up either
-    workers = cli.workers()
+    workers = cli.json("worker", "list")
     assert len(workers) == 2 and all(pid_alive(worker["pid"]) for worker in workers), workers
     assert receiver.received("/hang")  # it was tried, and is still hanging
 
@@ -108,15 +110,17 @@ def test_hung_and_dead_endpoints_hold_up_neither_jobs_nor_workers(
     assert "Traceback" not in log, log
 
 
-def test_no_delivery_thread_can_take_a_workers_stop_signal(cli: Cli, receiver: Receiver) -> None:
+def test_no_delivery_thread_can_take_a_workers_stop_signal(
+    cli: QueuectlCli, receiver: Receiver
+) -> None:
     """A signal sent to a process goes to any thread that does not block it, and only
     the main thread's handlers end an idle worker's wait at once: every other thread of
     a worker must block the stop signals, as core's heartbeat thread does."""
     configure(cli, webhook_urls=receiver.url("/ok"), webhook_events="succeeded")
     cli.run("worker", "start")
-    cli.enqueue("--id", "first", "--command", "true")
+    cli.run("enqueue", "--id", "first", "--command", "true")
     receiver.wait_for("/ok", 1)  # the worker's delivery thread runs now
-    [worker] = cli.workers()
+    [worker] = cli.json("worker", "list")
 
     masks = blocked_signals(worker["pid"])
 
@@ -139,7 +143,7 @@ def blocked_signals(pid: int) -> dict[int, set[int]]:
 
 
 def test_enqueued_events_leave_before_the_command_exits_within_a_bound(
-    cli: Cli, receiver: Receiver
+    cli: QueuectlCli, receiver: Receiver
 ) -> None:
     configure(
         cli,
@@ -172,7 +176,7 @@ BAD_SETTINGS = [
 ]
 
 
-def test_bad_settings_are_refused_in_one_line(cli: Cli) -> None:
+def test_bad_settings_are_refused_in_one_line(cli: QueuectlCli) -> None:
     for name, value, complaint in BAD_SETTINGS:
         done = cli.run("config", "set", name, value, check=False)
 
@@ -184,13 +188,15 @@ def test_bad_settings_are_refused_in_one_line(cli: Cli) -> None:
     assert all(settings[name]["source"] == "default" for name, _, _ in BAD_SETTINGS)
 
 
-def test_the_url_list_is_stored_in_canonical_form(cli: Cli) -> None:
+def test_the_url_list_is_stored_in_canonical_form(cli: QueuectlCli) -> None:
     shown = cli.run("config", "set", "webhook_urls", " http://a.example/x,https://b.example/y ")
 
     assert shown.stdout.strip() == "http://a.example/x https://b.example/y"
 
 
-def test_webhook_test_reports_each_url_and_fails_if_one_does(cli: Cli, receiver: Receiver) -> None:
+def test_webhook_test_reports_each_url_and_fails_if_one_does(
+    cli: QueuectlCli, receiver: Receiver
+) -> None:
     dead = closed_port_url()
     urls = [receiver.url("/ok"), receiver.url("/fail"), dead]
     configure(cli, webhook_urls=" ".join(urls), webhook_secret=SECRET)
@@ -213,7 +219,7 @@ def test_webhook_test_reports_each_url_and_fails_if_one_does(cli: Cli, receiver:
     assert "ok" in good.stdout.split() and "200 OK" in good.stdout
 
 
-def test_webhook_test_without_a_url_says_how_to_set_one(cli: Cli) -> None:
+def test_webhook_test_without_a_url_says_how_to_set_one(cli: QueuectlCli) -> None:
     done = cli.run("webhook", "test", check=False)
 
     assert done.returncode == 1
@@ -224,7 +230,7 @@ def test_webhook_test_without_a_url_says_how_to_set_one(cli: Cli) -> None:
     assert bad.returncode == 2 and "not an http:// or https:// URL" in bad.stderr
 
 
-def test_plugins_lists_the_webhook_plugin_with_its_hooks(cli: Cli) -> None:
+def test_plugins_lists_the_webhook_plugin_with_its_hooks(cli: QueuectlCli) -> None:
     entry = next(plugin for plugin in cli.json("plugins") if plugin["name"] == "webhook")
 
     assert entry["distribution"] == "queuectl-webhook"

@@ -15,9 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from queuectl_core.config import resolve
-from queuectl_core.queue import Queue
-from tests.e2e.conftest import Cli
+from queuectl_core.testing.pytest_plugin import QueuectlCli
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 HANG_SECONDS = 30.0  # /hang answers after this long, or when the receiver closes
@@ -153,9 +151,9 @@ def readme_verify() -> Callable[..., bool]:
     return verify
 
 
-def configure(cli: Cli, **settings: object) -> None:
+def configure(cli: QueuectlCli, **settings: object) -> None:
     """Store runtime settings for ``cli``'s queue through the Python API: quicker than a
     ``queuectl config set`` each (that command is tested on its own)."""
-    with Queue.open(resolve(backend="sqlite", environ=cli.env)) as queue:
+    with cli.queue() as queue:
         for name, value in settings.items():
             queue.set_setting(name, str(value))
