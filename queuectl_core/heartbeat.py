@@ -1,9 +1,12 @@
 """A worker's heartbeat thread: lease renewal, registry heartbeat, lost-job sweep.
 
-Every ``heartbeat_interval`` it extends the lease of the job the worker runs (and
-has the worker abort the job when the lease is gone: cancelled, or recovered by
-someone else), records in the registry that the worker is alive (learning whether a
-stop was requested), and recovers jobs whose worker stopped renewing their lease.
+Every ``heartbeat_interval`` it extends the leases of the jobs the worker holds:
+the one it runs and, with prefetch (:mod:`queuectl_core.prefetch`), those waiting
+to run or to be stored (and has the worker abort or drop a job whose lease is
+gone: cancelled, or recovered by someone else), records in the registry that the
+worker is alive (learning whether a stop was requested), and recovers jobs whose
+worker stopped renewing their lease. In between, when the running job turns out
+slow while the worker holds others, it has the worker hand those back.
 """
 
 from __future__ import annotations
@@ -29,17 +32,23 @@ class HeartbeatOwner(Protocol):
     @property
     def settings(self) -> Settings: ...
 
-    def current_claim(self) -> Claim | None:
-        """The claim of the job running now, if any."""
+    def leases(self) -> list[Claim]:
+        """Every claim the worker holds: running, waiting to run, or to be stored."""
 
     def abort_job(self, claim: Claim, reason: str) -> None:
-        """Stop ``claim``'s job early, if it still runs."""
+        """Stop ``claim``'s job early if it runs; never start it if it waits."""
 
     def request_stop(self, reason: str) -> None:
         """Stop gracefully: no new jobs; the running one finishes."""
 
     def on_beat(self) -> None:
         """Periodic checks of the worker's own (settings changes, a vanished parent)."""
+
+    def hand_back_at(self) -> float | None:
+        """When (``time.monotonic()``) to call :meth:`hand_back`, or ``None``."""
+
+    def hand_back(self) -> None:
+        """If the running job is slow: hand back what waits behind it."""
 
 
 class Heartbeat:
@@ -50,6 +59,7 @@ class Heartbeat:
         self.worker_id = worker_id
         self.owner = owner
         self._stopped = threading.Event()
+        self._wake = threading.Event()  # look at hand_back_at() again now
         self._failing = False
         self._thread = threading.Thread(
             target=self._run, name=f"heartbeat-{worker_id}", daemon=True
@@ -58,16 +68,39 @@ class Heartbeat:
     def start(self) -> None:
         self._thread.start()
 
+    def wake(self) -> None:
+        """The worker holds more than the running job now: look when to hand it back."""
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> bool:
         """Stop the thread; returns whether it ended within ``timeout``."""
         self._stopped.set()
+        self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
         return not self._thread.is_alive()
 
     def _run(self) -> None:
-        while not self._stopped.wait(self.owner.settings["heartbeat_interval"]):
-            self.beat()
+        next_beat = time.monotonic() + self.owner.settings["heartbeat_interval"]
+        while not self._stopped.is_set():
+            self._wake.clear()
+            now = time.monotonic()
+            if now >= next_beat:
+                self.beat()
+                next_beat = time.monotonic() + self.owner.settings["heartbeat_interval"]
+                continue
+            hand_back_at = self.owner.hand_back_at()
+            if hand_back_at is not None and hand_back_at <= now:
+                self._hand_back()
+                continue
+            wake_at = next_beat if hand_back_at is None else min(next_beat, hand_back_at)
+            self._wake.wait(wake_at - now)
+
+    def _hand_back(self) -> None:
+        try:
+            self.owner.hand_back()
+        except Exception:  # never end the thread; the worker's loop hands back anyway
+            log.exception("handing back held jobs failed")
 
     def beat(self) -> None:
         """One round: renew, heartbeat, owner's checks, sweep. Storage errors are logged once."""
@@ -88,9 +121,10 @@ class Heartbeat:
             self._failing = False
 
     def _renew(self, now: float) -> None:
-        claim = self.owner.current_claim()
-        if claim is None:
+        claims = self.owner.leases()
+        if not claims:
             return
         lease_until = now + self.owner.settings["lease_timeout"]
-        if not self.storage.renew(claim.job.id, claim.token, lease_until):
-            self.owner.abort_job(claim, LEASE_LOST)
+        for claim in claims:
+            if not self.storage.renew(claim.job.id, claim.token, lease_until):
+                self.owner.abort_job(claim, LEASE_LOST)

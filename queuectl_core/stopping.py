@@ -49,6 +49,7 @@ class Stopper:
         self._lock = threading.RLock()  # guards the running claim and its abort state
         self._current: Claim | None = None
         self._abort_reason: str | None = None
+        self._abort_written = False  # the abort pipe may hold bytes to drain
         self._in_process = False  # a Python handler runs in the main thread now
         self._waiting = False  # the main thread sleeps in sleep() and may be woken
         self._stop_signals: list[int] = []
@@ -107,7 +108,9 @@ class Stopper:
     def running(self, claim: Claim) -> Iterator[None]:
         """While ``claim``'s job runs: it is the one aborts and a forced stop apply to."""
         with self._lock:
-            self._drain_abort_pipe()
+            if self._abort_written:  # a read that finds nothing costs more than the check
+                self._drain_abort_pipe()
+                self._abort_written = False
             self._abort_reason = None
             self._current = claim
             if self._forced:  # claimed as a forced stop began: the executor starts nothing
@@ -201,6 +204,7 @@ class Stopper:
     def _abort(self, reason: str) -> None:
         """Ask the running job to stop (caller holds the lock)."""
         self._abort_reason = reason
+        self._abort_written = True
         with contextlib.suppress(BlockingIOError):  # full: readable already
             os.write(self._abort_write, b"x")
 

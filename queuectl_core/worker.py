@@ -4,9 +4,13 @@ Run it as ``python -m queuectl_core.worker --worker-id ID [--queues a,b] [--burs
 (the backend comes from the environment, see :mod:`queuectl_core.config`), or build
 a :class:`Worker` and call :meth:`Worker.run`.
 
+While its jobs are fast, a worker claims several at once and stores their results
+together with the next claims (see :mod:`queuectl_core.prefetch`).
+
 Stopping: the first SIGTERM, SIGINT or SIGHUP stops claiming and lets the running job
-finish; a second one interrupts the job, which goes back to pending without using
-up an attempt (see :mod:`queuectl_core.stopping`).
+finish (jobs claimed but not started are given back); a second one interrupts the
+job, which goes back to pending without using up an attempt (see
+:mod:`queuectl_core.stopping`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import TypeVar
 
 from queuectl_core import events, recovery, retry
@@ -30,10 +34,11 @@ from queuectl_core.executors.base import (
 )
 from queuectl_core.heartbeat import Heartbeat
 from queuectl_core.host import hostname
-from queuectl_core.job import AttemptResult, Outcome, WorkerInfo
+from queuectl_core.job import Attempt, AttemptResult, Outcome, WorkerInfo
+from queuectl_core.prefetch import BatchSize, Finished, Held, Holdings
 from queuectl_core.settings import Settings
 from queuectl_core.stopping import FORCED, Stopper
-from queuectl_core.storage import Claim, Storage, Transition, Waiter
+from queuectl_core.storage import Claim, Storage, Waiter
 
 log = logging.getLogger("queuectl.worker")
 T = TypeVar("T")
@@ -43,19 +48,6 @@ MAX_BACKOFF = 5.0  # longest pause between tries while the storage is unavailabl
 
 class _GiveUp(Exception):
     """The storage is unavailable and the worker is stopping anyway."""
-
-
-@dataclass(frozen=True)
-class _Finished:
-    """An attempt that ended and whose transition is still to be stored."""
-
-    claim: Claim
-    result: AttemptResult
-    started_at: float
-    settings: Settings
-
-    def transition(self) -> Transition:
-        return retry.decide(self.claim.job, self.result, self.settings)
 
 
 class Worker:
@@ -79,15 +71,17 @@ class Worker:
         self.info = WorkerInfo(id=worker_id, host=hostname(), pid=os.getpid())
         self._stopper = Stopper()
         self._waiter: Waiter | None = None
+        self._heartbeat: Heartbeat | None = None
         self._storage_failing = False
-        self._claimed_at = 0.0  # the time passed to the last claim
+        self._holdings = Holdings()  # claims waiting to run, results waiting to be stored
+        self._batch = BatchSize()
 
     # -- the public surface ------------------------------------------------------------
 
     def run(self) -> int:
         """Work until stopped; returns the exit status (0 after a clean stop)."""
         self._stopper.install()
-        heartbeat = Heartbeat(self.storage, self.worker_id, self)
+        heartbeat = self._heartbeat = Heartbeat(self.storage, self.worker_id, self)
         status = 1
         try:
             self.settings = self._retrying("loading settings", self._load_settings)
@@ -122,11 +116,16 @@ class Worker:
 
     # -- what the heartbeat thread calls -------------------------------------------------
 
-    def current_claim(self) -> Claim | None:
-        return self._stopper.current_claim()
+    def leases(self) -> list[Claim]:
+        current = self._stopper.current_claim()
+        held = self._holdings.claims()
+        return held if current is None else [current, *held]
 
     def abort_job(self, claim: Claim, reason: str) -> None:
-        self._stopper.abort_job(claim, reason)
+        if self._holdings.drop(claim):
+            log.warning("job %s: %s; not starting it", claim.job.id, reason)
+        else:
+            self._stopper.abort_job(claim, reason)
 
     def request_stop(self, reason: str) -> None:
         self._stopper.request_stop(reason)
@@ -136,77 +135,125 @@ class Worker:
         if self.supervisor_pid is not None and os.getppid() != self.supervisor_pid:
             self.request_stop("supervisor exited")
 
+    def hand_back_at(self) -> float | None:
+        return self._holdings.hand_back_at()
+
+    def hand_back(self) -> None:
+        """The running job is slow: store the results of the jobs before it and give
+        back those after it, now rather than when it ends. One try; on a storage
+        error they are held again and the next try comes later."""
+        held, results = self._holdings.take_if_slow(time.monotonic())
+        try:
+            if results:
+                applied, _ = self._finish_and_claim(results, 0)
+                self._report(results, applied, retried=False)
+                results = []
+            if held:
+                self._log_given_back(self._release(held), "a slow job")
+        except Exception as exc:
+            log.warning("cannot hand back the jobs behind a slow one yet: %s", exc)
+            self._holdings.put_back(held, results, time.monotonic())
+
     # -- the loop -----------------------------------------------------------------------
 
     def _loop(self) -> None:
-        finished: _Finished | None = None
-        while True:
-            if self._stopper.stopping:
-                if finished is not None:
-                    self._store(finished, claim_next=False)
-                return
-            claim = self._store(finished, claim_next=True) if finished else self._claim()
-            finished = None
-            if claim is not None:
-                finished = self._attempt(claim)
-            elif self.burst:
-                return
-            elif not self._stopper.stopping:
-                self._idle()
+        while not self._stopper.stopping:
+            held = self._holdings.next()
+            if held is None:
+                if not self._store(claim_next=True):
+                    if self.burst:
+                        break
+                    self._idle()
+            else:
+                self._holdings.add_result(self._attempt(held.claim))
+                self._give_back(self._holdings.take_held_up(time.monotonic()), "a slow job")
+        self._store(claim_next=False)
+        self._give_back(self._holdings.take_held(), "stopping")
 
-    def _claim(self) -> Claim | None:
-        def claim() -> Claim | None:
-            now = self._claimed_at = time.time()
-            lease_until = now + self.settings["lease_timeout"]
-            return self.storage.claim(self.worker_id, self.queues, now, lease_until)
-
-        return self._retrying("claiming a job", claim)
-
-    def _store(self, finished: _Finished, claim_next: bool) -> Claim | None:
-        """Store an attempt's transition (and claim the next job in the same step)."""
-        claim, transition = finished.claim, finished.transition()
-        job_id, token = claim.job.id, claim.token
+    def _store(self, claim_next: bool) -> bool:
+        """Store the results not stored yet and claim the next jobs (as many as the batch
+        size says) in the same step; returns whether it claimed any."""
+        results = self._holdings.take_results()
+        limit = self._batch.size() if claim_next else 0
+        if not results and not limit:
+            return False
         tries = 0
 
-        def finish() -> tuple[bool, Claim | None]:
+        def store() -> tuple[list[bool], list[Claim]]:
             nonlocal tries
             tries += 1
-            if not claim_next:
-                return self.storage.finish(job_id, token, transition), None
-            now = self._claimed_at = time.time()
-            lease_until = now + self.settings["lease_timeout"]
-            return self.storage.finish_and_claim(
-                job_id, token, transition, self.worker_id, self.queues, now, lease_until
-            )
+            return self._finish_and_claim(results, limit)
 
+        what = "storing a result" if results else "claiming a job"
         try:
-            applied, next_claim = self._retrying("storing a result", finish)
+            applied, claims = self._retrying(what, store)
         except _GiveUp:
-            log.error("job %s: result not stored, the lease will expire", job_id)
+            for finished in results:
+                log.error("job %s: result not stored, the lease will expire", finished.claim.job.id)
             raise
-        if not applied and tries > 1:  # an earlier try may have stored it before failing
-            log.info("job %s: result stored before the storage error, or lease lost", job_id)
-        else:
-            recovery.report(
-                claim,
-                transition,
-                applied,
-                lambda: recovery.attempt_record(
-                    claim, finished.result, self.worker_id, finished.started_at
-                ),
-            )
-        return next_claim
+        self._report(results, applied, retried=tries > 1)
+        self._holdings.hold(claims, time.monotonic())
+        if len(claims) > 1 and self._heartbeat is not None:
+            self._heartbeat.wake()  # it hands them back if a job turns out slow
+        return bool(claims)
 
-    def _attempt(self, claim: Claim) -> _Finished:
+    def _finish_and_claim(
+        self, results: Sequence[Finished], limit: int
+    ) -> tuple[list[bool], list[Claim]]:
+        now = time.time()
+        return self.storage.finish_and_claim_many(
+            [finished.finish() for finished in results],
+            self.worker_id,
+            self.queues,
+            now,
+            now + self.settings["lease_timeout"],
+            limit,
+        )
+
+    def _report(self, results: Sequence[Finished], applied: Sequence[bool], retried: bool) -> None:
+        """Log each stored result and emit its lifecycle event."""
+        for finished, done in zip(results, applied, strict=True):
+            job_id = finished.claim.job.id
+            if not done and (retried or finished.maybe_stored):
+                log.info("job %s: result stored before the storage error, or lease lost", job_id)
+                continue
+            recovery.report(finished.claim, finished.transition, done, self._record_of(finished))
+
+    def _record_of(self, finished: Finished) -> Callable[[], Attempt]:
+        """Builds the history record of a finished attempt, for the lifecycle events."""
+        claim, result = finished.claim, finished.result
+        started_at = claim.job.updated_at if result.started_at is None else result.started_at
+        return lambda: recovery.attempt_record(claim, result, self.worker_id, started_at)
+
+    def _release(self, held: Sequence[Held]) -> list[bool]:
+        return self.storage.release([(h.claim.job.id, h.claim.token) for h in held], time.time())
+
+    def _give_back(self, held: Sequence[Held], why: str) -> None:
+        """Release claims not started, retrying through storage outages."""
+        if not held:
+            return
+        try:
+            released = self._retrying("handing back jobs", lambda: self._release(held))
+        except _GiveUp:
+            log.error("%d job(s) not handed back, their leases will expire", len(held))
+            raise
+        self._log_given_back(released, why)
+
+    def _log_given_back(self, released: Sequence[bool], why: str) -> None:
+        if any(released):
+            log.info("handed back %d claimed job(s) before starting them: %s", sum(released), why)
+
+    def _attempt(self, claim: Claim) -> Finished:
         """Run one attempt of a claimed job to its end."""
-        started_at = self._claimed_at  # what the storage recorded as the attempt's start
         self._refresh_settings(claim.settings_version)
         settings = self.settings
-        with self._stopper.running(claim):
+        with self._stopper.running(claim), self._holdings.running(claim):
+            started_at, started = time.time(), time.monotonic()
             if events.has_listeners("job_started"):
                 events.emit("job_started", job=claim.job, attempt=claim.attempt, worker=self.info)
-            result = self._execute(claim, settings)
-        return _Finished(claim, result, started_at, settings)
+            result = replace(self._execute(claim, settings), started_at=started_at)
+        self._batch.record(time.monotonic() - started)
+        return Finished(claim, result, retry.decide(claim.job, result, settings))
 
     def _execute(self, claim: Claim, settings: Settings) -> AttemptResult:
         job = claim.job

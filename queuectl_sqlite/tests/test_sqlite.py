@@ -275,9 +275,7 @@ def test_counts_match_the_jobs_after_batches_and_releases(
     assert storage.counts() == {(queue, State(state)): n for queue, state, n in grouped}
 
 
-def test_a_version_2_database_is_upgraded_and_counts_stay_exact(
-    db: Path, job: JobFactory
-) -> None:
+def test_a_version_2_database_is_upgraded_and_counts_stay_exact(db: Path, job: JobFactory) -> None:
     with sqlite3.connect(db, isolation_level=None) as conn:
         for statement in (*schema.VERSION_1, *schema.VERSION_2):
             conn.execute(statement)
