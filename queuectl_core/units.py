@@ -101,3 +101,11 @@ def human_duration(seconds: float | None) -> str:
         return f"{minutes}m{secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m"
+
+
+def parse_positive_duration(text: str) -> float:
+    """A duration as :func:`parse_duration` reads it, which must be above zero."""
+    value = parse_duration(text)
+    if value <= 0:
+        raise ValueError("must be greater than zero")
+    return value

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Setting
-from queuectl_core.units import parse_duration, parse_size
+from queuectl_core.units import parse_duration, parse_positive_duration, parse_size
 
 
 def _count(text: str) -> int:
@@ -16,13 +16,6 @@ def _count(text: str) -> int:
         raise ValueError("expected a whole number") from None
     if value < 0:
         raise ValueError("must not be negative")
-    return value
-
-
-def _positive_duration(text: str) -> float:
-    value = parse_duration(text)
-    if value <= 0:
-        raise ValueError("must be greater than zero")
     return value
 
 
@@ -53,7 +46,7 @@ CORE_SETTINGS = (
     Setting(
         "backoff_base", 2.0, _base, "Retry n waits backoff_base ** n seconds (base 2: 2, 4, 8 s)."
     ),
-    Setting("backoff_max", 3600.0, _positive_duration, "Upper bound of a retry delay.", "s"),
+    Setting("backoff_max", 3600.0, parse_positive_duration, "Upper bound of a retry delay.", "s"),
     Setting(
         "job_timeout",
         0.0,
@@ -71,21 +64,21 @@ CORE_SETTINGS = (
     Setting(
         "lease_timeout",
         30.0,
-        _positive_duration,
+        parse_positive_duration,
         "A job whose worker sent no heartbeat this long is recovered as lost.",
         "s",
     ),
     Setting(
         "heartbeat_interval",
         5.0,
-        _positive_duration,
+        parse_positive_duration,
         "How often a worker renews its lease and registry entry.",
         "s",
     ),
     Setting(
         "poll_interval",
         1.0,
-        _positive_duration,
+        parse_positive_duration,
         "Longest an idle worker sleeps before looking for work without a wake-up.",
         "s",
     ),

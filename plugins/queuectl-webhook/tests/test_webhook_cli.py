@@ -38,6 +38,9 @@ def test_a_dead_job_sends_one_signed_post_that_names_it(
     assert not verify(SECRET, signature, request.body.replace(b"doomed", b"doomer"))
     body = request.json()
     assert (body["event"], body["job"]["id"], body["job"]["state"]) == ("dead", "doomed", "dead")
+    assert cli.run("config", "get", "webhook_secret").stdout == "********\n"
+    assert SECRET not in cli.run("config", "list").stdout
+    assert cli.run("config", "get", "webhook_secret", "--reveal").stdout == SECRET + "\n"
     assert (body["attempt"]["number"], body["attempt"]["exit_code"]) == (1, 3)
     assert body["retry_at"] is None and body["test"] is False
     shown = cli.json("show", "doomed")

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from queuectl_core.notify import events_setting
 from queuectl_core.settings import Setting
-from queuectl_core.units import parse_duration
-
-
-def parse_timeout(text: str) -> float:
-    value = parse_duration(text)
-    if value <= 0:
-        raise ValueError("must be greater than zero")
-    return value
-
+from queuectl_core.units import parse_positive_duration
 
 SETTINGS = (
     Setting(
@@ -25,7 +17,7 @@ SETTINGS = (
     Setting(
         "callback_timeout",
         10.0,
-        parse_timeout,
+        parse_positive_duration,
         "A callback still running after this long is killed.",
         "s",
     ),

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from queuectl_core.notify import events_setting
 from queuectl_core.settings import Setting
-from queuectl_core.units import parse_duration
+from queuectl_core.units import parse_positive_duration
 
 MAX_RETRIES = 20
 _SEPARATORS = re.compile(r"[\s,]+")
@@ -37,13 +37,6 @@ def parse_urls(text: str) -> str:
     return " ".join(dict.fromkeys(urls))  # without duplicates, in the given order
 
 
-def parse_timeout(text: str) -> float:
-    value = parse_duration(text)
-    if value <= 0:
-        raise ValueError("must be greater than zero")
-    return value
-
-
 def parse_retries(text: str) -> int:
     try:
         value = int(text.strip())
@@ -68,11 +61,12 @@ SETTINGS = (
         "",
         str,
         "HMAC-SHA256 key of the X-Queuectl-Signature header (empty: requests are unsigned).",
+        secret=True,
     ),
     Setting(
         "webhook_timeout",
         5.0,
-        parse_timeout,
+        parse_positive_duration,
         "Longest wait for a webhook endpoint to connect or answer, per try.",
         "s",
     ),
