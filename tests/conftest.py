@@ -1,5 +1,6 @@
 """Shared fixtures: an isolated environment, a SQLite queue in tmp_path, processes
-that are cleaned up, and ``wait_for`` for polling a condition instead of sleeping."""
+that are cleaned up, and (from ``queuectl_core.testing``) ``wait_for`` for polling a
+condition instead of sleeping."""
 
 from __future__ import annotations
 
@@ -7,40 +8,23 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
 from queuectl_core.config import Location
 from queuectl_core.queue import Queue
 from queuectl_core.storage import Storage
+from queuectl_core.testing.cli import isolate, wait_for
 
-T = TypeVar("T")
-
-
-def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll ``predicate`` until it returns something truthy, and return that."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(0.01)
+__all__ = ["Processes", "wait_for"]  # what the tests import
 
 
 @pytest.fixture
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No QUEUECTL_* variables and XDG directories in tmp_path (no user config leaks in)."""
-    for key in list(os.environ):
-        if key.startswith("QUEUECTL_"):
-            monkeypatch.delenv(key)
-    for name in ("CONFIG", "DATA", "STATE"):
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(tmp_path / name.lower()))
+    isolate(monkeypatch, tmp_path)
     return tmp_path
 
 

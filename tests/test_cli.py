@@ -32,14 +32,9 @@ QUEUECTL = str(Path(sys.executable).with_name("queuectl"))
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def db(isolated_env: Path) -> Path:
     """The database file; the environment points nowhere else."""
-    for name in list(os.environ):
-        if name.startswith("QUEUECTL_"):
-            monkeypatch.delenv(name)
-    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
-    return tmp_path / "queue.db"
+    return isolated_env / "queue.db"
 
 
 def run(db: Path, *args: str, input: str | bytes | None = None) -> Result:

@@ -258,7 +258,9 @@ def test_cancelling_a_running_shell_job_stops_its_process(
     pid_file = tmp_path / "job.pid"
     queue.enqueue(id="victim", command=f"echo $$ > {pid_file}; exec sleep 60")
     start_worker(processes)
-    pid = int(wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), what="pid"))
+    pid = int(
+        wait_for(lambda: pid_file.read_text().strip() if pid_file.exists() else None, what="pid")
+    )
 
     queue.cancel("victim")
 

@@ -177,7 +177,7 @@ def isolate(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
 
 
 def wait_for(
-    predicate: Callable[[], T],
+    predicate: Callable[[], T | None],
     timeout: float = 10.0,
     what: str | Callable[[], str] = "it",
     interval: float = 0.05,

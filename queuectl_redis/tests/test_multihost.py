@@ -11,11 +11,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -23,9 +21,11 @@ from typing import Any
 import pytest
 from queuectl_redis.testing.servers import RedisServer
 
+from queuectl_core.config import Location
+from queuectl_core.testing import QueuectlCli, pid_alive, wait_for
+
 pytestmark = pytest.mark.e2e
 
-QUEUECTL = str(Path(sys.executable).with_name("queuectl"))
 #: A shell job that records, once it has run, which job it was and which worker ran it.
 RECORD = 'echo "$QUEUECTL_JOB_ID $QUEUECTL_WORKER_ID" >> {path}'
 #: Runtime settings that keep the test quick: stop requests and lost leases noticed
@@ -33,68 +33,12 @@ RECORD = 'echo "$QUEUECTL_JOB_ID $QUEUECTL_WORKER_ID" >> {path}'
 QUICK_SETTINGS = {"heartbeat_interval": "0.2s", "lease_timeout": "5s", "backoff_max": "0.2s"}
 
 
-def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: float = 0.1) -> Any:
-    """Poll ``condition`` until it returns something truthy; return that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(every)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class Host:
+class Host(QueuectlCli):
     """One simulated machine: a host name, private directories, the shared namespace."""
 
     def __init__(self, name: str, root: Path, redis: dict[str, str]) -> None:
-        self.name = name
-        self.root = root / name
-        (self.root / "home").mkdir(parents=True)
-        self.env = {key: value for key, value in os.environ.items() if "QUEUECTL" not in key}
-        self.env.update(
-            HOME=str(self.root / "home"),
-            XDG_CONFIG_HOME=str(self.root / "config"),
-            XDG_DATA_HOME=str(self.root / "data"),
-            XDG_STATE_HOME=str(self.root / "state"),
-            QUEUECTL_HOSTNAME=name,
-            QUEUECTL_BACKEND="redis",
-            QUEUECTL_REDIS_URL=redis["url"],
-            QUEUECTL_REDIS_PREFIX=redis["prefix"],
-        )
-
-    def run(
-        self, *args: str, input: str | None = None, timeout: float = 60
-    ) -> subprocess.CompletedProcess[str]:
-        """Run ``queuectl`` as this host; fail the test on a non-zero exit."""
-        proc = subprocess.run(
-            [QUEUECTL, *args],
-            env=self.env,
-            cwd=self.root,
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        assert proc.returncode == 0, (
-            f"[{self.name}] queuectl {' '.join(args)} exited {proc.returncode}\n"
-            f"stdout: {proc.stdout}\nstderr: {proc.stderr}"
-        )
-        return proc
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.run(*args, "--json").stdout)
+        backend = {**Location("redis", redis).environ(), "QUEUECTL_HOSTNAME": name}
+        super().__init__(root / name, backend)
 
     def start_workers(self, count: int, *queues: str) -> list[dict[str, Any]]:
         flags = ["--queue", ",".join(queues)] if queues else []
@@ -137,7 +81,7 @@ class Fleet:
             states = self.counts()
             return states if states["completed"] >= total else None
 
-        return wait_for(done, timeout, f"{total} completed jobs", every=0.2)  # type: ignore[no-any-return]
+        return wait_for(done, timeout, f"{total} completed jobs", interval=0.2)
 
     def kill_everything(self) -> None:
         for pid in self.pids:
@@ -298,7 +242,7 @@ def test_workers_ride_out_a_redis_crash_and_lose_no_job(
             lambda: any("storage error" in host.log() for host in hosts),
             10,
             "a worker to notice that Redis is gone",
-            every=0.02,
+            interval=0.02,
         )
         assert seen
         server.restart()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import QUEUECTL, Cli, wait_for
+from tests.e2e.conftest import Cli, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +29,7 @@ def test_thousands_of_jobs_four_workers_two_enqueuers_each_runs_once(
         batches.append("\n".join(lines))
     enqueuers = [
         subprocess.Popen(
-            [QUEUECTL, "enqueue", "--file", "-"],
+            cli.command("enqueue", "--file", "-"),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             env=cli.env,
@@ -43,7 +43,7 @@ def test_thousands_of_jobs_four_workers_two_enqueuers_each_runs_once(
     singles = [cli.enqueue("--command", f"echo $QUEUECTL_JOB_ID >> {out}") for _ in range(20)]
 
     def all_done() -> bool:
-        return cli.json("status")["states"]["completed"] == JOBS + len(singles)
+        return bool(cli.json("status")["states"]["completed"] == JOBS + len(singles))
 
     wait_for(all_done, 180, lambda: f"not all done: {cli.json('status')}")
     ran = collections.Counter(out.read_text().split())

@@ -6,12 +6,11 @@ and the detached workers find it through its entry point, as they find any plugi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Cli, _stop_everything, install_plugin
+from tests.e2e.conftest import Cli, install_plugin
 
 pytestmark = pytest.mark.e2e
 
@@ -87,19 +86,14 @@ REGISTRATION_HOOKS = [
 
 
 @pytest.fixture
-def sample(tmp_path: Path) -> Iterator[Cli]:
+def sample(queuectl_cli: Cli, tmp_path: Path) -> Cli:
     """The real command on a ``sampledb`` backend, with the sample plugin installed."""
     install_plugin(tmp_path / "site", "sample", SAMPLE)
-    cli = Cli(
-        tmp_path,
-        {
-            "PYTHONPATH": str(tmp_path / "site"),
-            "QUEUECTL_BACKEND": "sampledb",
-            "QUEUECTL_DB": str(tmp_path / "sample.db"),
-        },
+    queuectl_cli.env["PYTHONPATH"] = str(tmp_path / "site")
+    queuectl_cli.use_backend(
+        {"QUEUECTL_BACKEND": "sampledb", "QUEUECTL_DB": str(tmp_path / "sample.db")}
     )
-    yield cli
-    _stop_everything(cli)
+    return queuectl_cli
 
 
 @pytest.mark.covers_hook(*REGISTRATION_HOOKS)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import QUEUECTL, Cli, pid_alive, wait_for
+from tests.e2e.conftest import Cli, pid_alive, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -267,7 +267,7 @@ def test_output_that_is_not_utf8_survives(cli: Cli) -> None:
     cli.enqueue("--id", "bin", "--command", r"printf 'ok\377\376end'")
     cli.run("worker", "run", "--burst")
     raw = subprocess.run(
-        [QUEUECTL, "logs", "bin"], env=cli.env, capture_output=True, check=True
+        cli.command("logs", "bin"), env=cli.env, capture_output=True, check=True
     ).stdout
     assert raw == b"ok\xff\xfeend"
 
