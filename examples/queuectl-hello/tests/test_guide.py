@@ -107,7 +107,6 @@ def test_the_guide_quotes_each_part_of_both_examples() -> None:
         HELLO / "src/queuectl_hello/command.py",
         HELLO / "README.md",
         HELLO / "try-it.sh",
-        HELLO / "tests/conftest.py",
         HELLO / "tests/test_hello_cli.py",
         HELLO / "tests/test_hello_units.py",
         EXAMPLES / "queuectl-memory/pyproject.toml",
