@@ -63,37 +63,38 @@ def _text(value: Any) -> str:
 
 def job_from_fields(fields: Fields) -> Job:
     """A job from its hash."""
+    return job_from_text({name.decode(): value.decode() for name, value in fields.items()})
 
-    def text(name: bytes) -> str | None:
-        value = fields.get(name)
-        return None if value is None else value.decode()
 
-    def number(name: bytes) -> float | None:
+def job_from_text(fields: Mapping[str, str]) -> Job:
+    """A job from its hash, names and values as text (a script's JSON answer)."""
+
+    def number(name: str) -> float | None:
         value = fields.get(name)
         return None if value is None else float(value)
 
-    def integer(name: bytes) -> int | None:
+    def integer(name: str) -> int | None:
         value = fields.get(name)
         return None if value is None else int(value)
 
-    payload, result = text(b"payload"), text(b"result")
+    payload, result = fields.get("payload"), fields.get("result")
     return Job(
-        id=fields[b"id"].decode(),
-        command=fields[b"command"].decode(),
-        type=fields[b"type"].decode(),
+        id=fields["id"],
+        command=fields["command"],
+        type=fields["type"],
         payload=None if payload is None else json.loads(payload),
-        queue=fields[b"queue"].decode(),
-        priority=int(fields[b"priority"]),
-        max_retries=integer(b"max_retries"),
-        timeout=number(b"timeout"),
-        state=State(fields[b"state"].decode()),
-        attempts=int(fields[b"attempts"]),
-        created_at=float(fields[b"created_at"]),
-        updated_at=float(fields[b"updated_at"]),
-        next_run_at=float(fields[b"next_run_at"]),
-        worker_id=text(b"worker_id"),
-        lease_expires_at=number(b"lease_expires_at"),
-        last_error=text(b"last_error"),
+        queue=fields["queue"],
+        priority=int(fields["priority"]),
+        max_retries=integer("max_retries"),
+        timeout=number("timeout"),
+        state=State(fields["state"]),
+        attempts=int(fields["attempts"]),
+        created_at=float(fields["created_at"]),
+        updated_at=float(fields["updated_at"]),
+        next_run_at=float(fields["next_run_at"]),
+        worker_id=fields.get("worker_id"),
+        lease_expires_at=number("lease_expires_at"),
+        last_error=fields.get("last_error"),
         result=None if result is None else json.loads(result),
     )
 

@@ -10,6 +10,7 @@ never the server's clock. Durability is the server's: with AOF
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -199,8 +200,12 @@ class RedisStorage(Storage):
             args += _finish_args(job_id, token, transition, None)
         token = new_token()
         args += [worker_id, repr(float(now)), repr(float(lease_until)), token, max(limit, 0)]
-        applied, claimed = self._run("finish_and_claim", *args, *_queue_args(queues))
-        return [bool(done) for done in applied], [_claim(answer) for answer in claimed]
+        applied, version, claimed = self._run("finish_and_claim", *args, *_queue_args(queues))
+        claims = [
+            Claim(codec.job_from_text(fields), fields["token"], number, int(version))
+            for fields, number in json.loads(claimed)
+        ]
+        return [bool(done) for done in applied], claims
 
     def release(self, held: Sequence[tuple[str, str]], now: float) -> list[bool]:
         if not held:
@@ -387,34 +392,31 @@ def _queue_args(queues: Sequence[str] | None) -> list[str]:
 
 def _finish_args(
     job_id: str, token: str, transition: Transition, expired_by: float | None
-) -> list[str | bytes | int]:
+) -> list[str | bytes]:
+    """A finish's arguments (see ``finish`` in ``lua/lib.lua``): its text values as one
+    JSON array, then stdout and stderr."""
     result = transition.result
-    return [
+    values = [
         job_id,
         token,
-        optional(None if expired_by is None else repr(float(expired_by))),
+        _optional_float(expired_by),
         transition.state.value,
-        int(transition.refund_attempt),
+        str(int(transition.refund_attempt)),
         optional(result.error),
         optional(codec.to_json(result.result)),
         repr(float(result.finished_at)),
-        optional(None if transition.next_run_at is None else repr(float(transition.next_run_at))),
+        _optional_float(transition.next_run_at),
         result.outcome.value,
         optional(None if result.exit_code is None else str(result.exit_code)),
-        result.stdout,
-        result.stderr,
-        result.stdout_dropped,
-        result.stderr_dropped,
-        optional(None if result.started_at is None else repr(float(result.started_at))),
+        str(result.stdout_dropped),
+        str(result.stderr_dropped),
+        _optional_float(result.started_at),
     ]
+    return [json.dumps(values, ensure_ascii=False), result.stdout, result.stderr]
 
 
-def _claim(answer: Any) -> Claim:
-    flat, number, version = answer
-    fields = pairs(flat)
-    return Claim(
-        codec.job_from_fields(fields), fields[b"token"].decode(), int(number), int(version)
-    )
+def _optional_float(value: float | None) -> str:
+    return "" if value is None else "=" + repr(float(value))
 
 
 def _held(found: Sequence[Sequence[bytes]]) -> list[Claim]:
