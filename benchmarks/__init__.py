@@ -1,0 +1,1 @@
+"""The benchmark suite: queuectl and its peers side by side (see docs/benchmarks/README.md)."""

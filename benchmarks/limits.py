@@ -1,0 +1,134 @@
+"""The machine's physical limits, measured in the same run as the systems.
+
+- ``spawn``: ``sh -c true`` spawned as a shell job spawns it (``subprocess.Popen`` in a
+  new session, stdin ``/dev/null``, stdout and stderr piped and read to the end), from
+  ``--workers`` processes at once: the ceiling of shell jobs per second.
+- ``sqlite_commit``: single-row ``INSERT`` transactions (``BEGIN IMMEDIATE`` ...
+  ``COMMIT``, as queuectl writes) on a WAL database with ``synchronous=NORMAL`` (what
+  queuectl uses by default) and ``FULL`` (SQLite's default, which huey keeps).
+- ``redis_roundtrip``: ``PING`` round trips over a raw socket from ``--workers``
+  processes: the ceiling of anything that needs one round trip per job.
+- ``python_startup``: wall time of ``python -c pass``: the floor of any Python CLI.
+
+    .venv/bin/python -m benchmarks.limits --system limits --workload spawn --workers 2
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable
+
+from benchmarks import harness
+from benchmarks.harness import Case, Metrics
+
+SYSTEMS = ("limits",)
+SECONDS = 2.0  # length of each timed loop (a quarter of the budget if that is shorter)
+START_DELAY = 0.3  # processes of one measurement all start at the same moment, this late
+PYTHON_RUNS = 20
+
+
+def in_parallel(loop: Callable[[float, float], int], processes: int, seconds: float) -> float:
+    """Run ``loop(start, deadline)`` in ``processes`` forked processes over the same
+    interval; returns their summed count per second."""
+    start = time.time() + START_DELAY
+    deadline = start + seconds
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes) as pool:
+        counts = pool.starmap(loop, [(start, deadline)] * processes)
+    return sum(counts) / seconds
+
+
+def _sleep_until(moment: float) -> None:
+    delay = moment - time.time()
+    if delay > 0:
+        time.sleep(delay)
+
+
+def spawn_loop(start: float, deadline: float) -> int:
+    _sleep_until(start)
+    count = 0
+    while time.time() < deadline:
+        process = subprocess.Popen(
+            ["/bin/sh", "-c", "true"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        process.communicate()
+        count += 1
+    return count
+
+
+def seconds(case: Case) -> float:
+    return min(SECONDS, case.budget / 4)
+
+
+def spawn(case: Case) -> Metrics:
+    return {"per_s": in_parallel(spawn_loop, max(1, case.workers), seconds(case))}
+
+
+def sqlite_commit(case: Case) -> Metrics:
+    metrics = {}
+    for mode in ("normal", "full"):
+        path = case.scratch / f"commit-{mode}.db"
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {mode}")
+            conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, value TEXT)")
+            count = 0
+            deadline = time.perf_counter() + seconds(case)
+            started = time.perf_counter()
+            while time.perf_counter() < deadline:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("INSERT INTO t (value) VALUES (?)", ("x",))
+                conn.execute("COMMIT")
+                count += 1
+            metrics[f"{mode}_per_s"] = count / (time.perf_counter() - started)
+        finally:
+            conn.close()
+    return metrics
+
+
+def redis_loop(address: tuple[str, int], start: float, deadline: float) -> int:
+    with socket.create_connection(address) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _sleep_until(start)
+        count = 0
+        while time.time() < deadline:
+            conn.sendall(b"PING\r\n")
+            reply = conn.recv(64)
+            if not reply.startswith(b"+PONG"):
+                raise RuntimeError(f"unexpected reply to PING: {reply!r}")
+            count += 1
+    return count
+
+
+def redis_roundtrip(case: Case) -> Metrics:
+    url = urllib.parse.urlsplit(case.need_redis())
+    address = (url.hostname or "127.0.0.1", url.port or 6379)
+    loop = functools.partial(redis_loop, address)
+    return {"per_s": in_parallel(loop, max(1, case.workers), seconds(case))}
+
+
+def python_startup(case: Case) -> Metrics:
+    return {"ms": harness.median_wall_ms([sys.executable, "-c", "pass"], PYTHON_RUNS)}
+
+
+WORKLOADS = {
+    "spawn": spawn,
+    "sqlite_commit": sqlite_commit,
+    "redis_roundtrip": redis_roundtrip,
+    "python_startup": python_startup,
+}
+
+if __name__ == "__main__":
+    sys.exit(harness.main(WORKLOADS, SYSTEMS))
