@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from queuectl_core.executors.base import JobInterrupted
 from queuectl_core.storage import Claim
+from queuectl_core.threads import call_with_stop_signals_blocked
 
 log = logging.getLogger("queuectl.worker")
 T = TypeVar("T")
@@ -163,21 +164,11 @@ class Stopper:
         self._previous.clear()
 
     def start_thread(self, start: Callable[[], None]) -> None:
-        """Start a thread that never receives our signals.
-
-        A signal sent to the process goes to any thread not blocking it; only one
-        that reaches the main thread interrupts its waits (an idle wait, the shell
-        executor's select) at once. A thread inherits its creator's signal mask.
-        """
+        """Start a thread that never receives our signals (see :mod:`queuectl_core.threads`)."""
         if not self._signals:
             start()
             return
-        masked = {*STOP_SIGNALS, POKE_SIGNAL}
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, masked)
-        try:
-            start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        call_with_stop_signals_blocked(start)
 
     def close(self) -> None:
         """Close the abort pipe."""
