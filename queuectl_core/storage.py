@@ -360,3 +360,51 @@ class Storage(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Release connections and files."""
+
+
+class BatchFirstStorage(Storage):
+    """A backend whose primitive is :meth:`finish_and_claim_many`, done in one atomic
+    step: ``claim``, ``claim_many`` and ``finish_and_claim`` are defined through it."""
+
+    def claim(
+        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
+    ) -> Claim | None:
+        claims = self.claim_many(worker_id, queues, now, lease_until, 1)
+        return claims[0] if claims else None
+
+    def claim_many(
+        self,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+        limit: int,
+    ) -> list[Claim]:
+        return self.finish_and_claim_many([], worker_id, queues, now, lease_until, limit)[1]
+
+    def finish_and_claim(
+        self,
+        job_id: str,
+        token: str,
+        transition: Transition,
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+    ) -> tuple[bool, Claim | None]:
+        [applied], claims = self.finish_and_claim_many(
+            [(job_id, token, transition)], worker_id, queues, now, lease_until, 1
+        )
+        return applied, claims[0] if claims else None
+
+    @abstractmethod
+    def finish_and_claim_many(
+        self,
+        finished: Sequence[Finish],
+        worker_id: str,
+        queues: Sequence[str] | None,
+        now: float,
+        lease_until: float,
+        limit: int,
+    ) -> tuple[list[bool], list[Claim]]:
+        """As :meth:`Storage.finish_and_claim_many`, in one atomic step."""

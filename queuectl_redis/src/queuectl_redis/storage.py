@@ -25,7 +25,7 @@ from queuectl_core.errors import (
 )
 from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, Job, State, WorkerInfo, new_token
-from queuectl_core.storage import Claim, Finish, Storage, Transition, Waiter
+from queuectl_core.storage import BatchFirstStorage, Claim, Finish, Transition, Waiter
 from queuectl_redis import codec
 from queuectl_redis.codec import optional, pairs
 from queuectl_redis.connection import connect, errors
@@ -38,7 +38,7 @@ from queuectl_redis.wakeup import PubSubWaiter
 BATCH = 500  # the same as BATCH in lua/lib.lua
 
 
-class RedisStorage(Storage):
+class RedisStorage(BatchFirstStorage):
     """A queue namespace in one Redis (or Redis Cluster), shared by many hosts."""
 
     def __init__(self, client: Any, prefix: str = "queuectl", *, location: str = "redis") -> None:
@@ -138,22 +138,6 @@ class RedisStorage(Storage):
 
     # -- leases ----------------------------------------------------------------
 
-    def claim(
-        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
-    ) -> Claim | None:
-        claims = self.claim_many(worker_id, queues, now, lease_until, 1)
-        return claims[0] if claims else None
-
-    def claim_many(
-        self,
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
-    ) -> list[Claim]:
-        return self.finish_and_claim_many([], worker_id, queues, now, lease_until, limit)[1]
-
     def renew(self, job_id: str, token: str, lease_until: float) -> bool:
         return bool(self._run("renew", job_id, token, repr(float(lease_until))))
 
@@ -166,21 +150,6 @@ class RedisStorage(Storage):
         expired_by: float | None = None,
     ) -> bool:
         return bool(self._run("finish", *_finish_args(job_id, token, transition, expired_by)))
-
-    def finish_and_claim(
-        self,
-        job_id: str,
-        token: str,
-        transition: Transition,
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-    ) -> tuple[bool, Claim | None]:
-        [applied], claims = self.finish_and_claim_many(
-            [(job_id, token, transition)], worker_id, queues, now, lease_until, 1
-        )
-        return applied, claims[0] if claims else None
 
     def finish_and_claim_many(
         self,

@@ -28,7 +28,7 @@ from queuectl_core.errors import (
 )
 from queuectl_core.host import hostname
 from queuectl_core.job import FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
-from queuectl_core.storage import Claim, Finish, Storage, Transition, Waiter
+from queuectl_core.storage import BatchFirstStorage, Claim, Finish, Transition, Waiter
 from queuectl_sqlite import leases
 from queuectl_sqlite.connection import Database
 from queuectl_sqlite.options import DEFAULT_BUSY_TIMEOUT, parse_options
@@ -59,7 +59,7 @@ _INSERT_WORKER = (
 _LEASED = f"SELECT token, (SELECT max(number) FROM attempts WHERE job_id = jobs.id), {JOB_COLUMNS}"
 
 
-class SqliteStorage(Storage):
+class SqliteStorage(BatchFirstStorage):
     """A queue namespace in one SQLite file, shared by every process that opens it."""
 
     def __init__(
@@ -167,22 +167,6 @@ class SqliteStorage(Storage):
 
     # -- leases ----------------------------------------------------------------
 
-    def claim(
-        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
-    ) -> Claim | None:
-        claims = self.claim_many(worker_id, queues, now, lease_until, 1)
-        return claims[0] if claims else None
-
-    def claim_many(
-        self,
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
-    ) -> list[Claim]:
-        return self.finish_and_claim_many([], worker_id, queues, now, lease_until, limit)[1]
-
     def renew(self, job_id: str, token: str, lease_until: float) -> bool:
         with self._db.write() as conn:
             updated = conn.execute(
@@ -204,21 +188,6 @@ class SqliteStorage(Storage):
         if applied and leases.makes_ready(transition):
             self._notifier.notify()
         return applied
-
-    def finish_and_claim(
-        self,
-        job_id: str,
-        token: str,
-        transition: Transition,
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-    ) -> tuple[bool, Claim | None]:
-        [applied], claims = self.finish_and_claim_many(
-            [(job_id, token, transition)], worker_id, queues, now, lease_until, 1
-        )
-        return applied, claims[0] if claims else None
 
     def finish_and_claim_many(
         self,
