@@ -74,6 +74,9 @@ class BackendSpec:
     location_option: str  # the option that ``--db``/``QUEUECTL_DB`` set, e.g. "path"
     description: str = ""
     default_options: Mapping[str, str] = field(default_factory=dict)
+    #: False for a backend whose data lives inside one process (an in-memory one):
+    #: ``worker start`` and ``worker run --count N`` (N > 1) refuse it at once.
+    shared: bool = True
 
 
 class Waiter:

@@ -101,10 +101,21 @@ def start(
     from queuectl_core.config import state_home
 
     log_file = log_file or state_home() / "workers.log"
+    require_shared_backend(app, "worker start runs workers in other processes")
     started = control.start_detached(app.location(), count, queues, log_file)
     if not as_json:
         click.echo(f"started {render.plural(len(started), 'worker')}, logging to {log_file}")
     print_workers(app, started, as_json)
+
+
+def require_shared_backend(app: AppContext, why: str) -> None:
+    """Refuse, in one line, a backend whose data other processes cannot see."""
+    location = app.location()
+    if not location.spec().shared:
+        raise click.ClickException(
+            f"the {location.backend} backend keeps its jobs inside one process, and {why}; "
+            "use 'worker run' (one worker, in this process)"
+        )
 
 
 @worker.command("run")
@@ -116,6 +127,8 @@ def run(app: AppContext, count: int, queues: tuple[str, ...] | None, burst: bool
     """Run workers in the foreground (systemd, containers)."""
     from queuectl_core import supervisor
 
+    if count != 1:
+        require_shared_backend(app, "more than one worker run in processes of their own")
     code = supervisor.run_foreground(app.location(), count, queues, burst)
     if code:
         raise click.exceptions.Exit(code)

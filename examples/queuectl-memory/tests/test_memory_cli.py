@@ -48,6 +48,16 @@ def test_a_job_lives_only_as_long_as_the_command_that_enqueued_it(queuectl: Queu
     assert "j1" in missing.stderr
 
 
+@pytest.mark.parametrize("args", [("start",), ("run", "--count", "2")])
+def test_workers_in_other_processes_are_refused_at_once(
+    queuectl: QueuectlCli, args: tuple[str, ...]
+) -> None:
+    done = queuectl.run("worker", *args, check=False, timeout=10)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: the memory backend keeps its jobs inside one process")
+    assert done.stderr.count("\n") == 1
+
+
 def test_db_names_the_namespace(queuectl: QueuectlCli) -> None:
     view = queuectl.json("--db", "nightly", "status")
     assert view["location"].startswith("memory namespace 'nightly' in process ")

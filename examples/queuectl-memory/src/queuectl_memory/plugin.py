@@ -30,5 +30,6 @@ def queuectl_register_storage(register: Callable[[BackendSpec], None]) -> None:
             "unseen by other commands and workers (for tests and programs that run "
             "their own worker; options: name)",
             default_options={"name": "default"},
+            shared=False,  # worker start would never see its workers: refused at once
         )
     )
