@@ -85,14 +85,14 @@ QUEUECTL = ("queuectl-sqlite", "queuectl-redis")
 WORKLOADS = (
     Workload("bulk_api", "bulk enqueue, library", 20_000, 2_000),
     Workload("bulk_cli", "bulk enqueue, CLI", 20_000, 2_000),
-    Workload("shell", "shell `true`, end to end", 4_000, 300, (1, 2)),
+    Workload("shell", "shell `true`, end to end", 3_000, 300, (1, 2)),
     Workload("noop", "no-op Python, end to end", 8_000, 1_000, (1, 2)),
     Workload("pickup", "pickup latency, idle worker", 200, 30, (1,)),
     Workload("scale", "claims and status with jobs queued", 0, 0, (1,)),
     Workload("startup", "CLI start-up", 20, 5),
 )
 #: Seconds after which an end-to-end run stops counting (a slow system does fewer jobs).
-BUDGET = {False: 15.0, True: 4.0}
+BUDGET = {False: 12.0, True: 4.0}
 SCALE_SIZES = {False: (10_000, 1_000_000), True: (10_000, 100_000)}
 SCALE_WINDOW = {False: 2_000, True: 500}
 PICKUP_INTERVAL = 0.02

@@ -32,7 +32,7 @@ from benchmarks.harness import Case, Metrics
 RQ = str(Path(sys.executable).with_name("rq"))
 SYSTEMS = ("rq-fork", "rq-simple")
 QUEUE = "bench"
-FILL_BATCH = 10_000
+FILL_BATCH = 50_000
 INFO_RUNS = 3
 
 
@@ -151,25 +151,35 @@ def scale(case: Case) -> Metrics:
     return metrics
 
 
+#: Copies the hash of one job ARGV[2] times under ids ARGV[1]..1, 2, ... and queues them.
+CLONE_JOBS = """
+local fields = redis.call('HGETALL', KEYS[1])
+for i = 1, tonumber(ARGV[2]) do
+    local id = ARGV[1] .. i
+    redis.call('HSET', ARGV[3] .. id, unpack(fields))
+    redis.call('RPUSH', KEYS[2], id)
+end
+return redis.call('LLEN', KEYS[2])
+"""
+
+
 def fill(bench: RqBench, size: int) -> float:
     """Add no-op jobs until ``size`` are queued, by the fast path: one job is created
-    through rq, then copies of its hash under new ids are written with ``HSET`` and
-    their ids pushed onto the queue, a batch per pipeline."""
+    through rq, then a Lua script copies its hash under new ids and queues them."""
     queue = bench.queue
-    template = queue.create_job(jobs.noop).to_dict()
+    template = queue.create_job(jobs.noop)
+    template.save()
+    clone = bench.connection.register_script(CLONE_JOBS)
     missing = size - queue.count
     started = time.perf_counter()
     left = missing
     while left > 0:
         count = min(FILL_BATCH, left)
-        ids = [uuid.uuid4().hex for _ in range(count)]
-        pipeline = bench.connection.pipeline(transaction=False)
-        for job_id in ids:
-            pipeline.hset(Job.key_for(job_id), mapping=template)
-        pipeline.sadd(queue.redis_queues_keys, queue.key)
-        pipeline.rpush(queue.key, *ids)
-        pipeline.execute()
+        prefix = f"{uuid.uuid4().hex}-"
+        keys = [template.key, queue.key]
+        clone(keys=keys, args=[prefix, count, Job.redis_job_namespace_prefix])
         left -= count
+    bench.connection.sadd(queue.redis_queues_keys, queue.key)
     return max(missing, 1) / (time.perf_counter() - started)
 
 
