@@ -9,31 +9,22 @@ need be) at teardown.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from queuectl_core.config import Location
 from queuectl_core.testing.cli import QueuectlCli, pid_alive, wait_for
 
 __all__ = ["Cli", "install_plugin", "pid_alive", "wait_for"]  # what the tests import
-
-BACKENDS = ("sqlite", "redis")
 
 #: What e2e tests call the harness; every helper they use is the shipped one's.
 Cli = QueuectlCli
 
 
-@pytest.fixture(params=BACKENDS)
-def cli(request: pytest.FixtureRequest, queuectl_cli: QueuectlCli) -> Iterator[Cli]:
-    """``queuectl_cli`` on each backend; its workers are stopped at teardown, before the
-    Redis namespace is deleted."""
-    if request.param == "redis":
-        options: dict[str, str] = request.getfixturevalue("redis_options")
-        queuectl_cli.use_backend(Location("redis", options).environ())
-    yield queuectl_cli
-    queuectl_cli.stop_workers()
+@pytest.fixture
+def cli(backend_cli: QueuectlCli) -> Cli:
+    """``backend_cli`` (from queuectl_redis's pytest plugin): on SQLite, then on Redis."""
+    return backend_cli
 
 
 def install_plugin(site: Path, name: str, module_source: str) -> None:

@@ -9,6 +9,9 @@ Without ``redis-server`` (or ``redis-cli``, for the cluster) these fixtures skip
 test, except under ``CI=true``, where they fail it: CI must run them (scripts/test.sh
 installs Redis).
 
+``backend_cli`` is queuectl's own ``queuectl_cli`` fixture, once on SQLite and once on
+this session's Redis: for a plugin's end-to-end tests that should hold on both.
+
 Namespaces: ``redis_options["prefix"]`` is ``qtest-<random hex>``. The backend may put it
 inside a hash tag (``{qtest-ab12}:job:1``) or before a colon (``qtest-ab12:jobs``); at
 teardown every key containing the prefix (SCAN MATCH ``*qtest-ab12*``) is UNLINKed, and
@@ -28,6 +31,7 @@ import pytest
 from queuectl_redis.testing.binaries import CLI_BINARY, SERVER_BINARY, missing_binaries
 
 if TYPE_CHECKING:
+    from queuectl_core.testing.cli import QueuectlCli
     from queuectl_redis.testing.servers import RedisCluster, RedisServer
 
 
@@ -106,3 +110,16 @@ def fresh_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
     with RedisServer(tmp_path / "redis") as server:
         yield server
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def backend_cli(request: pytest.FixtureRequest, queuectl_cli: QueuectlCli) -> Iterator[QueuectlCli]:
+    """``queuectl_cli`` on SQLite, then on a fresh Redis namespace; the workers it started
+    are stopped at teardown, before the namespace is deleted."""
+    if request.param == "redis":
+        from queuectl_core.config import Location
+
+        options: dict[str, str] = request.getfixturevalue("redis_options")
+        queuectl_cli.use_backend(Location("redis", options).environ())
+    yield queuectl_cli
+    queuectl_cli.stop_workers()
