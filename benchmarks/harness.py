@@ -31,7 +31,7 @@ POLL = 0.005  # seconds between completion checks
 WARMUP_PER_WORKER = 2  # jobs run (and not counted) before a throughput run starts
 DEFAULT_TIMEOUT = 600.0  # seconds any one wait may take before the run fails
 SCALE_SKIP = 100  # scale: completions left out at the start of a claim window
-STALL = 60.0  # scale: seconds without a completion that fail a claim window
+STALL = 20.0  # scale: seconds without a completion that fail a claim window
 
 Metrics = dict[str, float]
 

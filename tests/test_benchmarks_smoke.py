@@ -26,7 +26,8 @@ TINY = {
     "shell": ["--n", "30", "--workers", "2"],
     "noop": ["--n", "200", "--workers", "2"],
     "pickup": ["--n", "5", "--interval", "0.01"],
-    "scale": ["--sizes", "1000,2000", "--window", "300"],
+    # the window must fit in what is left once the worker has started: it is fast
+    "scale": ["--sizes", "5000,10000", "--window", "500"],
     "startup": ["--n", "2"],
 }
 FIGURES = {
@@ -36,10 +37,10 @@ FIGURES = {
     "noop": {"jobs_per_s", "jobs_done", "worker_rss_mb"},
     "pickup": {"p50_ms", "p99_ms", "claim_p50_ms", "claim_p99_ms"},
     "scale": {
-        "claims_per_s@1000",
-        "claims_per_s@2000",
-        "status_ms@2000",
-        "count_ms@2000",
+        "claims_per_s@5000",
+        "claims_per_s@10000",
+        "status_ms@10000",
+        "count_ms@10000",
         "claim_ratio",
     },
     "startup": {"status_ms", "python_ms"},
@@ -76,14 +77,11 @@ def test_queuectl_runner_on_sqlite(workload: str, tmp_path: Path) -> None:
         assert result["metrics"]["jobs_done"] == int(TINY[workload][1])
 
 
-@pytest.mark.parametrize("workload", ["noop", "scale"])
-def test_queuectl_runner_on_redis(
-    workload: str, tmp_path: Path, redis_options: dict[str, str]
-) -> None:
-    args = ["--system", "queuectl-redis", "--workload", workload, "--scratch", str(tmp_path)]
-    args += ["--redis-url", redis_options["url"], *TINY[workload]]
+def test_queuectl_runner_on_redis(tmp_path: Path, redis_options: dict[str, str]) -> None:
+    args = ["--system", "queuectl-redis", "--workload", "noop", "--scratch", str(tmp_path)]
+    args += ["--redis-url", redis_options["url"], *TINY["noop"]]
     prefix = {"QUEUECTL_REDIS_PREFIX": redis_options["prefix"]}
-    check(run_runner("benchmarks.queuectl_runner", *args, env=prefix), workload)
+    check(run_runner("benchmarks.queuectl_runner", *args, env=prefix), "noop")
 
 
 def test_a_slow_run_stops_at_the_budget(tmp_path: Path) -> None:
