@@ -494,10 +494,10 @@ trip (Redis).
 ## Running it
 
 ```bash
-bash benchmarks/run.sh              # the N below, 3 repeats (~25 min); writes docs/benchmarks/
-bash benchmarks/run.sh --quick      # small N, 1 repeat (~3 min); writes benchmarks/.results/
+bash benchmarks/run.sh              # the N below, 3 repeats (~30 min); writes docs/benchmarks/
+bash benchmarks/run.sh --quick      # small N, 1 repeat (~2.5 min); writes benchmarks/.results/
 bash benchmarks/run.sh --repeat 5 --only queuectl-sqlite huey-sqlite shell noop
-bash benchmarks/run.sh --list             # the cases, without running them
+bash benchmarks/run.sh --list       # the cases, without running them
 ```
 
 It needs only Python 3.10+, pip and apt (Debian): it installs the repository's `.venv`
@@ -596,7 +596,11 @@ What is not equal, and what to doubt:
 - huey on SQLite pays an fsync per commit (`synchronous=FULL`, its default) where
   queuectl does not (`NORMAL`: durable across a process crash, not a power loss).
 - The pickup figures of tsp include the start of `date`; the others' start inside an
-  already running process.
+  already running process. rq's forking worker does about 40 jobs/s, fewer than the
+  50/s the pickup test offers, so its queue grows during the test: its figure is
+  mostly waiting behind earlier jobs, not pickup.
+- The physical limits are 2-second loops on a machine that may be shared; a system
+  can come out slightly above one (more than 100% of the limit) by noise.
 - This machine may be shared: see the idle figure above; the limits measured in the
   same run show how fast it was.
 """
