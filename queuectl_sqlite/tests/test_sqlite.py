@@ -640,3 +640,31 @@ def test_a_wake_up_directory_that_is_not_ours_alone_falls_back_to_polling(
     finally:
         directory.unlink()
     storage.close()
+
+
+def _shared_lock_held(path: Path) -> bool:
+    """Whether some process holds SQLite's shared lock on the file (asked from another
+    process: F_GETLK does not report the asking process's own locks)."""
+    code = f"""
+import fcntl, os, struct
+fd = os.open({str(path)!r}, os.O_RDWR)
+# SQLite's shared-lock bytes: PENDING_BYTE + 2, 510 bytes
+query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 0x40000002, 510, 0)
+print(struct.unpack("hhqqi", fcntl.fcntl(fd, fcntl.F_GETLK, query))[0] != fcntl.F_UNLCK)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip() == "True"
+
+
+def test_opening_the_file_again_in_this_process_keeps_its_locks(db: Path) -> None:
+    # Closing any descriptor of a file drops all of a process's POSIX locks on it: a
+    # second storage on the same file (e.g. a plugin's) must not open it raw, or other
+    # processes may checkpoint and reset the WAL under the first one (corruption).
+    first = SqliteStorage(db)
+    first.counts()
+    assert _shared_lock_held(db)
+    second = SqliteStorage(db)
+    second.counts()
+    assert _shared_lock_held(db)
+    second.close()
+    first.close()

@@ -143,14 +143,23 @@ class Database:
 
 
 def create_file(path: str) -> None:
-    """Create the database file (mode 0600) and a missing parent directory (0700)."""
+    """Create the database file (mode 0600) and a missing parent directory (0700).
+
+    An existing file is never opened here: closing any descriptor of a file drops
+    every POSIX lock this process holds on it, SQLite's included, and a second
+    storage opened on a file this process already uses (a plugin's, say) would
+    then let other processes checkpoint and reset the WAL under it: corruption.
+    """
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600))
-    except IsADirectoryError:
-        raise ConfigError(f"{path} is a directory, not a database file") from None
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        if os.path.isdir(path):
+            raise ConfigError(f"{path} is a directory, not a database file") from None
+        return
     except OSError as exc:
         raise ConfigError(f"cannot open database {path}: {exc.strerror or exc}") from None
+    os.close(fd)
 
 
 def _use_wal(conn: sqlite3.Connection, path: str, busy_timeout: float) -> None:
