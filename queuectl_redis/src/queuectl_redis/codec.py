@@ -32,32 +32,42 @@ def pairs(flat: Sequence[bytes]) -> dict[bytes, bytes]:
     return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
-def job_fields(job: Job) -> dict[str, str]:
-    """The fields of a job's hash (its ``score`` orders ready jobs: ``-priority``)."""
-    values: dict[str, Any] = {
-        "id": job.id,
-        "command": job.command,
-        "type": job.type,
-        "payload": to_json(job.payload),
-        "queue": job.queue,
-        "priority": job.priority,
-        "score": -job.priority,
-        "max_retries": job.max_retries,
-        "timeout": job.timeout,
-        "state": job.state.value,
-        "attempts": job.attempts,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-        "next_run_at": job.next_run_at,
-        "worker_id": job.worker_id,
-        "lease_expires_at": job.lease_expires_at,
-        "last_error": job.last_error,
-        "result": to_json(job.result),
-    }
-    return {name: _text(value) for name, value in values.items() if value is not None}
+#: The fields of a job's hash, in the order :func:`job_values` gives them.
+JOB_FIELDS = (
+    "id", "command", "type", "payload", "queue", "priority", "score", "max_retries",
+    "timeout", "state", "attempts", "created_at", "updated_at", "next_run_at", "worker_id",
+    "lease_expires_at", "last_error", "result",
+)  # fmt: skip
 
 
-def _text(value: Any) -> str:
+def job_values(job: Job) -> list[str | None]:
+    """The values of a job's hash fields (:data:`JOB_FIELDS`), ``None`` where absent;
+    its ``score`` orders ready jobs: ``-priority``."""
+    return [
+        job.id,
+        job.command,
+        job.type,
+        to_json(job.payload),
+        job.queue,
+        str(job.priority),
+        str(-job.priority),
+        _text(job.max_retries),
+        _text(job.timeout),
+        job.state.value,
+        str(job.attempts),
+        repr(job.created_at),
+        repr(job.updated_at),
+        repr(job.next_run_at),
+        job.worker_id,
+        _text(job.lease_expires_at),
+        job.last_error,
+        to_json(job.result),
+    ]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
     return repr(value) if isinstance(value, float) else str(value)
 
 

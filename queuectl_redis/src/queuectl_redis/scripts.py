@@ -2,8 +2,10 @@
 
 Every state change that touches more than one key is one script, so it is atomic
 on a standalone server and on a cluster alike. Each script is ``lua/lib.lua``
-followed by its own file; scripts run by hash (``EVALSHA``) and redis-py loads
-them again when a server answers ``NOSCRIPT`` (after a restart or failover).
+followed by its own file, run as a function after which the index writes the
+library buffered are applied (``flush``); scripts run by hash (``EVALSHA``) and
+redis-py loads them again when a server answers ``NOSCRIPT`` (after a restart or
+failover).
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ NAMES = (
 
 @cache
 def source(name: str) -> str:
-    """The full text of one script: the shared library, then the script itself."""
+    """The full text of one script: the shared library, then the script itself as a
+    function whose answer is returned once the buffered index writes are applied."""
     lua = resources.files(__package__).joinpath("lua")
-    return lua.joinpath("lib.lua").read_text() + "\n" + lua.joinpath(f"{name}.lua").read_text()
+    body = lua.joinpath(f"{name}.lua").read_text()
+    return (
+        lua.joinpath("lib.lua").read_text()
+        + f"\nlocal function script()\n{body}\nend\n"
+        + "local answer = script()\nflush()\nreturn answer\n"
+    )
 
 
 class Scripts:

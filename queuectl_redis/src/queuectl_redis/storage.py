@@ -34,6 +34,10 @@ from queuectl_redis.options import RedisOptions, parse_options, redact
 from queuectl_redis.scripts import Scripts
 from queuectl_redis.wakeup import PubSubWaiter
 
+#: The fields of a job in ``enqueue``'s arguments, in order (see ``lua/enqueue.lua``).
+_FIELD_NAMES = json.dumps(codec.JOB_FIELDS)
+#: A finish that applied, in ``finish_and_claim``'s answer (a byte of ``b"1"``/``b"0"``).
+_APPLIED = ord("1")
 #: Jobs changed per script call when a person retries or purges every job in a state.
 BATCH = 500  # the same as BATCH in lua/lib.lua
 
@@ -64,19 +68,17 @@ class RedisStorage(BatchFirstStorage):
 
     def enqueue(self, jobs: Sequence[Job]) -> None:
         seen: set[str] = set()
-        args: list[str | int] = [new_token()]  # the call's id: a retry is no duplicate
+        rows: list[list[Any]] = []
         for job in jobs:
             if job.id in seen:
                 raise DuplicateJobError(job.id)
             seen.add(job.id)
-            fields = codec.job_fields(job)
             ready = int(job.next_run_at <= job.created_at)  # due when made: ready at once
-            args += [job.id, job.queue, job.state.value, ready, len(fields)]
-            for name, value in fields.items():
-                args += [name, value]
+            rows.append([ready, *codec.job_values(job)])
         if not jobs:
             return
-        answer = self._run("enqueue", *args)
+        call = new_token()  # the call's id: a retry is no duplicate
+        answer = self._run("enqueue", call, _FIELD_NAMES, _json(rows))
         if answer[0] == b"dup":
             raise DuplicateJobError(answer[1].decode())
 
@@ -149,7 +151,8 @@ class RedisStorage(BatchFirstStorage):
         *,
         expired_by: float | None = None,
     ) -> bool:
-        return bool(self._run("finish", *_finish_args(job_id, token, transition, expired_by)))
+        args = _finishes_args([(job_id, token, transition)], expired_by)
+        return bool(self._run("finish", *args))
 
     def finish_and_claim_many(
         self,
@@ -164,9 +167,7 @@ class RedisStorage(BatchFirstStorage):
             limit = 0
         if not finished and limit < 1:
             return [], []
-        args: list[str | bytes | int] = [len(finished)]
-        for job_id, token, transition in finished:
-            args += _finish_args(job_id, token, transition, None)
+        args = _finishes_args(finished, None)
         token = new_token()
         args += [worker_id, repr(float(now)), repr(float(lease_until)), token, max(limit, 0)]
         applied, version, claimed = self._run("finish_and_claim", *args, *_queue_args(queues))
@@ -174,7 +175,7 @@ class RedisStorage(BatchFirstStorage):
             Claim(codec.job_from_text(fields), fields["token"], number, int(version))
             for fields, number in json.loads(claimed)
         ]
-        return [bool(done) for done in applied], claims
+        return [done == _APPLIED for done in applied], claims
 
     def release(self, held: Sequence[tuple[str, str]], now: float) -> list[bool]:
         if not held:
@@ -359,29 +360,39 @@ def _queue_args(queues: Sequence[str] | None) -> list[str]:
     return ["*"] if queues is None else ["+", *_distinct(queues)]
 
 
-def _finish_args(
-    job_id: str, token: str, transition: Transition, expired_by: float | None
-) -> list[str | bytes]:
-    """A finish's arguments (see ``finish`` in ``lua/lib.lua``): its text values as one
-    JSON array, then stdout and stderr."""
-    result = transition.result
-    values = [
-        job_id,
-        token,
-        _optional_float(expired_by),
-        transition.state.value,
-        str(int(transition.refund_attempt)),
-        optional(result.error),
-        optional(codec.to_json(result.result)),
-        repr(float(result.finished_at)),
-        _optional_float(transition.next_run_at),
-        result.outcome.value,
-        optional(None if result.exit_code is None else str(result.exit_code)),
-        str(result.stdout_dropped),
-        str(result.stderr_dropped),
-        _optional_float(result.started_at),
-    ]
-    return [json.dumps(values, ensure_ascii=False), result.stdout, result.stderr]
+def _finishes_args(finished: Sequence[Finish], expired_by: float | None) -> list[Any]:
+    """The arguments of finishes (see ``finishes`` in ``lua/lib.lua``): their text
+    values as one JSON array, how many outputs follow, then the non-empty outputs."""
+    rows: list[list[Any]] = []
+    outputs: list[bytes] = []
+    for job_id, token, transition in finished:
+        result = transition.result
+        row: list[Any] = [
+            job_id,
+            token,
+            _optional_float(expired_by),
+            transition.state.value,
+            "1" if transition.refund_attempt else "0",
+            optional(result.error),
+            optional(codec.to_json(result.result)),
+            repr(float(result.finished_at)),
+            _optional_float(transition.next_run_at),
+            result.outcome.value,
+            optional(None if result.exit_code is None else str(result.exit_code)),
+            str(result.stdout_dropped),
+            str(result.stderr_dropped),
+            _optional_float(result.started_at),
+        ]
+        for output in (result.stdout, result.stderr):
+            if output:
+                outputs.append(output)
+            row.append(len(outputs) if output else 0)
+        rows.append(row)
+    return [_json(rows), len(outputs), *outputs]
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _optional_float(value: float | None) -> str:

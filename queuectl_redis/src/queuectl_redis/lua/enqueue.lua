@@ -1,30 +1,41 @@
--- ARGV: ns, call id, then per job: id, queue, state, ready now (0/1), field count,
--- field/value pairs. All or nothing; a retried call (same call id) is not a duplicate.
-local jobs_in, n = {}, 3
-while n <= #ARGV do
-  local count = tonumber(ARGV[n + 4])
-  jobs_in[#jobs_in + 1] = {id = ARGV[n], queue = ARGV[n + 1], state = ARGV[n + 2],
-    ready = ARGV[n + 3] == '1', first = n + 5, last = n + 4 + 2 * count}
-  n = n + 5 + 2 * count
-end
+-- ARGV: ns, call id, a JSON array of the field names, a JSON array of jobs: each an
+-- array of 1 (ready now) or 0, then the fields' values in that order (text, or null
+-- for an absent field). All or nothing; a retried call (same call id) is not a
+-- duplicate. The index writes go in one call per key (see flush in lib.lua).
+local call, names, jobs_in = ARGV[2], cjson.decode(ARGV[3]), cjson.decode(ARGV[4])
+local at = {} -- field name -> position in a job's array
+for n, name in ipairs(names) do at[name] = n + 1 end
+local ID, QUEUE, STATE, SCORE, NEXT = at.id, at.queue, at.state, at.score, at.next_run_at
 for _, job in ipairs(jobs_in) do
-  local existing = redis.call('HGET', job_key(job.id), 'enq')
-  if existing == ARGV[2] then return {'ok'} end
-  if redis.call('EXISTS', job_key(job.id)) == 1 then return {'dup', job.id} end
+  local found = redis.call('HMGET', job_key(job[ID]), 'enq', 'id')
+  if found[1] == call then return {'ok'} end
+  if found[2] then return {'dup', job[ID]} end
 end
-for _, job in ipairs(jobs_in) do
-  local k = job_key(job.id)
-  local seq = redis.call('INCR', P .. ':seq')
-  local fields = {k, 'seq', seq, 'enq', ARGV[2]}
-  for f = job.first, job.last do fields[#fields + 1] = ARGV[f] end
-  redis.call('HSET', unpack(fields))
-  redis.call('ZADD', P .. ':jobs', seq, job.id)
-  redis.call('ZADD', P .. ':queue:' .. job.queue, seq, job.id)
-  redis.call('SADD', P .. ':queues', job.queue)
-  index(job.id, job.queue, job.state, seq)
-  if WAITING[job.state] then
-    wait(k, job.id, job.queue, seq, redis.call('HGET', k, 'next_run_at'), job.ready)
+if #jobs_in == 0 then return {'ok'} end
+local last = redis.call('INCRBY', P .. ':seq', #jobs_in)
+local queues = {}
+for n, job in ipairs(jobs_in) do
+  local id, queue, state = job[ID], job[QUEUE], job[STATE]
+  local k, seq = job_key(id), last - #jobs_in + n
+  local fields = {'seq', seq, 'enq', call}
+  for f, name in ipairs(names) do
+    local value = job[f + 1]
+    if value ~= cjson.null then fields[#fields + 1], fields[#fields + 2] = name, value end
   end
+  local m
+  if WAITING[state] then
+    m = member(job[NEXT], seq, id)
+    fields[#fields + 1], fields[#fields + 2] = 'member', m
+  end
+  redis.call('HSET', k, unpack(fields))
+  zadd_later(P .. ':jobs', seq, id)
+  zadd_later(P .. ':queue:' .. queue, seq, id)
+  if not queues[queue] then
+    queues[queue] = true
+    later('SADD', P .. ':queues', queue)
+  end
+  index(id, queue, state, seq)
+  if m then enter_waiting(k, id, queue, m, job[NEXT], job[1] == 1, job[SCORE]) end
 end
 wake() -- also for jobs due later: a sleeping worker then re-reads when to wake up
 return {'ok'}

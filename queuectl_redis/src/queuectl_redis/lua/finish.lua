@@ -1,3 +1,3 @@
--- ARGV: ns, then finish's arguments (see lib.lua).
-if finish(2) then return 1 end
+-- ARGV: ns, then the arguments of one finish (see finishes in lib.lua).
+if finishes(2) == '1' then return 1 end
 return 0

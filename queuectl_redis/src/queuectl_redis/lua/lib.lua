@@ -22,24 +22,75 @@ local function settings_version()
   return tonumber(redis.call('GET', P .. ':settings_version') or '0')
 end
 
+-- buffered index writes --------------------------------------------------------------
+
+-- Writes to the indexes (sorted sets, sets, the counts hash) wait in a buffer until
+-- flush(): then each key gets one ZADD/ZREM/SADD/SREM with every member, and each
+-- count one HINCRBY, instead of several calls per job. Every script ends with flush()
+-- (scripts.py wraps each one); a script that reads an index it changed flushes first.
+-- Per key the buffer keeps the order of the writes; writes to different keys commute.
+local ARGS_PER_CALL = 4000 -- unpack() takes at most about 8000 values
+local batches, last_batch, deltas, delta_fields = {}, {}, {}, {}
+
+local function batch_for(command, key)
+  local batch = last_batch[key]
+  if batch == nil or batch.command ~= command then
+    batch = {command = command, key = key, n = 0}
+    batches[#batches + 1] = batch
+    last_batch[key] = batch
+  end
+  return batch
+end
+
+local function later(command, key, member) -- ZREM, SADD, SREM
+  local batch = batch_for(command, key)
+  batch.n = batch.n + 1
+  batch[batch.n] = member
+end
+
+local function zadd_later(key, score, member)
+  local batch = batch_for('ZADD', key)
+  batch[batch.n + 1], batch[batch.n + 2] = score, member
+  batch.n = batch.n + 2
+end
+
+local function flush()
+  for _, batch in ipairs(batches) do
+    for first = 1, batch.n, ARGS_PER_CALL do
+      redis.call(batch.command, batch.key,
+        unpack(batch, first, math.min(first + ARGS_PER_CALL - 1, batch.n)))
+    end
+  end
+  for _, field in ipairs(delta_fields) do
+    local delta = deltas[field]
+    if delta ~= 0 and redis.call('HINCRBY', P .. ':counts', field, delta) <= 0 then
+      redis.call('HDEL', P .. ':counts', field)
+    end
+  end
+  batches, last_batch, deltas, delta_fields = {}, {}, {}, {}
+end
+
 -- counts and the list indexes -------------------------------------------------------
 
 local function count(queue, state, delta)
   local field = queue .. '\0' .. state
-  if redis.call('HINCRBY', P .. ':counts', field, delta) <= 0 then
-    redis.call('HDEL', P .. ':counts', field)
+  local now = deltas[field]
+  if now == nil then
+    delta_fields[#delta_fields + 1] = field
+    now = 0
   end
+  deltas[field] = now + delta
 end
 
 local function index(id, queue, state, seq)
-  redis.call('ZADD', P .. ':state:' .. state, seq, id)
-  redis.call('ZADD', P .. ':sq:' .. state .. ':' .. queue, seq, id)
+  zadd_later(P .. ':state:' .. state, seq, id)
+  zadd_later(P .. ':sq:' .. state .. ':' .. queue, seq, id)
   count(queue, state, 1)
 end
 
 local function unindex(id, queue, state)
-  redis.call('ZREM', P .. ':state:' .. state, id)
-  redis.call('ZREM', P .. ':sq:' .. state .. ':' .. queue, id)
+  later('ZREM', P .. ':state:' .. state, id)
+  later('ZREM', P .. ':sq:' .. state .. ':' .. queue, id)
   count(queue, state, -1)
 end
 
@@ -64,27 +115,33 @@ local function precedes(a, b) -- by due time, then seq; compared as numbers, not
   return tonumber(string.sub(a, 18, 29)) < tonumber(string.sub(b, 18, 29))
 end
 
+-- Job id (whose hash holds member m already) starts waiting; returns whether it is
+-- ready now. score is the hash's (-priority), read when not given.
+local function enter_waiting(k, id, queue, m, next_run_at, ready_now, score)
+  zadd_later(P .. ':waiting:' .. queue, next_run_at, id)
+  if ready_now then
+    zadd_later(P .. ':ready:' .. queue, score or redis.call('HGET', k, 'score'), m)
+  else
+    zadd_later(P .. ':scheduled', next_run_at, m)
+  end
+  return ready_now
+end
+
 -- A pending or failed job starts waiting; returns whether it is ready now.
 local function wait(k, id, queue, seq, next_run_at, ready_now)
   local m = member(next_run_at, seq, id)
   redis.call('HSET', k, 'member', m)
-  redis.call('ZADD', P .. ':waiting:' .. queue, next_run_at, id)
-  if ready_now then
-    redis.call('ZADD', P .. ':ready:' .. queue, redis.call('HGET', k, 'score'), m)
-  else
-    redis.call('ZADD', P .. ':scheduled', next_run_at, m)
-  end
-  return ready_now
+  return enter_waiting(k, id, queue, m, next_run_at, ready_now)
 end
 
 local function unwait(k, id, queue)
   local m = redis.call('HGET', k, 'member')
   if m then
-    redis.call('ZREM', P .. ':ready:' .. queue, m)
-    redis.call('ZREM', P .. ':scheduled', m)
+    later('ZREM', P .. ':ready:' .. queue, m)
+    later('ZREM', P .. ':scheduled', m)
     redis.call('HDEL', k, 'member')
   end
-  redis.call('ZREM', P .. ':waiting:' .. queue, id)
+  later('ZREM', P .. ':waiting:' .. queue, id)
 end
 
 -- claim and finish -------------------------------------------------------------------
@@ -93,16 +150,10 @@ local function promote(now)
   local due = redis.call('ZRANGEBYSCORE', P .. ':scheduled', '-inf', now, 'LIMIT', 0, PROMOTE)
   for _, m in ipairs(due) do
     local f = redis.call('HMGET', job_key(member_id(m)), 'queue', 'score')
-    redis.call('ZREM', P .. ':scheduled', m)
-    if f[1] then redis.call('ZADD', P .. ':ready:' .. f[1], f[2], m) end
+    later('ZREM', P .. ':scheduled', m)
+    if f[1] then zadd_later(P .. ':ready:' .. f[1], f[2], m) end
   end
-end
-
--- The best waiting job of one queue: {member, score}, or nil.
-local function top(queue)
-  local found = redis.call('ZRANGE', P .. ':ready:' .. queue, 0, 0, 'WITHSCORES')
-  if found[1] then return {found[1], tonumber(found[2])} end
-  return nil
+  flush() -- claim reads the ready sets next
 end
 
 -- A hash as a table (cjson.encode makes it a JSON object).
@@ -112,21 +163,52 @@ local function hash_table(k)
   return fields
 end
 
--- Lease job id (ready in queue) to worker; returns {job's fields, attempt number}.
+-- Lease job id (ready in queue as member m) to worker; returns {job's fields, attempt
+-- number}. Removing m from the ready set is left to the caller.
 local function take(id, queue, worker, now, lease_until, token)
   local k = job_key(id)
-  local f = redis.call('HMGET', k, 'state', 'seq')
-  unwait(k, id, queue)
-  local number = redis.call('HINCRBY', k, 'last_attempt', 1)
-  redis.call('HINCRBY', k, 'attempts', 1)
+  local fields = hash_table(k)
+  local number = tonumber(fields.last_attempt or '0') + 1
+  local attempts = tonumber(fields.attempts or '0') + 1
   redis.call('HSET', k, 'state', 'processing', 'worker_id', worker, 'token', token,
-    'lease_expires_at', lease_until, 'updated_at', now)
-  move(id, queue, f[2], f[1], 'processing')
-  redis.call('ZADD', P .. ':leases', lease_until, id)
-  redis.call('SADD', P .. ':held:' .. worker, id)
+    'lease_expires_at', lease_until, 'updated_at', now, 'last_attempt', number,
+    'attempts', attempts)
+  if fields.member then redis.call('HDEL', k, 'member') end
+  later('ZREM', P .. ':waiting:' .. queue, id)
+  move(id, queue, fields.seq, fields.state, 'processing')
+  zadd_later(P .. ':leases', lease_until, id)
+  later('SADD', P .. ':held:' .. worker, id)
   redis.call('HSET', attempt_key(id, number), 'worker_id', worker, 'started_at', now,
     'outcome', 'running')
-  return {hash_table(k), number}
+  fields.member = nil
+  fields.state, fields.worker_id, fields.token = 'processing', worker, token
+  fields.lease_expires_at, fields.updated_at = lease_until, now
+  fields.last_attempt, fields.attempts = tostring(number), tostring(attempts)
+  return {fields, number}
+end
+
+-- Each queue's ready members, best first, read a chunk at a time as a claim uses them.
+local function candidates(queues, wanted)
+  local lists = {}
+  for q, queue in ipairs(queues) do
+    lists[q] = {key = P .. ':ready:' .. queue, pos = 1, n = 0, fetched = 0}
+  end
+  local function fetch(list, size)
+    local found = redis.call('ZRANGE', list.key, list.fetched, list.fetched + size - 1,
+      'WITHSCORES')
+    for i = 1, #found, 2 do
+      list.n = list.n + 1
+      list[list.n] = {found[i], tonumber(found[i + 1])}
+    end
+    list.fetched = list.fetched + size
+    list.done = #found < 2 * size
+  end
+  -- the best unused member of list q, or nil; needing at most 'wanted' more
+  return lists, function(q, wanted_now)
+    local list = lists[q]
+    if list.pos > list.n and not list.done then fetch(list, math.max(wanted_now, 1)) end
+    return list[list.pos]
+  end
 end
 
 -- ARGV[i..]: worker, now, lease_until, token, limit, then '*' (every queue) or '+' and
@@ -143,33 +225,33 @@ local function claim(i)
   else
     for n = i + 6, #ARGV do queues[#queues + 1] = ARGV[n] end
   end
-  local tops = {} -- each queue's best; only the queue a job was taken from changes
-  for q, queue in ipairs(queues) do tops[q] = top(queue) end
+  local lists, best_of = candidates(queues)
   for n = 1, limit do
-    local best
+    local best, best_top
     for q = 1, #queues do
-      local t = tops[q]
-      if t and (best == nil or t[2] < tops[best][2]
-          or (t[2] == tops[best][2] and precedes(t[1], tops[best][1]))) then
-        best = q
+      local t = best_of(q, limit - n + 1)
+      if t and (best == nil or t[2] < best_top[2]
+          or (t[2] == best_top[2] and precedes(t[1], best_top[1]))) then
+        best, best_top = q, t
       end
     end
     if best == nil then break end
-    local id = member_id(tops[best][1])
-    claimed[n] = take(id, queues[best], worker, now, lease_until, token .. '.' .. n)
-    tops[best] = top(queues[best])
+    lists[best].pos = lists[best].pos + 1
+    later('ZREM', lists[best].key, best_top[1])
+    claimed[n] = take(member_id(best_top[1]), queues[best], worker, now, lease_until,
+      token .. '.' .. n)
   end
   return claimed
 end
 
--- ARGV[i]: a JSON array of text: id, token, expired_by (opt), state, refund (0/1),
--- error (opt), result (opt), finished_at, next_run_at (opt), outcome, exit_code (opt),
--- stdout_dropped, stderr_dropped, started_at (opt); ARGV[i + 1], ARGV[i + 2]: stdout,
--- stderr (bytes). One text instead of 14 arguments: arguments cost the client most.
--- Returns whether it applied.
-local FINISH_ARGS = 3
-local function finish(i)
-  local a = cjson.decode(ARGV[i])
+-- ARGV[i]: a JSON array of finishes, each an array of text: id, token, expired_by (opt),
+-- state, refund (0/1), error (opt), result (opt), finished_at, next_run_at (opt),
+-- outcome, exit_code (opt), stdout_dropped, stderr_dropped, started_at (opt), then the
+-- positions of its stdout and stderr (bytes) among ARGV[i + 2 ..], or 0 when empty;
+-- ARGV[i + 1]: how many such outputs there are. One text for the whole batch: each
+-- argument costs the client far more than a little JSON. Returns whether each applied
+-- (a text of '1' and '0') and the index of the first argument after the outputs.
+local function finish(a, stdout, stderr)
   local id, token, expired_by, state = a[1], a[2], opt(a[3]), a[4]
   local finished_at, next_run_at = a[8], opt(a[9])
   local k = job_key(id)
@@ -179,26 +261,46 @@ local function finish(i)
   if expired_by and tonumber(f[3]) > tonumber(expired_by) then return false end
   local attempts = math.max(tonumber(f[6]) - tonumber(a[5]), 0)
   next_run_at = next_run_at or f[9]
-  redis.call('HSET', k, 'state', state, 'attempts', attempts, 'updated_at', finished_at,
-    'next_run_at', next_run_at)
-  redis.call('HDEL', k, 'worker_id', 'token', 'lease_expires_at')
-  set_opt(k, 'last_error', a[6])
-  set_opt(k, 'result', a[7])
-  redis.call('ZREM', P .. ':leases', id)
-  redis.call('SREM', P .. ':held:' .. f[7], id)
+  local set = {'state', state, 'attempts', attempts, 'updated_at', finished_at,
+    'next_run_at', next_run_at}
+  local gone = {'worker_id', 'token', 'lease_expires_at'}
+  for _, pair in ipairs({{'last_error', a[6]}, {'result', a[7]}}) do
+    if pair[2] == '' then
+      gone[#gone + 1] = pair[1]
+    else
+      set[#set + 1], set[#set + 2] = pair[1], string.sub(pair[2], 2)
+    end
+  end
+  redis.call('HSET', k, unpack(set))
+  redis.call('HDEL', k, unpack(gone))
+  later('ZREM', P .. ':leases', id)
+  later('SREM', P .. ':held:' .. f[7], id)
   move(id, f[4], f[5], 'processing', state)
-  local ak = attempt_key(id, f[8])
-  redis.call('HSET', ak, 'outcome', a[10], 'finished_at', finished_at,
-    'stdout', ARGV[i + 1], 'stderr', ARGV[i + 2],
-    'stdout_dropped', a[12], 'stderr_dropped', a[13])
-  set_opt(ak, 'exit_code', a[11])
-  set_opt(ak, 'error', a[6])
-  if a[14] ~= '' then redis.call('HSET', ak, 'started_at', opt(a[14])) end
+  -- the attempt's record, as take() made it: none of the optional fields is there yet
+  local record = {'outcome', a[10], 'finished_at', finished_at,
+    'stdout_dropped', a[12], 'stderr_dropped', a[13]}
+  for _, pair in ipairs({{'stdout', stdout}, {'stderr', stderr}, {'exit_code', opt(a[11])},
+      {'error', opt(a[6])}, {'started_at', opt(a[14])}}) do
+    if pair[2] then record[#record + 1], record[#record + 2] = pair[1], pair[2] end
+  end
+  redis.call('HSET', attempt_key(id, f[8]), unpack(record))
   if WAITING[state] and wait(k, id, f[4], f[5], next_run_at,
       tonumber(next_run_at) <= tonumber(finished_at)) then
     wake()
   end
   return true
+end
+
+local function finishes(i)
+  local applied, outputs = {}, tonumber(ARGV[i + 1])
+  local function output(n)
+    if n == 0 then return nil end
+    return ARGV[i + 1 + n]
+  end
+  for n, a in ipairs(cjson.decode(ARGV[i])) do
+    applied[n] = finish(a, output(a[15]), output(a[16])) and '1' or '0'
+  end
+  return table.concat(applied), i + 2 + outputs
 end
 
 -- reading ----------------------------------------------------------------------------
