@@ -109,6 +109,44 @@ def job_from_text(fields: Mapping[str, str]) -> Job:
     )
 
 
+#: The fields a claim reads from a job's hash, in the order :func:`claimed_job` takes
+#: them; the others are what claiming sets.
+CLAIM_FIELDS = (
+    "id", "command", "type", "payload", "queue", "priority", "max_retries", "timeout",
+    "created_at", "next_run_at", "last_error", "result",
+)  # fmt: skip
+
+
+def claimed_job(
+    values: Sequence[Any], attempts: int, worker_id: str, now: float, lease_until: float
+) -> Job:
+    """A job as claiming left it, from its :data:`CLAIM_FIELDS` (text; ``False`` where
+    absent, as a script's JSON answer gives them)."""
+    (
+        job_id, command, type_, payload, queue, priority, max_retries, timeout,
+        created_at, next_run_at, last_error, result,
+    ) = values  # fmt: skip
+    return Job(
+        id=job_id,
+        command=command,
+        type=type_,
+        payload=None if payload is False else json.loads(payload),
+        queue=queue,
+        priority=int(priority),
+        max_retries=None if max_retries is False else int(max_retries),
+        timeout=None if timeout is False else float(timeout),
+        state=State.PROCESSING,
+        attempts=attempts,
+        created_at=float(created_at),
+        updated_at=now,
+        next_run_at=float(next_run_at),
+        worker_id=worker_id,
+        lease_expires_at=lease_until,
+        last_error=None if last_error is False else last_error,
+        result=None if result is False else json.loads(result),
+    )
+
+
 def attempt_from_fields(job_id: str, number: int, fields: Fields) -> Attempt:
     """Attempt ``number`` of a job from its hash."""
     finished_at, exit_code, error = (

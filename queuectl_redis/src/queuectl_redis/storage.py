@@ -36,6 +36,8 @@ from queuectl_redis.wakeup import PubSubWaiter
 
 #: The fields of a job in ``enqueue``'s arguments, in order (see ``lua/enqueue.lua``).
 _FIELD_NAMES = json.dumps(codec.JOB_FIELDS)
+#: The job fields a claim reads (see ``take`` in ``lua/lib.lua``).
+_CLAIM_FIELDS = json.dumps(codec.CLAIM_FIELDS)
 #: A finish that applied, in ``finish_and_claim``'s answer (a byte of ``b"1"``/``b"0"``).
 _APPLIED = ord("1")
 #: Jobs changed per script call when a person retries or purges every job in a state.
@@ -169,11 +171,17 @@ class RedisStorage(BatchFirstStorage):
             return [], []
         args = _finishes_args(finished, None)
         token = new_token()
-        args += [worker_id, repr(float(now)), repr(float(lease_until)), token, max(limit, 0)]
+        now, lease_until = float(now), float(lease_until)
+        args += [worker_id, repr(now), repr(lease_until), token, max(limit, 0), _CLAIM_FIELDS]
         applied, version, claimed = self._run("finish_and_claim", *args, *_queue_args(queues))
         claims = [
-            Claim(codec.job_from_text(fields), fields["token"], number, int(version))
-            for fields, number in json.loads(claimed)
+            Claim(
+                codec.claimed_job(values, attempts, worker_id, now, lease_until),
+                f"{token}.{n}",
+                number,
+                int(version),
+            )
+            for n, (number, attempts, *values) in enumerate(json.loads(claimed), start=1)
         ]
         return [done == _APPLIED for done in applied], claims
 

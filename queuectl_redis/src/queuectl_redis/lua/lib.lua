@@ -156,39 +156,32 @@ local function promote(now)
   flush() -- claim reads the ready sets next
 end
 
--- A hash as a table (cjson.encode makes it a JSON object).
-local function hash_table(k)
-  local flat, fields = redis.call('HGETALL', k), {}
-  for n = 1, #flat, 2 do fields[flat[n]] = flat[n + 1] end
-  return fields
-end
-
--- Lease job id (ready in queue as member m) to worker; returns {job's fields, attempt
--- number}. Removing m from the ready set is left to the caller.
-local function take(id, queue, worker, now, lease_until, token)
+-- Lease job id (ready in queue) to worker; returns its attempt number, its attempts and
+-- the values of the fields named in wanted (false where absent): what take() sets
+-- itself the caller knows. Removing its member from the ready set is left to the caller.
+local function take(id, queue, worker, now, lease_until, token, wanted)
   local k = job_key(id)
-  local fields = hash_table(k)
-  local number = tonumber(fields.last_attempt or '0') + 1
-  local attempts = tonumber(fields.attempts or '0') + 1
+  local f = redis.call('HMGET', k, 'state', 'seq', 'attempts', 'last_attempt', 'member',
+    unpack(wanted))
+  local number = tonumber(f[4] or '0') + 1
+  local attempts = tonumber(f[3] or '0') + 1
   redis.call('HSET', k, 'state', 'processing', 'worker_id', worker, 'token', token,
     'lease_expires_at', lease_until, 'updated_at', now, 'last_attempt', number,
     'attempts', attempts)
-  if fields.member then redis.call('HDEL', k, 'member') end
+  if f[5] then redis.call('HDEL', k, 'member') end
   later('ZREM', P .. ':waiting:' .. queue, id)
-  move(id, queue, fields.seq, fields.state, 'processing')
+  move(id, queue, f[2], f[1], 'processing')
   zadd_later(P .. ':leases', lease_until, id)
   later('SADD', P .. ':held:' .. worker, id)
   redis.call('HSET', attempt_key(id, number), 'worker_id', worker, 'started_at', now,
     'outcome', 'running')
-  fields.member = nil
-  fields.state, fields.worker_id, fields.token = 'processing', worker, token
-  fields.lease_expires_at, fields.updated_at = lease_until, now
-  fields.last_attempt, fields.attempts = tostring(number), tostring(attempts)
-  return {fields, number}
+  local taken = {number, attempts}
+  for n = 1, #wanted do taken[n + 2] = f[n + 5] end
+  return taken
 end
 
 -- Each queue's ready members, best first, read a chunk at a time as a claim uses them.
-local function candidates(queues, wanted)
+local function candidates(queues)
   local lists = {}
   for q, queue in ipairs(queues) do
     lists[q] = {key = P .. ':ready:' .. queue, pos = 1, n = 0, fetched = 0}
@@ -211,19 +204,20 @@ local function candidates(queues, wanted)
   end
 end
 
--- ARGV[i..]: worker, now, lease_until, token, limit, then '*' (every queue) or '+' and
--- names. Takes up to limit jobs, best first (claim n's token is token .. '.' .. n);
--- returns what take() returns for each.
+-- ARGV[i..]: worker, now, lease_until, token, limit, the job fields to return (a JSON
+-- array of names), then '*' (every queue) or '+' and names. Takes up to limit jobs,
+-- best first (claim n's token is token .. '.' .. n); returns what take() returns for each.
 local function claim(i)
   local worker, now, lease_until, token = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local limit, claimed = tonumber(ARGV[i + 4]), {}
   if limit < 1 then return claimed end
+  local wanted = cjson.decode(ARGV[i + 5])
   promote(now)
   local queues = {}
-  if ARGV[i + 5] == '*' then
+  if ARGV[i + 6] == '*' then
     queues = redis.call('SMEMBERS', P .. ':queues')
   else
-    for n = i + 6, #ARGV do queues[#queues + 1] = ARGV[n] end
+    for n = i + 7, #ARGV do queues[#queues + 1] = ARGV[n] end
   end
   local lists, best_of = candidates(queues)
   for n = 1, limit do
@@ -239,7 +233,7 @@ local function claim(i)
     lists[best].pos = lists[best].pos + 1
     later('ZREM', lists[best].key, best_top[1])
     claimed[n] = take(member_id(best_top[1]), queues[best], worker, now, lease_until,
-      token .. '.' .. n)
+      token .. '.' .. n, wanted)
   end
   return claimed
 end
