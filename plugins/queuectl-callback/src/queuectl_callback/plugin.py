@@ -1,38 +1,62 @@
-"""The ``callback`` plugin: runs ``callback_command`` on the chosen job events."""
+"""The ``callback`` plugin: runs ``callback_command`` on the chosen job events.
+
+Kept import-light: every ``queuectl`` command loads the plugin, so the runner
+(``subprocess``) and the job's environment load with the first callback to start.
+"""
 
 from __future__ import annotations
 
 import atexit
+import threading
 from collections.abc import Callable
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from queuectl_callback.environment import callback_environ
 from queuectl_callback.options import SETTINGS
-from queuectl_callback.runner import CallbackRunner
-from queuectl_core.job import Attempt, Job, WorkerInfo
 from queuectl_core.live_settings import LiveSettings
 from queuectl_core.notify import chosen, job_event_hooks
 from queuectl_core.plugins import hookimpl
-from queuectl_core.settings import Setting
 
-RUNNER = CallbackRunner()
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from queuectl_callback.runner import CallbackRunner
+    from queuectl_core.job import Attempt, Job, WorkerInfo
+    from queuectl_core.settings import Setting
+
 SOURCE = LiveSettings()
+_runner: CallbackRunner | None = None
+_runner_lock = threading.Lock()
+
+
+def _get_runner() -> CallbackRunner:
+    """The process's runner, created for the first callback."""
+    global _runner
+    with _runner_lock:
+        if _runner is None:
+            from queuectl_callback.runner import CallbackRunner
+
+            _runner = CallbackRunner()
+        return _runner
 
 
 def _notify(
     event: str, job: Job, attempt: Attempt | None = None, retry_at: datetime | None = None
 ) -> None:
-    RUNNER.reap()
+    if _runner is not None:
+        _runner.reap()
     settings = SOURCE.get()
     command = settings["callback_command"]
     if not command or not chosen(event, settings["callback_events"]):
         return
+    from queuectl_callback.environment import callback_environ
+
     environ = callback_environ(event, job, attempt, retry_at)
-    RUNNER.start(command, environ, settings["callback_timeout"])
+    _get_runner().start(command, environ, settings["callback_timeout"])
 
 
 def _shutdown() -> None:
-    RUNNER.drain()
+    if _runner is not None:
+        _runner.drain()
     SOURCE.close()
 
 

@@ -3,38 +3,52 @@
 Each event adds to the process's :class:`~queuectl_metrics.recorder.StatsBuffer`,
 written to the backend within a second, when a worker stops cleanly and at exit.
 The job counts and workers are read from the backend when the metrics are asked for.
+
+Kept import-light: every ``queuectl`` command loads the plugin, so the buffer and
+the metric catalog load with the first event, which most commands never send.
 """
 
 from __future__ import annotations
 
 import atexit
+import threading
 import time
 from typing import TYPE_CHECKING
 
-from queuectl_core.job import Attempt, Job
 from queuectl_core.plugins import hookimpl
-from queuectl_metrics.catalog import (
-    CANCELLED,
-    DEAD,
-    DURATION,
-    ENQUEUED,
-    FAILED,
-    QUEUE_WAIT,
-    RETRIED,
-    SUCCEEDED,
-    counted,
-    observed,
-)
-from queuectl_metrics.recorder import StatsBuffer
 
 if TYPE_CHECKING:
     import click
 
-BUFFER = StatsBuffer()
-atexit.register(BUFFER.close)
+    from queuectl_core.job import Attempt, Job
+    from queuectl_metrics.recorder import StatsBuffer
+
+_buffer: StatsBuffer | None = None
+_buffer_lock = threading.Lock()
+
+
+def _get_buffer() -> StatsBuffer:
+    """The process's buffer, created by the first event."""
+    global _buffer
+    with _buffer_lock:
+        if _buffer is None:
+            from queuectl_metrics.recorder import StatsBuffer
+
+            _buffer = StatsBuffer()
+        return _buffer
+
+
+def _close() -> None:
+    if _buffer is not None:
+        _buffer.close()
+
+
+atexit.register(_close)
 
 
 def _duration(job: Job, attempt: Attempt | None) -> dict[str, float]:
+    from queuectl_metrics.catalog import DURATION, observed
+
     duration = attempt.duration if attempt is not None else None
     return {} if duration is None else observed(DURATION, job.queue, duration)
 
@@ -48,38 +62,51 @@ def queuectl_register_commands(cli: click.Group) -> None:
 
 @hookimpl
 def queuectl_job_enqueued(job: Job) -> None:
-    BUFFER.add(counted(ENQUEUED, job.queue))
+    from queuectl_metrics.catalog import ENQUEUED, counted
+
+    _get_buffer().add(counted(ENQUEUED, job.queue))
 
 
 @hookimpl
 def queuectl_job_started(job: Job) -> None:
+    from queuectl_metrics.catalog import QUEUE_WAIT, observed
+
     # next_run_at is when the job became due; the hook runs as the attempt starts, which
     # may be later than the claim (updated_at) when a worker claims several jobs at once
-    BUFFER.add(observed(QUEUE_WAIT, job.queue, time.time() - job.next_run_at))
+    _get_buffer().add(observed(QUEUE_WAIT, job.queue, time.time() - job.next_run_at))
 
 
 @hookimpl
 def queuectl_job_succeeded(job: Job, attempt: Attempt) -> None:
-    BUFFER.add({**counted(SUCCEEDED, job.queue), **_duration(job, attempt)})
+    from queuectl_metrics.catalog import SUCCEEDED, counted
+
+    _get_buffer().add({**counted(SUCCEEDED, job.queue), **_duration(job, attempt)})
 
 
 @hookimpl
 def queuectl_job_failed(job: Job, attempt: Attempt) -> None:
+    from queuectl_metrics.catalog import FAILED, RETRIED, counted
+
     failed = {**counted(FAILED, job.queue), **counted(RETRIED, job.queue)}
-    BUFFER.add({**failed, **_duration(job, attempt)})
+    _get_buffer().add({**failed, **_duration(job, attempt)})
 
 
 @hookimpl
 def queuectl_job_dead(job: Job, attempt: Attempt | None) -> None:
+    from queuectl_metrics.catalog import DEAD, FAILED, counted
+
     failed = counted(FAILED, job.queue) if attempt is not None else {}
-    BUFFER.add({**counted(DEAD, job.queue), **failed, **_duration(job, attempt)})
+    _get_buffer().add({**counted(DEAD, job.queue), **failed, **_duration(job, attempt)})
 
 
 @hookimpl
 def queuectl_job_cancelled(job: Job) -> None:
-    BUFFER.add(counted(CANCELLED, job.queue))
+    from queuectl_metrics.catalog import CANCELLED, counted
+
+    _get_buffer().add(counted(CANCELLED, job.queue))
 
 
 @hookimpl
 def queuectl_worker_stopped() -> None:
-    BUFFER.flush()
+    if _buffer is not None:
+        _buffer.flush()
