@@ -24,7 +24,6 @@ from queuectl_core.errors import (
     UnknownExecutorError,
 )
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
-from queuectl_core.jobspec import build_job
 from queuectl_core.storage import Storage
 
 
@@ -63,6 +62,8 @@ class Queue:
 
     def enqueue_many(self, specs: Iterable[Mapping[str, Any]]) -> list[Job]:
         """Validate every job first, then store them all in one step (all or nothing)."""
+        from queuectl_core.jobspec import build_job  # only here: read-only commands start faster
+
         now = time.time()
         jobs = []
         seen: set[str] = set()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import click
@@ -12,15 +11,27 @@ if TYPE_CHECKING:
     from queuectl_core.queue import Queue
 
 
-@dataclass
 class AppContext:
-    """The root options; the queue opens on first use and closes when the command ends."""
+    """The root options; the queue opens on first use and closes when the command ends.
 
-    config_file: str | None = None
-    backend: str | None = None
-    db: str | None = None
-    _location: Location | None = field(default=None, repr=False)
-    _queue: Queue | None = field(default=None, repr=False)
+    A plain class: every command imports this module, and generating a dataclass's
+    methods would cost more start-up time than the rest of it.
+    """
+
+    def __init__(
+        self, config_file: str | None = None, backend: str | None = None, db: str | None = None
+    ) -> None:
+        self.config_file = config_file
+        self.backend = backend
+        self.db = db
+        self._location: Location | None = None
+        self._queue: Queue | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"AppContext(config_file={self.config_file!r}, backend={self.backend!r}, "
+            f"db={self.db!r})"
+        )
 
     def location(self) -> Location:
         """The backend chosen by flags, environment and config file."""

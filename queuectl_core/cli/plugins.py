@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 from queuectl_core.cli import render
@@ -18,7 +16,7 @@ def plugins(as_json: bool) -> None:
 
     infos = plugin_infos()
     if as_json:
-        render.emit_json([dataclasses.asdict(info) for info in infos])
+        render.emit_json([info._asdict() for info in infos])
         return
     click.echo(
         render.table(

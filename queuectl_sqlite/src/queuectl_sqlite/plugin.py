@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from queuectl_core.config import data_home
+from queuectl_core.config import data_file
 from queuectl_core.plugins import hookimpl
 from queuectl_core.storage import BackendSpec, Storage
 
@@ -29,6 +29,6 @@ def queuectl_register_storage(register: Callable[[BackendSpec], None]) -> None:
             location_option="path",
             description="one SQLite file on this machine, no server (options: path, "
             "synchronous = normal|full|extra, busy_timeout = seconds)",
-            default_options={"path": str(data_home() / "queuectl.db")},
+            default_options={"path": data_file("queuectl.db")},
         )
     )
