@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from redis.exceptions import NoScriptError
+
 NAMES = (
     "enqueue", "finish", "finish_and_claim", "release", "renew", "expired", "leased_by",
     "get_jobs", "list_jobs", "attempts", "next_due", "cancel", "retry_dead", "purge",
@@ -40,12 +42,17 @@ class Scripts:
     """The scripts registered on one client, called with the namespace in front."""
 
     def __init__(self, client: Any, namespace: str, route_key: str) -> None:
+        self._client = client
         self._namespace = namespace
-        self._keys = [route_key]  # any key of the namespace: tells a cluster the slot
+        self._route_key = route_key  # any key of the namespace: tells a cluster the slot
         self._scripts = {name: client.register_script(source(name)) for name in NAMES}
 
     def __call__(self, name: str, *args: str | bytes | int | float) -> Any:
-        return self._scripts[name](keys=self._keys, args=[self._namespace, *args])
+        script = self._scripts[name]
+        try:  # EVALSHA straight away: redis-py's Script call costs a worker more per job
+            return self._client.evalsha(script.sha, 1, self._route_key, self._namespace, *args)
+        except NoScriptError:  # a restarted server, a failover: Script loads it again
+            return script(keys=[self._route_key], args=[self._namespace, *args])
 
     def run(self, name: str, args: Sequence[str | bytes | int | float]) -> Any:
         return self(name, *args)
