@@ -43,7 +43,7 @@ class Outcome(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
     """A unit of work and its current state.
 
@@ -74,7 +74,7 @@ class Job:
         return replace(self, **changes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AttemptResult:
     """What an executor reports about one finished attempt."""
 
@@ -92,7 +92,7 @@ class AttemptResult:
     started_at: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One run of a job, as kept in its history."""
 
@@ -132,7 +132,7 @@ class Attempt:
         return max(0.0, self.finished_at - self.started_at)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkerInfo:
     """A live worker as recorded in the backend's worker registry."""
 
@@ -146,7 +146,20 @@ class WorkerInfo:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_TOKENS_PER_DRAW = 512
+_tokens: list[str] = []  # drawn from the OS, not handed out yet
+os.register_at_fork(after_in_child=_tokens.clear)  # a child must not repeat its parent's
+
+
 def new_token() -> str:
-    """16 random hex digits: job ids and lease tokens (``secrets.token_hex(8)``,
-    without importing ``secrets`` on every command)."""
-    return os.urandom(8).hex()
+    """16 random hex digits: job ids and lease tokens.
+
+    As ``secrets.token_hex(8)``, but the OS is asked for 512 at a time: one system
+    call per token was a tenth of the cost of enqueueing a job in bulk.
+    """
+    while True:
+        try:
+            return _tokens.pop()
+        except IndexError:
+            drawn = os.urandom(8 * _TOKENS_PER_DRAW).hex()
+            _tokens.extend(drawn[i : i + 16] for i in range(0, len(drawn), 16))

@@ -15,6 +15,7 @@ FIELDS = (
     "id", "command", "type", "payload", "queue", "priority",
     "max_retries", "timeout", "run_at", "delay",
 )  # fmt: skip
+_KNOWN = frozenset(FIELDS)
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}")
 _QUEUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 _TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,199}")
@@ -98,8 +99,8 @@ def build_job(data: Mapping[str, Any], now: float, where: str = "job") -> Job:
 
 
 def _build(data: Mapping[str, Any], now: float) -> Job:
-    unknown = sorted(set(data) - set(FIELDS))
-    if unknown:
+    if data.keys() - _KNOWN:
+        unknown = sorted(data.keys() - _KNOWN)
         raise InvalidJobError(
             f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"known fields: {', '.join(FIELDS)}"

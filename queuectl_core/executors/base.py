@@ -9,7 +9,7 @@ from typing import Protocol
 from queuectl_core.job import AttemptResult, Job
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExecutionContext:
     """Everything an executor needs to run one attempt."""
 
