@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import math
 import os
 import re
-import secrets
 import select
-import socket
 import stat
 import sys
+from typing import TYPE_CHECKING
 
 from queuectl_core.storage import Waiter
+
+if TYPE_CHECKING:
+    import socket
+
+# hashlib and socket are imported where they are used: every command that opens the
+# database builds a Notifier, and only the few that enqueue or wait need a socket.
 
 #: Longest socket path (``sun_path`` less its terminating NUL).
 MAX_SOCKET_PATH = 103 if sys.platform == "darwin" else 107
@@ -40,8 +44,14 @@ def wake_dir(db_path: str) -> str:
     beside = real + "-wake"
     if len(os.fsencode(beside)) + 1 + MAX_NAME <= MAX_SOCKET_PATH:
         return beside
-    digest = hashlib.sha1(os.fsencode(real), usedforsecurity=False).hexdigest()[:16]
-    return f"/tmp/queuectl-{os.getuid()}-{digest}"
+    return f"/tmp/queuectl-{os.getuid()}-{_digest(os.fsencode(real))}"
+
+
+def _digest(data: bytes) -> str:
+    """16 hex digits naming ``data`` (SHA-1: a name, not a secret)."""
+    import hashlib
+
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()[:16]
 
 
 def prepare_dir(directory: str) -> None:
@@ -62,7 +72,7 @@ def socket_name(worker_id: str) -> str:
     name = _UNSAFE.sub("_", worker_id)
     if len(name) > 32 or not name:
         raw = worker_id.encode("utf-8", "surrogatepass")
-        name = f"{name[:15]}-{hashlib.sha1(raw, usedforsecurity=False).hexdigest()[:16]}"
+        name = f"{name[:15]}-{_digest(raw)}"
     return name
 
 
@@ -71,8 +81,7 @@ class Notifier:
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._sock.setblocking(False)
+        self._sock: socket.socket | None = None  # made by the first wake-up sent
 
     def notify(self) -> None:
         """Wake every waiting worker; never raises, never blocks."""
@@ -81,11 +90,24 @@ class Notifier:
                 targets = [entry.path for entry in entries if entry.name.endswith(_SUFFIX)]
         except OSError:  # no worker ever waited here
             return
+        if targets and self._sock is None:
+            self._sock = _datagram_socket()
         for target in targets:
+            assert self._sock is not None
             send_wakeup(self._sock, target)
 
     def close(self) -> None:
-        self._sock.close()
+        if self._sock is not None:
+            self._sock.close()
+
+
+def _datagram_socket() -> socket.socket:
+    """A non-blocking Unix datagram socket."""
+    import socket
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    return sock
 
 
 def send_wakeup(sock: socket.socket, target: str) -> bool:
@@ -106,9 +128,8 @@ class SocketWaiter(Waiter):
 
     def __init__(self, directory: str, worker_id: str) -> None:
         self.directory = directory
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock = _datagram_socket()
         try:
-            self._sock.setblocking(False)
             for tries_left in reversed(range(3)):
                 try:
                     prepare_dir(directory)
@@ -132,11 +153,10 @@ class SocketWaiter(Waiter):
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as probe:
-            probe.setblocking(False)
+        with _datagram_socket() as probe:
             alive = send_wakeup(probe, path)  # a dead one is removed here
         if alive:  # the same worker id waits twice: take a name of our own
-            path = os.path.join(directory, f"{name}-{secrets.token_hex(4)}{_SUFFIX}")
+            path = os.path.join(directory, f"{name}-{os.urandom(4).hex()}{_SUFFIX}")
         self._sock.bind(path)
         return path
 
