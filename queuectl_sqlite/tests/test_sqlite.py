@@ -99,6 +99,18 @@ def job() -> JobFactory:
     return JobFactory()
 
 
+def test_jobs_enqueued_with_any_field_set_keep_every_field(
+    storage: SqliteStorage, job: JobFactory
+) -> None:
+    # new jobs bind 13 columns; a job with lease, error or result set binds all 17
+    fresh = job("fresh", payload=[1])
+    worn = job("worn", last_error="boom", result={"r": 1}, worker_id="w9", lease_expires_at=9.5)
+    storage.enqueue([fresh])
+    storage.enqueue([worn])
+    assert storage.get("fresh") == fresh
+    assert storage.get("worn") == worn
+
+
 # -- errors are one line ---------------------------------------------------------------
 
 

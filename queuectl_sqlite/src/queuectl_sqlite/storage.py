@@ -37,8 +37,8 @@ from queuectl_sqlite.rows import (
     JOB_COLUMNS,
     WORKER_COLUMNS,
     attempt_from_row,
+    insert_jobs,
     job_from_row,
-    job_values,
     worker_from_row,
     worker_values,
 )
@@ -52,7 +52,6 @@ BATCH = 500
 #: A job an operation found: id, queue, state.
 Found = tuple[str, str, str]
 
-_INSERT_JOB = f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({', '.join('?' * 17)})"
 _INSERT_WORKER = (
     f"INSERT OR REPLACE INTO workers ({WORKER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
@@ -94,7 +93,7 @@ class SqliteStorage(BatchFirstStorage):
             return
         try:
             with self._db.write() as conn:
-                conn.executemany(_INSERT_JOB, [job_values(job) for job in jobs])
+                conn.executemany(*insert_jobs(jobs))
                 added = Counter((job.queue, job.state.value) for job in jobs)
                 conn.executemany(COUNT_ADD, [(*key, n) for key, n in added.items()])
         except StorageError as exc:
