@@ -7,9 +7,15 @@
 - ``sqlite_commit``: single-row ``INSERT`` transactions (``BEGIN IMMEDIATE`` ...
   ``COMMIT``, as queuectl writes) on a WAL database with ``synchronous=NORMAL`` (what
   queuectl uses by default) and ``FULL`` (SQLite's default, which huey keeps).
+- ``sqlite_insert``: queuectl's own job rows (built and validated beforehand) inserted
+  with one ``executemany`` in one transaction into its real schema, with the indexes
+  claims need, and the same number of minimal rows into a table without indexes: the
+  ceiling of bulk enqueue on SQLite, and what the indexes cost.
 - ``redis_roundtrip``: ``PING`` round trips over a raw socket from ``--workers``
   processes: the ceiling of anything that needs one round trip per job.
-- ``python_startup``: wall time of ``python -c pass``: the floor of any Python CLI.
+- ``python_startup``: wall time of ``python -c pass``: the floor of any Python CLI; and of
+  ``import click`` (the floor of a click CLI) and ``import redis`` (of anything that
+  talks to Redis through redis-py).
 
     .venv/bin/python -m benchmarks.limits --system limits --workload spawn --workers 2
 """
@@ -122,6 +128,40 @@ def sqlite_commit(case: Case) -> Metrics:
     return metrics
 
 
+INSERT_ROWS = 20_000
+
+
+def sqlite_insert(case: Case) -> Metrics:
+    from queuectl_sqlite.rows import insert_jobs
+    from queuectl_sqlite.storage import SqliteStorage
+
+    from queuectl_core.jobspec import build_job
+
+    path = case.scratch / "insert.db"
+    storage = SqliteStorage(path)
+    storage.counts()  # creates the file and its schema
+    storage.close()
+    now = time.time()
+    statement, rows = insert_jobs([build_job({"command": "true"}, now) for _ in range(INSERT_ROWS)])
+    metrics = {}
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("CREATE TABLE bare (id INTEGER PRIMARY KEY, value TEXT)")
+        for name, sql, values in (
+            ("per_s", statement, rows),
+            ("bare_per_s", "INSERT INTO bare (value) VALUES (?)", [("x",)] * INSERT_ROWS),
+        ):
+            started = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(sql, values)
+            conn.execute("COMMIT")
+            metrics[name] = INSERT_ROWS / (time.perf_counter() - started)
+    finally:
+        conn.close()
+    return metrics
+
+
 def redis_loop(address: tuple[str, int], start: float, deadline: float) -> int:
     with socket.create_connection(address) as conn:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -144,12 +184,16 @@ def redis_roundtrip(case: Case) -> Metrics:
 
 
 def python_startup(case: Case) -> Metrics:
-    return {"ms": harness.median_wall_ms([sys.executable, "-c", "pass"], PYTHON_RUNS)}
+    def ms(code: str) -> float:
+        return harness.median_wall_ms([sys.executable, "-c", code], PYTHON_RUNS)
+
+    return {"ms": ms("pass"), "click_ms": ms("import click"), "redis_ms": ms("import redis")}
 
 
 WORKLOADS = {
     "spawn": spawn,
     "sqlite_commit": sqlite_commit,
+    "sqlite_insert": sqlite_insert,
     "redis_roundtrip": redis_roundtrip,
     "python_startup": python_startup,
 }

@@ -102,6 +102,7 @@ LIMIT_CASES = (
     ("spawn", 1),
     ("spawn", 2),
     ("sqlite_commit", 0),
+    ("sqlite_insert", 0),
     ("redis_roundtrip", 1),
     ("redis_roundtrip", 2),
     ("python_startup", 0),

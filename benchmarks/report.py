@@ -74,6 +74,14 @@ COMMIT_FULL = Limit("sqlite_commit", 0, "full_per_s", "SQLite commits (FULL)", "
 PING_1 = Limit("redis_roundtrip", 1, "per_s", "Redis round trips, 1 client", "Redis RTT")
 PING_2 = Limit("redis_roundtrip", 2, "per_s", "Redis round trips, 2 clients", "Redis RTT")
 PYTHON = Limit("python_startup", 0, "ms", "`python -c pass`", "python -c pass")
+CLICK = Limit("python_startup", 0, "click_ms", "`python -c 'import click'`", "import click")
+REDIS_PY = Limit("python_startup", 0, "redis_ms", "`python -c 'import redis'`", "import redis")
+INSERT = Limit(
+    "sqlite_insert", 0, "per_s", "SQLite inserts of job rows (executemany)", "SQLite insert"
+)
+INSERT_BARE = Limit(
+    "sqlite_insert", 0, "bare_per_s", "SQLite inserts, minimal rows, no index", "bare insert"
+)
 HUEY_NO_STATUS = {"huey-sqlite": NO_STATUS_COMMAND, "huey-redis": NO_STATUS_COMMAND}
 
 ROWS = (
@@ -83,6 +91,7 @@ ROWS = (
         0,
         "jobs_per_s",
         "jobs/s",
+        limits={SQLITE: INSERT},
         targets={SQLITE: Target(">=", 100_000), REDIS: Target(">=", 50_000)},
     ),
     Row("bulk enqueue, CLI (N={n})", "bulk_cli", 0, "jobs_per_s", "jobs/s"),
@@ -395,9 +404,13 @@ def limits_table(results: Results) -> str:
         (Limit("spawn", 2, "posix_spawn_per_s", "spawn, `os.posix_spawn`, 2 processes", ""), "/s"),
         (COMMIT, "/s"),
         (COMMIT_FULL, "/s"),
+        (INSERT, "/s"),
+        (INSERT_BARE, "/s"),
         (PING_1, "/s"),
         (PING_2, "/s"),
         (PYTHON, " ms"),
+        (CLICK, " ms"),
+        (REDIS_PY, " ms"),
     ]
     for limit, suffix in shown:
         value = results.limit(limit)
