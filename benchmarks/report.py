@@ -488,6 +488,10 @@ as a share of queuectl's). A cell without a figure says why in the notes below.
 
 {notes.render()}
 
+What limits each figure, with the profiles behind it (and why a ✗ target is not met
+here): [limits.md](limits.md), written by hand from the scripts in
+`benchmarks/profiles/`.
+
 ## Physical limits (same run)
 
 {limits_table(results)}
