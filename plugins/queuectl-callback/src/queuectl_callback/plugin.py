@@ -7,11 +7,11 @@ Kept import-light: every ``queuectl`` command loads the plugin, so the runner
 from __future__ import annotations
 
 import atexit
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from queuectl_callback.options import SETTINGS
+from queuectl_core.lazy import Lazy
 from queuectl_core.live_settings import LiveSettings
 from queuectl_core.notify import chosen, job_event_hooks
 from queuectl_core.plugins import hookimpl
@@ -24,26 +24,22 @@ if TYPE_CHECKING:
     from queuectl_core.settings import Setting
 
 SOURCE = LiveSettings()
-_runner: CallbackRunner | None = None
-_runner_lock = threading.Lock()
 
 
-def _get_runner() -> CallbackRunner:
-    """The process's runner, created for the first callback."""
-    global _runner
-    with _runner_lock:
-        if _runner is None:
-            from queuectl_callback.runner import CallbackRunner
+def _new_runner() -> CallbackRunner:
+    from queuectl_callback.runner import CallbackRunner
 
-            _runner = CallbackRunner()
-        return _runner
+    return CallbackRunner()
+
+
+RUNNER = Lazy(_new_runner)  # made for the first callback
 
 
 def _notify(
     event: str, job: Job, attempt: Attempt | None = None, retry_at: datetime | None = None
 ) -> None:
-    if _runner is not None:
-        _runner.reap()
+    if (runner := RUNNER.made) is not None:
+        runner.reap()
     settings = SOURCE.get()
     command = settings["callback_command"]
     if not command or not chosen(event, settings["callback_events"]):
@@ -51,12 +47,12 @@ def _notify(
     from queuectl_callback.environment import callback_environ
 
     environ = callback_environ(event, job, attempt, retry_at)
-    _get_runner().start(command, environ, settings["callback_timeout"])
+    RUNNER.get().start(command, environ, settings["callback_timeout"])
 
 
 def _shutdown() -> None:
-    if _runner is not None:
-        _runner.drain()
+    if (runner := RUNNER.made) is not None:
+        runner.drain()
     SOURCE.close()
 
 

@@ -11,10 +11,10 @@ the metric catalog load with the first event, which most commands never send.
 from __future__ import annotations
 
 import atexit
-import threading
 import time
 from typing import TYPE_CHECKING
 
+from queuectl_core.lazy import Lazy
 from queuectl_core.plugins import hookimpl
 
 if TYPE_CHECKING:
@@ -23,24 +23,19 @@ if TYPE_CHECKING:
     from queuectl_core.job import Attempt, Job
     from queuectl_metrics.recorder import StatsBuffer
 
-_buffer: StatsBuffer | None = None
-_buffer_lock = threading.Lock()
+
+def _new_buffer() -> StatsBuffer:
+    from queuectl_metrics.recorder import StatsBuffer
+
+    return StatsBuffer()
 
 
-def _get_buffer() -> StatsBuffer:
-    """The process's buffer, created by the first event."""
-    global _buffer
-    with _buffer_lock:
-        if _buffer is None:
-            from queuectl_metrics.recorder import StatsBuffer
-
-            _buffer = StatsBuffer()
-        return _buffer
+BUFFER = Lazy(_new_buffer)  # made by the first event
 
 
 def _close() -> None:
-    if _buffer is not None:
-        _buffer.close()
+    if (buffer := BUFFER.made) is not None:
+        buffer.close()
 
 
 atexit.register(_close)
@@ -64,7 +59,7 @@ def queuectl_register_commands(cli: click.Group) -> None:
 def queuectl_job_enqueued(job: Job) -> None:
     from queuectl_metrics.catalog import ENQUEUED, counted
 
-    _get_buffer().add(counted(ENQUEUED, job.queue))
+    BUFFER.get().add(counted(ENQUEUED, job.queue))
 
 
 @hookimpl
@@ -73,14 +68,14 @@ def queuectl_job_started(job: Job) -> None:
 
     # next_run_at is when the job became due; the hook runs as the attempt starts, which
     # may be later than the claim (updated_at) when a worker claims several jobs at once
-    _get_buffer().add(observed(QUEUE_WAIT, job.queue, time.time() - job.next_run_at))
+    BUFFER.get().add(observed(QUEUE_WAIT, job.queue, time.time() - job.next_run_at))
 
 
 @hookimpl
 def queuectl_job_succeeded(job: Job, attempt: Attempt) -> None:
     from queuectl_metrics.catalog import SUCCEEDED, counted
 
-    _get_buffer().add({**counted(SUCCEEDED, job.queue), **_duration(job, attempt)})
+    BUFFER.get().add({**counted(SUCCEEDED, job.queue), **_duration(job, attempt)})
 
 
 @hookimpl
@@ -88,7 +83,7 @@ def queuectl_job_failed(job: Job, attempt: Attempt) -> None:
     from queuectl_metrics.catalog import FAILED, RETRIED, counted
 
     failed = {**counted(FAILED, job.queue), **counted(RETRIED, job.queue)}
-    _get_buffer().add({**failed, **_duration(job, attempt)})
+    BUFFER.get().add({**failed, **_duration(job, attempt)})
 
 
 @hookimpl
@@ -96,17 +91,17 @@ def queuectl_job_dead(job: Job, attempt: Attempt | None) -> None:
     from queuectl_metrics.catalog import DEAD, FAILED, counted
 
     failed = counted(FAILED, job.queue) if attempt is not None else {}
-    _get_buffer().add({**counted(DEAD, job.queue), **failed, **_duration(job, attempt)})
+    BUFFER.get().add({**counted(DEAD, job.queue), **failed, **_duration(job, attempt)})
 
 
 @hookimpl
 def queuectl_job_cancelled(job: Job) -> None:
     from queuectl_metrics.catalog import CANCELLED, counted
 
-    _get_buffer().add(counted(CANCELLED, job.queue))
+    BUFFER.get().add(counted(CANCELLED, job.queue))
 
 
 @hookimpl
 def queuectl_worker_stopped() -> None:
-    if _buffer is not None:
-        _buffer.flush()
+    if (buffer := BUFFER.made) is not None:
+        buffer.flush()

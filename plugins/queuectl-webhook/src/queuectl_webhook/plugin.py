@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import atexit
 import os
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from queuectl_core.job import Attempt, Job, WorkerInfo
+from queuectl_core.lazy import Lazy
 from queuectl_core.live_settings import LiveSettings
 from queuectl_core.notify import chosen, job_event_hooks
 from queuectl_core.plugins import hookimpl
@@ -27,19 +27,17 @@ if TYPE_CHECKING:
     from queuectl_webhook.dispatcher import Dispatcher
 
 SOURCE = LiveSettings()
-_dispatcher: Dispatcher | None = None
-_dispatcher_lock = threading.Lock()
 
 
-def _get_dispatcher() -> Dispatcher:
-    global _dispatcher
-    with _dispatcher_lock:
-        if _dispatcher is None:
-            from queuectl_webhook.dispatcher import Dispatcher
+def _new_dispatcher() -> Dispatcher:
+    from queuectl_webhook.dispatcher import Dispatcher
 
-            _dispatcher = Dispatcher()
-            os.register_at_fork(after_in_child=_dispatcher.forget)
-        return _dispatcher
+    dispatcher = Dispatcher()
+    os.register_at_fork(after_in_child=dispatcher.forget)
+    return dispatcher
+
+
+DISPATCHER = Lazy(_new_dispatcher)  # made by the first event
 
 
 def _notify(
@@ -55,12 +53,12 @@ def _notify(
     policy = Policy(
         settings["webhook_secret"], settings["webhook_timeout"], settings["webhook_retries"]
     )
-    _get_dispatcher().send(urls, new_delivery(event, job, attempt, retry_at), policy)
+    DISPATCHER.get().send(urls, new_delivery(event, job, attempt, retry_at), policy)
 
 
 def _shutdown() -> None:
-    if _dispatcher is not None:
-        _dispatcher.close()
+    if (dispatcher := DISPATCHER.made) is not None:
+        dispatcher.close()
     SOURCE.close()
 
 
