@@ -43,7 +43,7 @@ FIGURES = {
         "count_ms@10000",
         "claim_ratio",
     },
-    "startup": {"status_ms", "python_ms"},
+    "startup": {"status_ms"},
 }
 
 

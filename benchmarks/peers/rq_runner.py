@@ -188,7 +188,6 @@ def startup(case: Case) -> Metrics:
     url = case.need_redis()
     return {
         "status_ms": harness.median_wall_ms([RQ, "info", "--url", url], case.n),
-        "python_ms": harness.median_wall_ms([sys.executable, "-c", "pass"], case.n),
     }
 
 
