@@ -184,7 +184,7 @@ def fill(bench: RqBench, size: int) -> float:
 
 
 def startup(case: Case) -> Metrics:
-    """Wall time of ``rq info`` (N runs) against ``python -c pass``."""
+    """Wall time of ``rq info`` (N runs)."""
     url = case.need_redis()
     return {
         "status_ms": harness.median_wall_ms([RQ, "info", "--url", url], case.n),
