@@ -90,11 +90,11 @@ class Notifier:
                 targets = [entry.path for entry in entries if entry.name.endswith(_SUFFIX)]
         except OSError:  # no worker ever waited here
             return
-        if targets and self._sock is None:
-            self._sock = _datagram_socket()
+        if not targets:
+            return
+        sock = self._sock = self._sock or _datagram_socket()
         for target in targets:
-            assert self._sock is not None
-            send_wakeup(self._sock, target)
+            send_wakeup(sock, target)
 
     def close(self) -> None:
         if self._sock is not None:
