@@ -7,6 +7,10 @@ import os
 
 import pytest
 
+# queuectl's pytest plugins are opt-in (installing queuectl must not change anyone's
+# own pytest runs); this repository's tests opt in here, as a plugin author would.
+pytest_plugins = ["queuectl_core.testing.pytest_plugin", "queuectl_redis.testing.fixtures"]
+
 #: When set, collection writes {hook name: [test ids]} of ``covers_hook`` marks here.
 HOOK_REPORT = "QUEUECTL_HOOK_COVERAGE_REPORT"
 

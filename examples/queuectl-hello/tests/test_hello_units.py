@@ -43,7 +43,7 @@ def test_the_log_setting_refuses_a_relative_path() -> None:
 
 
 def test_the_queuectl_pytest_plugin_is_loaded(pytestconfig: pytest.Config) -> None:
-    assert pytestconfig.pluginmanager.has_plugin("queuectl")
+    assert pytestconfig.pluginmanager.has_plugin("queuectl_core.testing.pytest_plugin")
 
 
 def test_queuectl_job_builds_distinct_pending_jobs(queuectl_job: JobFactory) -> None:

@@ -1,4 +1,6 @@
-"""The ``queuectl`` pytest plugin, loaded in every test run where queuectl is installed.
+"""The ``queuectl`` pytest plugin for plugin authors' tests, loaded only where a test run
+asks for it (``-p queuectl_core.testing.pytest_plugin``, or ``pytest_plugins`` in a
+top-level conftest): installing queuectl changes nobody's own pytest runs.
 
 It offers two fixtures, ``queuectl_job`` (valid jobs, for storage tests) and
 ``queuectl_cli`` (the real ``queuectl`` command on a SQLite file of the test's own,
