@@ -9,6 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # UV_COMPILE_BYTECODE: compile at install time, so the CLI starts fast even where
 # Python may not write bytecode caches (PYTHONDONTWRITEBYTECODE).
 export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1 UV_COMPILE_BYTECODE=1
+# The system's certificate store, as pip on Debian uses (a proxy's own CA is trusted there).
+export UV_NATIVE_TLS=${UV_NATIVE_TLS:-1}
 export UV_PROJECT_ENVIRONMENT="$PWD/.venv"
 unset VIRTUAL_ENV
 
