@@ -36,7 +36,7 @@ install_venv_package() {
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
         echo "installing $package (Debian package), which python3 -m venv needs..." >&2
         apt-get update -qq >/dev/null \
-            && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null \
+            && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null 2>&1 \
             && return
     fi
     die "$PYTHON cannot create a virtual environment: install $package (sudo apt install $package) or uv, then run this again"

@@ -284,3 +284,32 @@ def test_pip_install_dot_from_a_clone_installs_queuectl_with_sqlite(
     venv.run("pip", "install", "--quiet", "--no-compile", "--no-index", *links, str(clone))
     assert {"queuectl-core", "queuectl-sqlite"} <= venv.installed()
     venv.runs_a_job("hello-from-a-clone")
+
+
+def test_the_readme_scripts_never_remove_what_the_other_installed(tmp_path: Path) -> None:
+    """The quick start, the test script's install step (the same ``sync`` of
+    scripts/_env.sh, with the dev tools), then the quick start again: nothing goes."""
+    clone = tmp_path / "clone"
+    shutil.copytree(
+        Path(__file__).resolve().parents[2],
+        clone,
+        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.db*"),
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QUEUECTL_", "VIRTUAL_ENV"))}
+    env["QUEUECTL_DB"] = str(tmp_path / "quickstart.db")
+
+    def run(script: str) -> None:
+        subprocess.run(["bash", "-c", script], cwd=clone, env=env, check=True, capture_output=True)
+
+    def present() -> set[str]:
+        names = ["queuectl", "ruff", "pytest", "mypy"]
+        return {name for name in names if (clone / ".venv" / "bin" / name).exists()}
+
+    run("bash scripts/quickstart.sh")
+    assert present() == {"queuectl"}
+    run("source scripts/_env.sh && sync --quiet --all-packages")  # what scripts/test.sh runs
+    assert present() == {"queuectl", "ruff", "pytest", "mypy"}
+    run("bash scripts/quickstart.sh")
+    assert present() == {"queuectl", "ruff", "pytest", "mypy"}
+    imports = "import queuectl_redis, queuectl_dashboard, queuectl_hello, queuectl_memory"
+    run(f".venv/bin/python -c '{imports}'")
