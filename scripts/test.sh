@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs every workspace package and
 # the dev tools into .venv, then runs the linter, the type checker and pytest.
-# Extra arguments go to pytest (e.g. scripts/test.sh -k retry).
+# Extra arguments go to pytest (e.g. scripts/test.sh -k retry, or -n 0 for one process).
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 sync --quiet --all-packages
 compile_sources
@@ -22,4 +22,5 @@ install_redis_server() {
         "(and fail under CI=true)" >&2
 }
 install_redis_server
-echo "== pytest" && .venv/bin/pytest "$@"
+# On every core (pytest-xdist): each worker starts servers of its own. -n 0 runs in one process.
+echo "== pytest" && .venv/bin/pytest -n auto "$@"
