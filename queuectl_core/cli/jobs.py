@@ -164,7 +164,13 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
         pairs.append(("worker", job.worker_id))
     if job.last_error:
         pairs.append(("last error", render.one_line(job.last_error)))
-    if job.payload is not None:
+    if job.unreadable:
+        pairs.append(
+            ("unreadable", f"{', '.join(job.unreadable)} (stored values shown as placeholders)")
+        )
+    if "payload" in job.unreadable:  # the stored text, which is not JSON
+        pairs.append(("payload", render.one_line(str(job.payload), COMMAND_WIDTH)))
+    elif job.payload is not None:
         pairs.append(("payload", render.compact_json(job.payload)))
     if job.result is not None:
         pairs.append(("result", render.compact_json(job.result)))
