@@ -141,7 +141,12 @@ def _payload(payload: Any, job_type: str) -> None:
 
 
 def _kib(size: int) -> str:
-    return f"{size} bytes" if size < 1024 else f"{size / 1024:.0f} KiB"
+    """``512 bytes``, ``128 KiB``, ``1 MiB``, ``2.5 MiB``."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024**2:
+        return f"{size / 1024:.0f} KiB"
+    return f"{size / 1024**2:.3g} MiB"
 
 
 def _command(data: Mapping[str, Any], job_type: str) -> str:

@@ -32,13 +32,18 @@ def _base(text: str) -> float:
 def duration_in(bounds: tuple[float, float], zero: bool = False) -> Callable[[str], float]:
     """A setting's parser: a duration inside ``bounds`` (or, with ``zero``, 0 for none)."""
 
+    allowed = limits.duration_range(bounds) + (" (or 0 for none)" if zero else "")
+
     def parse(text: str) -> float:
-        value = parse_duration(text)
-        if zero and value == 0:
+        try:
+            value = parse_duration(text)
+        except ValueError as exc:
+            if str(exc).startswith("must"):  # a number, out of any range
+                raise ValueError(allowed) from None
+            raise
+        if (zero and value == 0) or limits.within(value, bounds):
             return value
-        if not limits.within(value, bounds):
-            raise ValueError(limits.duration_range(bounds) + (" (or 0 for none)" if zero else ""))
-        return value
+        raise ValueError(allowed)
 
     return parse
 
