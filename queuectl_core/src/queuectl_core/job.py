@@ -68,6 +68,9 @@ class Job:
     lease_expires_at: float | None = None
     last_error: str | None = None
     result: Any = None
+    #: Fields whose stored value could not be read (shown as a placeholder); a worker
+    #: does not run a job missing one it needs (see :mod:`queuectl_core.stored`).
+    unreadable: tuple[str, ...] = ()
 
     def evolve(self, **changes: Any) -> Job:
         """A copy with ``changes`` applied."""

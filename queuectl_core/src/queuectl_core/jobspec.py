@@ -1,4 +1,9 @@
-"""Turning what a person wrote (JSON or flags) into a valid :class:`Job`."""
+"""Turning what a person wrote (JSON or flags) into a valid :class:`Job`.
+
+Every field is checked against its range in :mod:`queuectl_core.limits`; a value
+out of range, of the wrong type or not valid Unicode is refused with a one-line
+``InvalidJobError`` naming the field, so nothing unreadable is ever stored.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,26 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from queuectl_core import limits
 from queuectl_core.errors import InvalidJobError
 from queuectl_core.job import Job, new_token
-from queuectl_core.units import parse_duration, parse_time
+from queuectl_core.limits import shown
+from queuectl_core.units import iso, parse_duration, parse_time
 
 FIELDS = (
     "id", "command", "type", "payload", "queue", "priority",
     "max_retries", "timeout", "run_at", "delay",
 )  # fmt: skip
 _KNOWN = frozenset(FIELDS)
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}")
-_QUEUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
-_TYPE = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,199}")
-MAX_ARGUMENT = 128 * 1024 - 1  # Linux: one argv or environment string (MAX_ARG_STRLEN)
+_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:@+-]{{0,{limits.ID_LENGTH - 1}}}")
+_QUEUE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:-]{{0,{limits.QUEUE_LENGTH - 1}}}")
+_TYPE = re.compile(rf"[A-Za-z_][A-Za-z0-9_.:-]{{0,{limits.TYPE_LENGTH - 1}}}")
+_WHOLE = re.compile(r"[-+]?\d{1,30}")
+#: Kept for plugins that imported them; the bounds live in :mod:`queuectl_core.limits`.
+MAX_ARGUMENT = limits.COMMAND_BYTES
+PRIORITY_RANGE = limits.PRIORITY
+MAX_RETRIES_LIMIT = limits.MAX_RETRIES[1]
+NOT_UNICODE = "is not valid Unicode text (it has a lone surrogate or bytes that are not UTF-8)"
 
 
 def new_id() -> str:
@@ -29,53 +41,60 @@ def new_id() -> str:
 
 def parse_json(text: str, where: str = "job") -> dict[str, Any]:
     """A JSON object from text, or ``InvalidJobError`` naming ``where``."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidJobError(f"{where}: malformed JSON: {exc.msg} at column {exc.colno}") from None
+    value = loads(text, where)
     if not isinstance(value, dict):
         raise InvalidJobError(f"{where}: expected a JSON object, got {type(value).__name__}")
     return value
 
 
-#: Bounds of a job's priority: exact in a double, so any backend can sort by it.
-PRIORITY_RANGE = (-(2**31), 2**31 - 1)
-MAX_RETRIES_LIMIT = 1_000_000
+def loads(text: str, where: str) -> Any:
+    """``json.loads``, with every way it fails as ``InvalidJobError`` naming ``where``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidJobError(f"{where}: malformed JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise InvalidJobError(
+            f"{where}: JSON nested too deeply (a payload may have {limits.PAYLOAD_DEPTH} levels)"
+        ) from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise InvalidJobError(f"{where}: malformed JSON: a number has too many digits") from None
 
 
-def _int(data: Mapping[str, Any], key: str, minimum: int | None) -> int | None:
+def _int(data: Mapping[str, Any], key: str, bounds: tuple[int, int]) -> int | None:
     value = data.get(key)
     if value is None:
         return None
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-            value = int(value)
-        else:
-            raise InvalidJobError(f"{key} must be a whole number, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise InvalidJobError(f"{key} must not be negative, got {value}")
-    if abs(value) > 2**62:
-        raise InvalidJobError(f"{key} is out of range")
+        raise InvalidJobError(
+            f"{key} must be a whole number between {bounds[0]} and {bounds[1]}, got {shown(value)}"
+        )
+    if not bounds[0] <= value <= bounds[1]:
+        raise InvalidJobError(f"{key} {limits.range_text(*bounds)}, got {shown(value)}")
     return value
 
 
-def _bounded(data: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
-    value = _int(data, key, 0 if low == 0 else None)
-    if value is not None and not low <= value <= high:
-        raise InvalidJobError(f"{key} must be between {low} and {high}, got {value}")
-    return value
-
-
-def _seconds(data: Mapping[str, Any], key: str) -> float | None:
+def _seconds(data: Mapping[str, Any], key: str, bounds: tuple[float, float]) -> float | None:
     value = data.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise InvalidJobError(f"{key} must be seconds or a duration such as 30s, got {value!r}")
+        raise InvalidJobError(
+            f"{key} must be seconds or a duration such as 30s, got {shown(value)}"
+        )
     try:
-        return parse_duration(value)
+        seconds = parse_duration(value)
     except ValueError as exc:
-        raise InvalidJobError(f"{key}: {exc}") from None
+        if str(exc).startswith("must"):  # a number, out of any range
+            raise InvalidJobError(
+                f"{key} {limits.duration_range(bounds)}, got {shown(value)}"
+            ) from None
+        raise InvalidJobError(f"{key}: {exc}; it {limits.duration_range(bounds)}") from None
+    if not limits.within(seconds, bounds):
+        raise InvalidJobError(f"{key} {limits.duration_range(bounds)}, got {shown(value)}")
+    return seconds
 
 
 def _text(data: Mapping[str, Any], key: str, pattern: re.Pattern[str], what: str) -> str | None:
@@ -83,8 +102,110 @@ def _text(data: Mapping[str, Any], key: str, pattern: re.Pattern[str], what: str
     if value is None:
         return None
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise InvalidJobError(f"{key} must be {what}, got {value!r}")
+        raise InvalidJobError(f"{key} must be {what}, got {shown(value)}")
     return value
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` has more than ``limit`` levels of lists and dicts (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _payload(payload: Any, job_type: str) -> None:
+    """Refuse a payload that is not JSON, too deep, too large or not valid Unicode."""
+    if payload is None:
+        return
+    if isinstance(payload, (dict, list)) and _too_deep(payload, limits.PAYLOAD_DEPTH):
+        raise InvalidJobError(
+            f"payload is nested too deeply (at most {limits.PAYLOAD_DEPTH} levels)"
+        )
+    try:
+        encoded = json.dumps(payload, allow_nan=False)  # as stored: ASCII
+    except (TypeError, ValueError, RecursionError):
+        raise InvalidJobError("payload must be JSON (no NaN or infinity)") from None
+    if "\\ud" in encoded and not limits.is_unicode(json.dumps(payload, ensure_ascii=False)):
+        raise InvalidJobError(f"payload {NOT_UNICODE}")
+    limit = limits.COMMAND_BYTES if job_type == "shell" else limits.PAYLOAD_BYTES
+    if len(encoded) > limit:
+        where = " of a shell job (it is passed in $QUEUECTL_PAYLOAD)" if job_type == "shell" else ""
+        raise InvalidJobError(
+            f"payload{where} must be at most {_kib(limit)} as JSON, got {_kib(len(encoded))}"
+        )
+
+
+def _kib(size: int) -> str:
+    """``512 bytes``, ``128 KiB``, ``1 MiB``, ``2.5 MiB``."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024**2:
+        return f"{size / 1024:.0f} KiB"
+    return f"{size / 1024**2:.3g} MiB"
+
+
+def _command(data: Mapping[str, Any], job_type: str) -> str:
+    command = data.get("command")
+    if command is None:
+        if job_type == "shell":
+            raise InvalidJobError("command is required")
+        return ""
+    if not isinstance(command, str):
+        raise InvalidJobError(f"command must be a string, got {shown(command)}")
+    if job_type == "shell" and not command.strip():
+        raise InvalidJobError("command must not be empty")
+    if not limits.is_unicode(command):
+        raise InvalidJobError(f"command {NOT_UNICODE}")
+    # at most 4 bytes per character: encode only commands that could be too long
+    if len(command) * 4 > limits.COMMAND_BYTES:
+        size = len(command.encode())
+        if size > limits.COMMAND_BYTES:
+            raise InvalidJobError(
+                f"command must be at most {_kib(limits.COMMAND_BYTES + 1)} of UTF-8, "
+                f"got {_kib(size)}"
+            )
+    if "\x00" in command:
+        raise InvalidJobError("command must not contain a NUL byte")
+    return command
+
+
+def _next_run_at(data: Mapping[str, Any], now: float) -> float:
+    run_at = data.get("run_at")
+    delay = _seconds(data, "delay", limits.DELAY)
+    if run_at is not None and delay is not None:
+        raise InvalidJobError("give run_at or delay, not both")
+    if delay is not None:
+        return now + delay
+    if run_at is None:
+        return now
+    latest = now + limits.DELAY[1]
+    allowed = (
+        f"between {_iso(limits.EARLIEST_RUN_AT)} and "
+        f"{limits.duration_text(limits.DELAY[1])} from now ({_iso(latest)})"
+    )
+    if not isinstance(run_at, str):
+        raise InvalidJobError(f"run_at must be an ISO 8601 time, got {shown(run_at)}")
+    try:
+        moment = parse_time(run_at)
+    except ValueError as exc:
+        raise InvalidJobError(f"run_at: {exc}; it must be {allowed}") from None
+    if not limits.EARLIEST_RUN_AT <= moment <= latest:
+        raise InvalidJobError(f"run_at must be {allowed}, got {shown(run_at)}")
+    return moment
+
+
+def _iso(timestamp: float) -> str:
+    """``2036-12-03T00:09:16Z``: a bound in an error message."""
+    return (iso(int(timestamp)) or "?").replace(".000Z", "Z")
+
+
+def _field_name(key: Any) -> str:
+    return key if isinstance(key, str) and key.isascii() and key.isprintable() else shown(key)
 
 
 def build_job(data: Mapping[str, Any], now: float, where: str = "job") -> Job:
@@ -96,63 +217,45 @@ def build_job(data: Mapping[str, Any], now: float, where: str = "job") -> Job:
         return _build(data, now)
     except InvalidJobError as exc:
         raise InvalidJobError(f"{where}: {exc}") from None
+    except RecursionError:  # a payload deeper than Python recurses, from the Python API
+        raise InvalidJobError(
+            f"{where}: payload is nested too deeply (at most {limits.PAYLOAD_DEPTH} levels)"
+        ) from None
 
 
 def _build(data: Mapping[str, Any], now: float) -> Job:
     if data.keys() - _KNOWN:
-        unknown = sorted(data.keys() - _KNOWN)
+        unknown = sorted(map(_field_name, data.keys() - _KNOWN))
         raise InvalidJobError(
             f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"known fields: {', '.join(FIELDS)}"
         )
     job_type = _text(data, "type", _TYPE, "an executor or handler name") or "shell"
-    command = data.get("command")
-    if command is None:
-        if job_type == "shell":
-            raise InvalidJobError("command is required")
-        command = ""
-    if not isinstance(command, str):
-        raise InvalidJobError(f"command must be a string, got {command!r}")
-    if job_type == "shell" and not command.strip():
-        raise InvalidJobError("command must not be empty")
-    # at most 4 bytes per character: encode only commands that could be too long
-    too_long = len(command) * 4 > MAX_ARGUMENT and len(command.encode()) > MAX_ARGUMENT
-    if too_long or "\x00" in command:
-        raise InvalidJobError("command must be under 128 KiB and contain no NUL byte")
+    command = _command(data, job_type)
     payload = data.get("payload")
-    try:
-        encoded = "null" if payload is None else json.dumps(payload, allow_nan=False)
-    except (TypeError, ValueError):
-        raise InvalidJobError("payload must be JSON") from None
-    if job_type == "shell" and len(encoded.encode()) > MAX_ARGUMENT:
-        raise InvalidJobError(
-            "payload of a shell job must be under 128 KiB (it is passed in $QUEUECTL_PAYLOAD)"
-        )
-    timeout = _seconds(data, "timeout")
-    if timeout is not None and timeout <= 0:
-        raise InvalidJobError("timeout must be greater than zero")
-    run_at = data.get("run_at")
-    delay = _seconds(data, "delay")
-    if run_at is not None and delay is not None:
-        raise InvalidJobError("give run_at or delay, not both")
-    next_run_at = now
-    if run_at is not None:
-        if not isinstance(run_at, str):
-            raise InvalidJobError(f"run_at must be an ISO 8601 time, got {run_at!r}")
-        try:
-            next_run_at = parse_time(run_at)
-        except ValueError as exc:
-            raise InvalidJobError(f"run_at: {exc}") from None
-    elif delay is not None:
-        next_run_at = now + delay
+    _payload(payload, job_type)
+    timeout = _seconds(data, "timeout", limits.TIMEOUT)
+    next_run_at = _next_run_at(data, now)
     return Job(
-        id=_text(data, "id", _ID, "1-200 letters, digits or ._:@+- (starting alnum)") or new_id(),
+        id=_text(
+            data,
+            "id",
+            _ID,
+            f"1-{limits.ID_LENGTH} {limits.ID_CHARACTERS} (starting with a letter or digit)",
+        )
+        or new_id(),
         command=command,
         type=job_type,
         payload=payload,
-        queue=_text(data, "queue", _QUEUE, "1-100 letters, digits or ._:-") or "default",
-        priority=_bounded(data, "priority", *PRIORITY_RANGE) or 0,
-        max_retries=_bounded(data, "max_retries", 0, MAX_RETRIES_LIMIT),
+        queue=_text(
+            data,
+            "queue",
+            _QUEUE,
+            f"1-{limits.QUEUE_LENGTH} {limits.QUEUE_CHARACTERS} (starting with a letter or digit)",
+        )
+        or "default",
+        priority=_int(data, "priority", limits.PRIORITY) or 0,
+        max_retries=_int(data, "max_retries", limits.MAX_RETRIES),
         timeout=timeout,
         created_at=now,
         updated_at=now,

@@ -15,7 +15,8 @@ from queuectl_core.units import iso
 
 
 def job_view(job: Job) -> dict[str, Any]:
-    """A job as a JSON-able dict (``max_retries``/``timeout`` ``None``: the setting)."""
+    """A job as a JSON-able dict (``max_retries``/``timeout`` ``None``: the setting;
+    ``unreadable``: fields whose stored value shows as a placeholder)."""
     return {
         "id": job.id,
         "state": job.state.value,
@@ -34,6 +35,7 @@ def job_view(job: Job) -> dict[str, Any]:
         "lease_expires_at": iso(job.lease_expires_at),
         "last_error": job.last_error,
         "result": job.result,
+        "unreadable": list(job.unreadable),  # fields stored with a value queuectl cannot read
     }
 
 

@@ -3,7 +3,7 @@
 Plugins add settings through ``queuectl_register_settings``; the core ones are in
 :mod:`queuectl_core.builtins.settings`. Values travel as text (``config set``) and
 are parsed by the setting's ``parse`` function, which raises ``ValueError`` with a
-short reason for bad input.
+short reason for bad input (for a number, its range: see :mod:`queuectl_core.limits`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from queuectl_core import plugins
+from queuectl_core import limits, plugins
 from queuectl_core.errors import SettingError
 
 
@@ -42,7 +42,7 @@ class Settings:
                 continue
             try:
                 self._values[name] = setting.parse(raw)
-            except ValueError:  # stored by an older version: fall back, never crash
+            except Exception:  # stored by an older version or by hand: fall back, never crash
                 self._values[name] = setting.default
 
     def __getitem__(self, name: str) -> Any:
@@ -75,10 +75,12 @@ def validate(name: str, raw: str) -> Any:
     setting = registry().get(name)
     if setting is None:
         raise SettingError(unknown_setting_message(name))
+    if not limits.is_unicode(raw):
+        raise SettingError(f"invalid value for {name}: not valid Unicode text")
     try:
         return setting.parse(raw)
-    except ValueError as exc:
-        raise SettingError(f"invalid value {raw!r} for {name}: {exc}") from None
+    except (ValueError, OverflowError) as exc:
+        raise SettingError(f"invalid value {limits.shown(raw)} for {name}: {exc}") from None
 
 
 def format_value(value: Any) -> str:

@@ -39,6 +39,7 @@ from queuectl_core.prefetch import BatchSize, Finished, Held, Holdings
 from queuectl_core.settings import Settings
 from queuectl_core.stopping import FORCED, Stopper
 from queuectl_core.storage import Claim, Storage, Waiter
+from queuectl_core.stored import cannot_run, problem
 
 log = logging.getLogger("queuectl.worker")
 T = TypeVar("T")
@@ -257,6 +258,8 @@ class Worker:
 
     def _execute(self, claim: Claim, settings: Settings) -> AttemptResult:
         job = claim.job
+        if cannot_run(job):  # a row written by hand or an older version: never run it
+            return AttemptResult(Outcome.FAILED, finished_at=time.time(), error=problem(job))
         timeout = job.timeout if job.timeout is not None else settings["job_timeout"]
         context = ExecutionContext(
             job=job,

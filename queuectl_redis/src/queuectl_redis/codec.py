@@ -3,6 +3,8 @@
 A job is one hash of text fields; a field that is ``None`` is absent. Floats are
 written with ``repr`` (exact round trip), JSON values (payload, result) as compact
 JSON. Script arguments mark optional values: ``""`` is none, ``"=" + text`` a value.
+Reading never fails on a hash's values: what cannot be read is a placeholder, named
+in ``Job.unreadable`` (see :mod:`queuectl_core.stored`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from queuectl_core.job import Attempt, Job, Outcome, State, WorkerInfo
+from queuectl_core import limits, stored
+from queuectl_core.job import Attempt, Job, State, WorkerInfo
 
 Fields = Mapping[bytes, bytes]
 
@@ -73,7 +76,11 @@ def _text(value: Any) -> str | None:
 
 def job_from_fields(fields: Fields) -> Job:
     """A job from its hash."""
-    return job_from_text({name.decode(): value.decode() for name, value in fields.items()})
+    try:
+        text = {name.decode(): value.decode() for name, value in fields.items()}
+    except UnicodeDecodeError:
+        text = {stored.text(name): stored.text(value) for name, value in fields.items()}
+    return job_from_text(text)
 
 
 def job_from_text(fields: Mapping[str, str]) -> Job:
@@ -87,25 +94,53 @@ def job_from_text(fields: Mapping[str, str]) -> Job:
         value = fields.get(name)
         return None if value is None else int(value)
 
-    payload, result = fields.get("payload"), fields.get("result")
+    try:
+        job = Job(
+            id=fields["id"],
+            command=fields["command"],
+            type=fields["type"],
+            payload=stored.json_value(fields.get("payload")),
+            queue=fields["queue"],
+            priority=int(fields["priority"]),
+            max_retries=integer("max_retries"),
+            timeout=number("timeout"),
+            state=State(fields["state"]),
+            attempts=int(fields["attempts"]),
+            created_at=float(fields["created_at"]),
+            updated_at=float(fields["updated_at"]),
+            next_run_at=float(fields["next_run_at"]),
+            worker_id=fields.get("worker_id"),
+            lease_expires_at=number("lease_expires_at"),
+            last_error=fields.get("last_error"),
+            result=stored.json_value(fields.get("result")),
+        )
+    except (KeyError, ValueError, OverflowError):
+        job = _as_stored(fields)
+    return stored.readable(job)
+
+
+def _as_stored(fields: Mapping[str, Any]) -> Job:
+    """A job of the hash's values as they are, for :func:`stored.readable` to read."""
+    missing: Any = None  # a required field that is absent: unreadable
+    get = fields.get
     return Job(
-        id=fields["id"],
-        command=fields["command"],
-        type=fields["type"],
-        payload=None if payload is None else json.loads(payload),
-        queue=fields["queue"],
-        priority=int(fields["priority"]),
-        max_retries=integer("max_retries"),
-        timeout=number("timeout"),
-        state=State(fields["state"]),
-        attempts=int(fields["attempts"]),
-        created_at=float(fields["created_at"]),
-        updated_at=float(fields["updated_at"]),
-        next_run_at=float(fields["next_run_at"]),
-        worker_id=fields.get("worker_id"),
-        lease_expires_at=number("lease_expires_at"),
-        last_error=fields.get("last_error"),
-        result=None if result is None else json.loads(result),
+        id=get("id", missing),
+        command=get("command", missing),
+        type=get("type", missing),
+        payload=stored.json_value(get("payload")),
+        queue=get("queue", missing),
+        priority=get("priority", missing),
+        max_retries=get("max_retries"),
+        timeout=get("timeout"),
+        state=stored.state(get("state")),
+        attempts=get("attempts", missing),
+        created_at=get("created_at", missing),
+        updated_at=get("updated_at", missing),
+        next_run_at=get("next_run_at", missing),
+        worker_id=get("worker_id"),
+        lease_expires_at=get("lease_expires_at"),
+        last_error=get("last_error"),
+        result=stored.json_value(get("result")),
     )
 
 
@@ -126,25 +161,54 @@ def claimed_job(
         job_id, command, type_, payload, queue, priority, max_retries, timeout,
         created_at, next_run_at, last_error, result,
     ) = values  # fmt: skip
-    return Job(
-        id=job_id,
-        command=command,
-        type=type_,
-        payload=None if payload is False else json.loads(payload),
-        queue=queue,
-        priority=int(priority),
-        max_retries=None if max_retries is False else int(max_retries),
-        timeout=None if timeout is False else float(timeout),
-        state=State.PROCESSING,
-        attempts=attempts,
-        created_at=float(created_at),
-        updated_at=now,
-        next_run_at=float(next_run_at),
-        worker_id=worker_id,
-        lease_expires_at=lease_until,
-        last_error=None if last_error is False else last_error,
-        result=None if result is False else json.loads(result),
-    )
+    try:
+        job = Job(
+            id=job_id,
+            command=command,
+            type=type_,
+            payload=None if payload is False else stored.json_value(payload),
+            queue=queue,
+            priority=int(priority),
+            max_retries=None if max_retries is False else int(max_retries),
+            timeout=None if timeout is False else float(timeout),
+            state=State.PROCESSING,
+            attempts=attempts,
+            created_at=float(created_at),
+            updated_at=now,
+            next_run_at=float(next_run_at),
+            worker_id=worker_id,
+            lease_expires_at=lease_until,
+            last_error=None if last_error is False else last_error,
+            result=None if result is False else stored.json_value(result),
+        )
+    except (TypeError, ValueError, OverflowError):
+        fields = dict(zip(CLAIM_FIELDS, values, strict=True))
+        fields.update(
+            state=State.PROCESSING.value,
+            attempts=attempts,
+            updated_at=now,
+            worker_id=worker_id,
+            lease_expires_at=lease_until,
+        )
+        job = _as_stored({name: value for name, value in fields.items() if value is not False})
+    return stored.readable(job)
+
+
+def claimed_rows(answer: bytes) -> list[list[Any]]:
+    """The claimed jobs in a script's JSON answer; text in it that is not UTF-8 comes
+    back as :class:`stored.NotUtf8`, so that the job is read as unreadable."""
+    try:
+        rows: list[list[Any]] = json.loads(answer)
+    except UnicodeDecodeError:
+        rows = json.loads(answer.decode("utf-8", "surrogateescape"))
+        return [[_marked(value) for value in row] for row in rows]
+    return rows
+
+
+def _marked(value: Any) -> Any:
+    if isinstance(value, str) and not limits.is_unicode(value):
+        return stored.NotUtf8(value.encode("utf-8", "replace").decode())  # bad bytes: ?
+    return value
 
 
 def attempt_from_fields(job_id: str, number: int, fields: Fields) -> Attempt:
@@ -152,20 +216,37 @@ def attempt_from_fields(job_id: str, number: int, fields: Fields) -> Attempt:
     finished_at, exit_code, error = (
         fields.get(name) for name in (b"finished_at", b"exit_code", b"error")
     )
-    return Attempt(
-        job_id=job_id,
-        number=number,
-        worker_id=fields[b"worker_id"].decode(),
-        started_at=float(fields[b"started_at"]),
-        outcome=Outcome(fields[b"outcome"].decode()),
-        finished_at=None if finished_at is None else float(finished_at),
-        exit_code=None if exit_code is None else int(exit_code),
-        error=None if error is None else error.decode(),
-        stdout=fields.get(b"stdout", b""),
-        stderr=fields.get(b"stderr", b""),
-        stdout_dropped=int(fields.get(b"stdout_dropped", 0)),
-        stderr_dropped=int(fields.get(b"stderr_dropped", 0)),
-    )
+    try:
+        attempt = Attempt(
+            job_id=job_id,
+            number=number,
+            worker_id=stored.text(fields[b"worker_id"]),
+            started_at=float(fields[b"started_at"]),
+            outcome=stored.outcome(stored.text(fields[b"outcome"])),
+            finished_at=None if finished_at is None else float(finished_at),
+            exit_code=None if exit_code is None else int(exit_code),
+            error=None if error is None else stored.text(error),
+            stdout=fields.get(b"stdout", b""),
+            stderr=fields.get(b"stderr", b""),
+            stdout_dropped=int(fields.get(b"stdout_dropped", 0)),
+            stderr_dropped=int(fields.get(b"stderr_dropped", 0)),
+        )
+    except (KeyError, ValueError, OverflowError):
+        attempt = Attempt(
+            job_id=job_id,
+            number=number,
+            worker_id=fields.get(b"worker_id", b"?"),  # type: ignore[arg-type]
+            started_at=fields.get(b"started_at"),  # type: ignore[arg-type]
+            outcome=stored.outcome(stored.text(fields.get(b"outcome", b"?"))),
+            finished_at=finished_at,  # type: ignore[arg-type]
+            exit_code=exit_code,  # type: ignore[arg-type]
+            error=error,  # type: ignore[arg-type]
+            stdout=fields.get(b"stdout", b""),
+            stderr=fields.get(b"stderr", b""),
+            stdout_dropped=fields.get(b"stdout_dropped", 0),  # type: ignore[arg-type]
+            stderr_dropped=fields.get(b"stderr_dropped", 0),  # type: ignore[arg-type]
+        )
+    return stored.readable_attempt(attempt)
 
 
 def worker_info_json(worker: WorkerInfo) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import redis.exceptions as rx
 
+from queuectl_core import stored
 from queuectl_core.errors import (
     DuplicateJobError,
     InvalidStateError,
@@ -181,7 +182,7 @@ class RedisStorage(BatchFirstStorage):
                 number,
                 int(version),
             )
-            for n, (number, attempts, *values) in enumerate(json.loads(claimed), start=1)
+            for n, (number, attempts, *values) in enumerate(codec.claimed_rows(claimed), start=1)
         ]
         return [done == _APPLIED for done in applied], claims
 
@@ -253,7 +254,7 @@ class RedisStorage(BatchFirstStorage):
 
     def load_settings(self) -> tuple[dict[str, str], int]:
         version, flat = self._run("load_settings")
-        values = {name.decode(): value.decode() for name, value in pairs(flat).items()}
+        values = {stored.text(name): stored.text(value) for name, value in pairs(flat).items()}
         return values, int(version)
 
     def save_setting(self, name: str, value: str | None) -> None:

@@ -1,7 +1,9 @@
 """Converting between table rows and the job model.
 
 JSON values (payload, result, worker queues and extra) are stored as compact JSON
-text, with ``None`` as SQL NULL so that it round-trips as ``None``.
+text, with ``None`` as SQL NULL so that it round-trips as ``None``. Reading never
+fails on a row's values: what cannot be read is a placeholder, named in
+``Job.unreadable`` (see :mod:`queuectl_core.stored`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from queuectl_core.job import Attempt, Job, Outcome, State, WorkerInfo
+from queuectl_core import stored
+from queuectl_core.job import Attempt, Job, WorkerInfo
 
 JOB_COLUMNS = (
     "id, command, type, payload, queue, priority, max_retries, timeout, state, attempts, "
@@ -35,7 +38,7 @@ def to_json(value: Any) -> str | None:
 
 
 def from_json(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return stored.json_value(text)
 
 
 def job_values(job: Job) -> tuple[Any, ...]:
@@ -85,24 +88,26 @@ def job_from_row(row: tuple[Any, ...]) -> Job:
         attempts, created_at, updated_at, next_run_at, worker_id, lease_expires_at,
         last_error, result,
     ) = row  # fmt: skip
-    return Job(
-        id=job_id,
-        command=command,
-        type=job_type,
-        payload=from_json(payload),
-        queue=queue,
-        priority=priority,
-        max_retries=max_retries,
-        timeout=timeout,
-        state=State(state),
-        attempts=attempts,
-        created_at=created_at,
-        updated_at=updated_at,
-        next_run_at=next_run_at,
-        worker_id=worker_id,
-        lease_expires_at=lease_expires_at,
-        last_error=last_error,
-        result=from_json(result),
+    return stored.readable(
+        Job(
+            id=job_id,
+            command=command,
+            type=job_type,
+            payload=from_json(payload),
+            queue=queue,
+            priority=priority,
+            max_retries=max_retries,
+            timeout=timeout,
+            state=stored.state(state),
+            attempts=attempts,
+            created_at=created_at,
+            updated_at=updated_at,
+            next_run_at=next_run_at,
+            worker_id=worker_id,
+            lease_expires_at=lease_expires_at,
+            last_error=last_error,
+            result=from_json(result),
+        )
     )
 
 
@@ -112,19 +117,21 @@ def attempt_from_row(row: tuple[Any, ...]) -> Attempt:
         job_id, number, worker_id, started_at, outcome, finished_at, exit_code, error,
         stdout, stderr, stdout_dropped, stderr_dropped,
     ) = row  # fmt: skip
-    return Attempt(
-        job_id=job_id,
-        number=number,
-        worker_id=worker_id,
-        started_at=started_at,
-        outcome=Outcome(outcome),
-        finished_at=finished_at,
-        exit_code=exit_code,
-        error=error,
-        stdout=bytes(stdout),
-        stderr=bytes(stderr),
-        stdout_dropped=stdout_dropped,
-        stderr_dropped=stderr_dropped,
+    return stored.readable_attempt(
+        Attempt(
+            job_id=job_id,
+            number=number,
+            worker_id=worker_id,
+            started_at=started_at,
+            outcome=stored.outcome(outcome),
+            finished_at=finished_at,
+            exit_code=exit_code,
+            error=error,
+            stdout=stored.output(stdout),
+            stderr=stored.output(stderr),
+            stdout_dropped=stdout_dropped,
+            stderr_dropped=stderr_dropped,
+        )
     )
 
 

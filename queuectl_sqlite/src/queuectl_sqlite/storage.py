@@ -30,7 +30,7 @@ from queuectl_core.host import hostname
 from queuectl_core.job import FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
 from queuectl_core.storage import BatchFirstStorage, Claim, Finish, Transition, Waiter
 from queuectl_sqlite import leases
-from queuectl_sqlite.connection import Database
+from queuectl_sqlite.connection import Database, rereads_text
 from queuectl_sqlite.options import DEFAULT_BUSY_TIMEOUT, parse_options
 from queuectl_sqlite.rows import (
     ATTEMPT_COLUMNS,
@@ -111,6 +111,7 @@ class SqliteStorage(BatchFirstStorage):
                     return job.id
         return jobs[0].id  # deleted again meanwhile
 
+    @rereads_text
     def get(self, job_id: str) -> Job:
         with self._db.errors():
             return self._get(self._db.connection(), job_id)
@@ -121,6 +122,7 @@ class SqliteStorage(BatchFirstStorage):
             raise NoSuchJobError(job_id)
         return job_from_row(row)
 
+    @rereads_text
     def attempts(self, job_id: str) -> list[Attempt]:
         with self._db.read() as conn:
             self._get(conn, job_id)
@@ -130,6 +132,7 @@ class SqliteStorage(BatchFirstStorage):
             ).fetchall()
         return [attempt_from_row(row) for row in rows]
 
+    @rereads_text
     def list_jobs(
         self,
         *,
@@ -155,6 +158,7 @@ class SqliteStorage(BatchFirstStorage):
             rows = self._db.connection().execute(sql, [*params, limit, offset]).fetchall()
         return [job_from_row(row) for row in rows]
 
+    @rereads_text
     def counts(self) -> dict[tuple[str, State], int]:
         with self._db.errors():
             rows = self._db.connection().execute("SELECT queue, state, n FROM counts WHERE n > 0")
@@ -188,6 +192,7 @@ class SqliteStorage(BatchFirstStorage):
             self._notifier.notify()
         return applied
 
+    @rereads_text
     def finish_and_claim_many(
         self,
         finished: Sequence[Finish],
@@ -238,6 +243,7 @@ class SqliteStorage(BatchFirstStorage):
             (worker_id,),
         )
 
+    @rereads_text
     def _claims(self, where: str, params: tuple[object, ...]) -> list[Claim]:
         with self._db.errors():
             rows = self._db.connection().execute(f"{_LEASED} FROM jobs {where}", params)
@@ -245,6 +251,7 @@ class SqliteStorage(BatchFirstStorage):
 
     # -- a person's operations ---------------------------------------------------
 
+    @rereads_text
     def cancel(self, job_id: str, now: float) -> Job:
         with self._db.write() as conn:
             job = self._get(conn, job_id)
@@ -346,6 +353,7 @@ class SqliteStorage(BatchFirstStorage):
 
     # -- runtime settings ----------------------------------------------------------
 
+    @rereads_text
     def load_settings(self) -> tuple[dict[str, str], int]:
         with self._db.read() as conn:
             values = dict(conn.execute("SELECT name, value FROM settings").fetchall())
@@ -408,6 +416,7 @@ class SqliteStorage(BatchFirstStorage):
         with self._db.write() as conn:
             conn.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
 
+    @rereads_text
     def workers(self) -> list[WorkerInfo]:
         with self._db.errors():
             rows = self._db.connection().execute(

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from queuectl_core import limits
 from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Setting
-from queuectl_core.units import parse_duration, parse_positive_duration, parse_size
+from queuectl_core.units import parse_duration, parse_size
+
+_WHOLE = re.compile(r"[-+]?\d{1,30}")
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError("expected a whole number") from None
-    if value < 0:
-        raise ValueError("must not be negative")
-    return value
+    if not _WHOLE.fullmatch(text.strip()):
+        raise ValueError(f"expected a whole number; it {limits.range_text(*limits.MAX_RETRIES)}")
+    return limits.check_int(int(text), limits.MAX_RETRIES)
 
 
 def _base(text: str) -> float:
@@ -24,15 +24,34 @@ def _base(text: str) -> float:
         value = float(text)
     except ValueError:
         raise ValueError("expected a number") from None
-    if not 1 <= value <= 1000:
-        raise ValueError("must be between 1 and 1000")
+    if not limits.within(value, limits.BACKOFF_BASE):
+        raise ValueError(limits.range_text(*(f"{bound:g}" for bound in limits.BACKOFF_BASE)))
     return value
+
+
+def duration_in(bounds: tuple[float, float], zero: bool = False) -> Callable[[str], float]:
+    """A setting's parser: a duration inside ``bounds`` (or, with ``zero``, 0 for none)."""
+
+    allowed = limits.duration_range(bounds) + (" (or 0 for none)" if zero else "")
+
+    def parse(text: str) -> float:
+        try:
+            value = parse_duration(text)
+        except ValueError as exc:
+            if str(exc).startswith("must"):  # a number, out of any range
+                raise ValueError(allowed) from None
+            raise
+        if (zero and value == 0) or limits.within(value, bounds):
+            return value
+        raise ValueError(allowed)
+
+    return parse
 
 
 def _output_limit(text: str) -> int:
     value = parse_size(text)
-    if value > 64 * 1024**2:
-        raise ValueError("must be at most 64M")
+    if not limits.OUTPUT_LIMIT[0] <= value <= limits.OUTPUT_LIMIT[1]:
+        raise ValueError("must be between 0 and 64M")
     return value
 
 
@@ -46,39 +65,41 @@ CORE_SETTINGS = (
     Setting(
         "backoff_base", 2.0, _base, "Retry n waits backoff_base ** n seconds (base 2: 2, 4, 8 s)."
     ),
-    Setting("backoff_max", 3600.0, parse_positive_duration, "Upper bound of a retry delay.", "s"),
+    Setting(
+        "backoff_max", 3600.0, duration_in(limits.BACKOFF_MAX), "Upper bound of a retry delay.", "s"
+    ),
     Setting(
         "job_timeout",
         0.0,
-        parse_duration,
+        duration_in(limits.TIMEOUT, zero=True),
         "Timeout of jobs that set none; 0 means no timeout.",
         "s",
     ),
     Setting(
         "kill_grace",
         5.0,
-        parse_duration,
+        duration_in(limits.KILL_GRACE),
         "Time between SIGTERM and SIGKILL when a job is stopped.",
         "s",
     ),
     Setting(
         "lease_timeout",
         30.0,
-        parse_positive_duration,
+        duration_in(limits.LEASE_TIMEOUT),
         "A job whose worker sent no heartbeat this long is recovered as lost.",
         "s",
     ),
     Setting(
         "heartbeat_interval",
         5.0,
-        parse_positive_duration,
+        duration_in(limits.HEARTBEAT_INTERVAL),
         "How often a worker renews its lease and registry entry.",
         "s",
     ),
     Setting(
         "poll_interval",
         1.0,
-        parse_positive_duration,
+        duration_in(limits.POLL_INTERVAL),
         "Longest an idle worker sleeps before looking for work without a wake-up.",
         "s",
     ),

@@ -13,7 +13,7 @@ import click
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
 from queuectl_core.errors import DuplicateJobError, InvalidJobError, QueuectlError
-from queuectl_core.jobspec import parse_json
+from queuectl_core.jobspec import loads, parse_json
 from queuectl_core.serialize import job_view
 
 #: Flags that set a job field, as (option name, field name).
@@ -106,6 +106,8 @@ def _parse_positional(text: str) -> dict[str, Any]:
 def _is_json(text: str) -> bool:
     try:
         json.loads(text)
+    except RecursionError:
+        return True  # JSON nested too deeply: parse_json says so
     except ValueError:
         return text.lstrip().startswith("{")  # a broken object: report the JSON error
     return True
@@ -119,10 +121,7 @@ def _merge(spec: dict[str, Any], flags: dict[str, str]) -> dict[str, Any]:
             merged.pop(name, None)
     merged.update(flags)
     if "payload" in flags:
-        try:
-            merged["payload"] = json.loads(flags["payload"])
-        except json.JSONDecodeError as exc:
-            raise InvalidJobError(f"--payload: malformed JSON: {exc.msg}") from None
+        merged["payload"] = loads(flags["payload"], "--payload")
     return merged
 
 

@@ -25,6 +25,37 @@ class CliError(click.ClickException):
         super().__init__(" ".join(line for line in lines if line) or "failed")
 
 
+def input_error(exc: BaseException) -> CliError | None:
+    """The one-line error for what bad input can still raise past validation
+    (text that is not Unicode, JSON too deep, a number too large), else ``None``.
+
+    Only a last resort: values are checked where they come in (:mod:`queuectl_core.limits`).
+    """
+    if isinstance(exc, UnicodeError):
+        return CliError("a value is not valid Unicode text (a lone surrogate or not UTF-8)")
+    if isinstance(exc, RecursionError):
+        return CliError("a value is nested too deeply")
+    if isinstance(exc, OverflowError):
+        return CliError(f"a number is out of range: {exc}")
+    return None
+
+
+def non_unicode_argument(args: list[str]) -> str | None:
+    """The usage error for the first command-line argument that is not UTF-8, if any."""
+    from queuectl_core.limits import is_unicode, shown
+
+    for number, arg in enumerate(args, 1):
+        if not is_unicode(arg):
+            raw = arg.encode("utf-8", "surrogateescape" if _escaped(arg) else "backslashreplace")
+            return f"argument {number} ({shown(raw)}) is not UTF-8 text, which queuectl stores"
+    return None
+
+
+def _escaped(text: str) -> bool:
+    """Whether every surrogate in ``text`` stands for a byte (``surrogateescape``)."""
+    return all("\udc80" <= char <= "\udcff" for char in text if "\ud800" <= char <= "\udfff")
+
+
 def internal_error(exc: BaseException) -> CliError:
     """The message for an exception queuectl did not expect."""
     what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -77,6 +108,13 @@ class QueuectlGroup(click.Group):
                     "plugin %s could not add its commands: %s", impl.plugin_name, exc
                 )
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument that is not UTF-8 before any command sees it."""
+        problem = non_unicode_argument(args)
+        if problem is not None:
+            raise click.UsageError(problem, ctx)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command, turning every error into a one-line message."""
         try:
@@ -90,4 +128,4 @@ class QueuectlGroup(click.Group):
         except Exception as exc:
             if os.environ.get("QUEUECTL_DEBUG", "") not in ("", "0"):
                 raise
-            raise internal_error(exc) from exc
+            raise (input_error(exc) or internal_error(exc)) from exc

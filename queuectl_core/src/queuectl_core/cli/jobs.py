@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from queuectl_core import limits
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app, split_names
 from queuectl_core.errors import QueuectlError
@@ -39,10 +40,18 @@ def parse_states(
 def page_options(command: F) -> F:
     """``--limit`` and ``--offset``."""
     command = click.option(
-        "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Skip this many."
+        "--offset",
+        type=click.IntRange(*limits.LIST_OFFSET),
+        default=0,
+        show_default=True,
+        help="Skip this many.",
     )(command)
     return click.option(
-        "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most."
+        "--limit",
+        type=click.IntRange(*limits.LIST_LIMIT),
+        default=50,
+        show_default=True,
+        help="At most.",
     )(command)
 
 
@@ -155,7 +164,13 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
         pairs.append(("worker", job.worker_id))
     if job.last_error:
         pairs.append(("last error", render.one_line(job.last_error)))
-    if job.payload is not None:
+    if job.unreadable:
+        pairs.append(
+            ("unreadable", f"{', '.join(job.unreadable)} (stored values shown as placeholders)")
+        )
+    if "payload" in job.unreadable:  # the stored text, which is not JSON
+        pairs.append(("payload", render.one_line(str(job.payload), COMMAND_WIDTH)))
+    elif job.payload is not None:
         pairs.append(("payload", render.compact_json(job.payload)))
     if job.result is not None:
         pairs.append(("result", render.compact_json(job.result)))
