@@ -21,6 +21,7 @@ import pytest
 
 from queuectl_core.testing.cli import QueuectlCli, wait_for
 from queuectl_redis.testing.fixtures import new_prefix, running_in_ci
+from queuectl_sqlite.connection import WAL_LIMIT
 
 if TYPE_CHECKING:
     from queuectl_redis.testing.servers import RedisServer
@@ -198,4 +199,4 @@ def test_the_queue_comes_back_after_the_disk_was_full(
         wal = Path(f"{db}-wal")
         return wal.stat().st_size if wal.exists() else 0
 
-    wait_for(lambda: wal_size() < 256 * 1024, timeout=5, what=lambda: f"a WAL of {wal_size()} B")
+    wait_for(lambda: wal_size() <= WAL_LIMIT, timeout=5, what=lambda: f"a WAL of {wal_size()} B")

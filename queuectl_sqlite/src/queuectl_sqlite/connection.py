@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 MIN_SQLITE = (3, 24, 0)  # upserts
 #: Bytes the write-ahead log is cut back to when it starts over (``journal_size_limit``);
 #: a log above it is checkpointed at the next worker heartbeat.
-WAL_LIMIT = 1024 * 1024
+WAL_LIMIT = 256 * 1024
 #: Milliseconds a checkpoint after a full disk waits for other connections.
 CHECKPOINT_WAIT_MS = 1000
 #: SQLite's result code for a full disk (``sqlite3.SQLITE_FULL`` from Python 3.11).
