@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-
-from queuectl_core.testing.cli import QueuectlCli, wait_for
 from queuectl_redis.testing.fixtures import new_prefix, running_in_ci
 from queuectl_sqlite.connection import WAL_LIMIT
+
+from queuectl_core.testing.cli import QueuectlCli, wait_for
 
 if TYPE_CHECKING:
     from queuectl_redis.testing.servers import RedisServer
