@@ -20,9 +20,11 @@ from queuectl_sqlite.storage import SqliteStorage
 
 from queuectl_core import recovery
 from queuectl_core.errors import StorageFullError
-from queuectl_core.job import Outcome, State
+from queuectl_core.job import AttemptResult, Outcome, State
+from queuectl_core.prefetch import Finished, Holdings
 from queuectl_core.queue import Queue
-from queuectl_core.storage import Claim, Finish
+from queuectl_core.storage import Claim, Finish, Transition
+from queuectl_core.testing import JobFactory
 from queuectl_core.worker import Worker
 from tests.conftest import wait_for
 
@@ -190,3 +192,19 @@ def test_a_graceful_stop_waits_for_the_result_a_forced_one_gives_it_up(
     assert job.state is State.FAILED
     assert [a.outcome for a in refusing.attempts("once")] == [Outcome.LOST]
     assert refusing.get("after").state is State.PENDING
+
+
+def test_holdings_renew_unstored_results_until_stored_or_dropped() -> None:
+    make = JobFactory()
+    claims = [Claim(make(), f"token{n}", 1) for n in range(3)]
+    result = AttemptResult(Outcome.SUCCEEDED, time.time())
+    finished = [Finished(claim, result, Transition(State.COMPLETED, result)) for claim in claims]
+    holdings = Holdings()
+    holdings.keep_unstored(finished)
+    assert holdings.claims() == claims  # their leases are renewed
+    assert holdings.hand_back_at() is None  # nothing to hand back: they wait for the storage
+
+    assert holdings.drop_unstored(claims[1]) and not holdings.drop_unstored(claims[1])
+    assert holdings.unstored() == [finished[0], finished[2]]
+    assert holdings.stored(finished) == [True, False, True]  # the dropped one is not reported
+    assert holdings.unstored() == [] and holdings.claims() == []
