@@ -53,3 +53,12 @@ class StorageError(QueuectlError):
 
 class WorkerError(QueuectlError):
     """Starting or stopping workers failed."""
+
+
+class StorageUnavailableError(StorageError):
+    """The storage cannot take requests now but may later: unreachable, locked, full.
+    A worker keeps what it holds (an attempt's result, say) and tries again."""
+
+
+class StorageFullError(StorageUnavailableError):
+    """The storage has no room left for a write: a full disk, Redis at ``maxmemory``."""

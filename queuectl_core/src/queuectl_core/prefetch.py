@@ -19,6 +19,10 @@ before it (:class:`Holdings` is shared by both threads). Should the heartbeat no
 get to it, the worker's loop gives back the held jobs after an attempt that left
 them waiting longer than ``HOLD_LIMIT``: a held job that waited that long never
 starts.
+
+Results the storage refused (a full disk, an unreachable server) are kept as
+*unstored* until a retry stores them: their leases are renewed like the others',
+and a lost lease drops one (see :mod:`queuectl_core.worker`).
 """
 
 from __future__ import annotations
@@ -94,6 +98,7 @@ class Holdings:
         self._lock = threading.Lock()
         self._held: deque[Held] = deque()
         self._results: list[Finished] = []
+        self._unstored: list[Finished] = []  # refused by the storage, retried alone
         self._running: Claim | None = None
         self._running_since = 0.0  # time.monotonic()
         self._retry_at = 0.0  # no hand-back before this (one failed)
@@ -148,12 +153,33 @@ class Holdings:
             results, self._results = self._results, []
             return results
 
+    def keep_unstored(self, results: Iterable[Finished]) -> None:
+        """Hold results the storage refused until :meth:`stored` (leases renewed)."""
+        with self._lock:
+            self._unstored.extend(results)
+
+    def unstored(self) -> list[Finished]:
+        """The refused results still held: their leases were not lost meanwhile."""
+        with self._lock:
+            return list(self._unstored)
+
+    def stored(self, results: Sequence[Finished]) -> list[bool]:
+        """Stop holding ``results`` (a call stored them); whether each was still held,
+        not dropped meanwhile (its lease lost): those are the ones to report."""
+        done = {id(f) for f in results}
+        with self._lock:
+            held = {id(f) for f in self._unstored}
+            self._unstored = [f for f in self._unstored if id(f) not in done]
+        return [id(f) in held for f in results]
+
     # -- the heartbeat thread ----------------------------------------------------------------
 
     def claims(self) -> list[Claim]:
         """The claims held besides the running one: their leases must be renewed too."""
         with self._lock:
-            return [held.claim for held in self._held] + [f.claim for f in self._results]
+            return [held.claim for held in self._held] + [
+                f.claim for f in (*self._results, *self._unstored)
+            ]
 
     def drop(self, claim: Claim) -> bool:
         """Stop holding a job that waits (its lease is gone); whether it was held."""
@@ -163,6 +189,14 @@ class Holdings:
                     self._held.remove(held)
                     return True
             return False
+
+    def drop_unstored(self, claim: Claim) -> bool:
+        """Stop holding an unstored result (its lease is gone); whether it was held."""
+        with self._lock:
+            kept = [f for f in self._unstored if f.claim is not claim]
+            dropped = len(kept) < len(self._unstored)
+            self._unstored = kept
+            return dropped
 
     def hand_back_at(self) -> float | None:
         """When (``time.monotonic()``) to look whether the running job is slow, if

@@ -73,6 +73,11 @@ class Stopper:
     def current_claim(self) -> Claim | None:
         return self._current
 
+    @property
+    def forced(self) -> bool:
+        """A forced stop was asked for (a second signal): give up what still waits."""
+        return self._forced
+
     # -- stop requests and aborts, from any thread ----------------------------------------
 
     def request_stop(self, reason: str) -> None:
@@ -132,12 +137,15 @@ class Stopper:
         finally:
             self._in_process = False
 
-    def sleep(self, timeout: float, wait: Callable[[float], None]) -> None:
-        """``wait(timeout)`` that a stop or a poke ends at once."""
+    def sleep(
+        self, timeout: float, wait: Callable[[float], None], *, until_forced: bool = False
+    ) -> None:
+        """``wait(timeout)`` that a stop (``until_forced``: only a forced one) or a poke
+        ends at once."""
         try:
             self._waiting = True
             try:
-                if not self.stopping:
+                if not (self._forced if until_forced else self.stopping):
                     wait(timeout)
             finally:
                 self._waiting = False

@@ -7,6 +7,14 @@ a :class:`Worker` and call :meth:`Worker.run`.
 While its jobs are fast, a worker claims several at once and stores their results
 together with the next claims (see :mod:`queuectl_core.prefetch`).
 
+A result the storage refuses (a full disk, an unreachable server) is kept, never
+run again: the worker claims nothing more, the heartbeat keeps renewing the job's
+lease, and the worker retries storing the result alone, backing off from 0.1 s to
+``MAX_BACKOFF``, with one log line when the outage starts and one when it ends. It
+stops retrying once stored, once the lease turns out lost (cancelled, or recovered
+by another worker after it expired: the job then runs again), or on a forced stop;
+a graceful stop waits for the result to be stored.
+
 Stopping: the first SIGTERM, SIGINT or SIGHUP stops claiming and lets the running job
 finish (jobs claimed but not started are given back); a second one interrupts the
 job, which goes back to pending without using up an attempt (see
@@ -44,7 +52,7 @@ from queuectl_core.stored import cannot_run, problem
 log = logging.getLogger("queuectl.worker")
 T = TypeVar("T")
 
-MAX_BACKOFF = 5.0  # longest pause between tries while the storage is unavailable
+MAX_BACKOFF = 2.0  # longest pause between tries while the storage is unavailable
 
 
 class _GiveUp(Exception):
@@ -125,6 +133,10 @@ class Worker:
     def abort_job(self, claim: Claim, reason: str) -> None:
         if self._holdings.drop(claim):
             log.warning("job %s: %s; not starting it", claim.job.id, reason)
+        elif self._holdings.drop_unstored(claim):
+            log.warning(
+                "job %s: %s before its result was stored; result discarded", claim.job.id, reason
+            )
         else:
             self._stopper.abort_job(claim, reason)
 
@@ -176,27 +188,44 @@ class Worker:
         size says) in the same step; returns whether it claimed any."""
         results = self._holdings.take_results()
         limit = self._batch.size() if claim_next else 0
-        if not results and not limit:
-            return False
-        tries = 0
-
-        def store() -> tuple[list[bool], list[Claim]]:
-            nonlocal tries
-            tries += 1
-            return self._finish_and_claim(results, limit)
-
-        what = "storing a result" if results else "claiming a job"
-        try:
-            applied, claims = self._retrying(what, store)
-        except _GiveUp:
-            for finished in results:
-                log.error("job %s: result not stored, the lease will expire", finished.claim.job.id)
-            raise
-        self._report(results, applied, retried=tries > 1)
+        if not results:
+            if not limit:
+                return False
+            applied, claims = self._retrying(
+                "claiming a job", lambda: self._finish_and_claim(results, limit)
+            )
+        else:
+            try:
+                applied, claims = self._finish_and_claim(results, limit)
+            except Exception as exc:
+                self._keep_storing(results, exc)
+                return True  # stored (or dropped): claim next without idling
+        self._report(results, applied, retried=False)
         self._holdings.hold(claims, time.monotonic())
         if len(claims) > 1 and self._heartbeat is not None:
             self._heartbeat.wake()  # it hands them back if a job turns out slow
         return bool(claims)
+
+    def _keep_storing(self, results: Sequence[Finished], error: Exception) -> None:
+        """The storage refused ``results``: hold them (the heartbeat renews their
+        leases) and store them alone, claiming nothing, until stored, their leases
+        lost, or a forced stop (then ``_GiveUp``)."""
+        self._storage_failed("storing a result", error)
+        self._holdings.keep_unstored(results)
+
+        def store() -> tuple[list[Finished], list[bool]]:
+            pending = self._holdings.unstored()
+            return pending, self._finish_and_claim(pending, 0)[0] if pending else []
+
+        try:
+            pending, applied = self._retrying("storing a result", store, until_forced=True)
+        except _GiveUp:
+            for finished in self._holdings.unstored():
+                log.error("job %s: result not stored, the lease will expire", finished.claim.job.id)
+            raise
+        held = self._holdings.stored(pending)
+        report = [(f, done) for f, done, h in zip(pending, applied, held, strict=True) if h]
+        self._report([f for f, _ in report], [done for _, done in report], retried=True)
 
     def _finish_and_claim(
         self, results: Sequence[Finished], limit: int
@@ -296,25 +325,30 @@ class Worker:
 
     # -- storage calls that survive outages --------------------------------------------------
 
-    def _retrying(self, what: str, call: Callable[[], T]) -> T:
-        """``call()`` until it succeeds, backing off; raises ``_GiveUp`` once stopping."""
+    def _retrying(self, what: str, call: Callable[[], T], *, until_forced: bool = False) -> T:
+        """``call()`` until it succeeds, backing off; raises ``_GiveUp`` once stopping
+        (``until_forced``: once a forced stop is asked for)."""
         delay = 0.1
         while True:
             try:
                 value = call()
             except Exception as exc:
-                if not self._storage_failing:
-                    log.error("storage error while %s: %s; retrying", what, exc)
-                    self._storage_failing = True
-                if self._stopper.stopping:
+                self._storage_failed(what, exc)
+                if self._stopper.forced if until_forced else self._stopper.stopping:
                     raise _GiveUp from exc
-                self._stopper.sleep(delay, time.sleep)
+                self._stopper.sleep(delay, time.sleep, until_forced=until_forced)
                 delay = min(delay * 2, MAX_BACKOFF)
                 continue
             if self._storage_failing:
                 log.info("storage available again")
                 self._storage_failing = False
             return value
+
+    def _storage_failed(self, what: str, exc: Exception) -> None:
+        """Log a storage error once per outage."""
+        if not self._storage_failing:
+            log.error("storage error while %s: %s; retrying", what, exc)
+            self._storage_failing = True
 
     def _load_settings(self) -> Settings:
         return recovery.load_settings(self.storage)

@@ -2,8 +2,10 @@
 
 A client retries a command a few times with exponential backoff when the
 connection breaks, which rides out short blips and failovers; a longer outage
-reaches the caller as a one-line :class:`~queuectl_core.errors.StorageError` (a
-worker retries those with backoff of its own).
+reaches the caller as a one-line :class:`~queuectl_core.errors.StorageUnavailableError`
+(a worker retries those with backoff of its own). A server at ``maxmemory`` (with
+the ``noeviction`` policy) refuses writes with ``OOM command not allowed``: that is
+a :class:`~queuectl_core.errors.StorageFullError`, which a worker survives the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ import redis.exceptions as rx
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from queuectl_core.errors import ConfigError, StorageError
+from queuectl_core.errors import (
+    ConfigError,
+    StorageError,
+    StorageFullError,
+    StorageUnavailableError,
+)
 from queuectl_redis.options import RedisOptions, redact
 
 #: Retries of one command after the connection broke, and their backoff.
@@ -50,6 +57,11 @@ def connect(options: RedisOptions) -> Any:
 def describe_error(exc: rx.RedisError, where: str) -> str:
     """One line about a Redis error, for a person."""
     text = " ".join(str(exc).split()) or type(exc).__name__
+    if _out_of_memory(exc):
+        return (
+            f"Redis at {where} is out of memory (used memory > 'maxmemory'), writes are "
+            "refused; free memory or raise maxmemory (workers keep their results and retry)"
+        )
     if isinstance(exc, rx.AuthenticationError | rx.AuthorizationError):
         return f"Redis at {where} refused the credentials: {text}"
     if isinstance(exc, rx.ConnectionError | rx.TimeoutError):
@@ -63,4 +75,18 @@ def errors(where: str) -> Iterator[None]:
     try:
         yield
     except rx.RedisError as exc:
-        raise StorageError(describe_error(exc, where)) from exc
+        raise _error_class(exc)(describe_error(exc, where)) from exc
+
+
+def _error_class(exc: rx.RedisError) -> type[StorageError]:
+    if _out_of_memory(exc):
+        return StorageFullError
+    if isinstance(exc, rx.ConnectionError | rx.TimeoutError):
+        return StorageUnavailableError
+    return StorageError
+
+
+def _out_of_memory(exc: rx.RedisError) -> bool:
+    """``OOM command not allowed ...``: redis-py raises ``OutOfMemoryError`` for it,
+    from a command or from inside a script (whose text then lacks the ``OOM``)."""
+    return isinstance(exc, rx.OutOfMemoryError) or str(exc).startswith("OOM ")

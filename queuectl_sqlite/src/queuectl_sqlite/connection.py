@@ -5,12 +5,23 @@ One connection per thread, in autocommit mode; every write transaction starts wi
 ``busy_timeout``. A deferred transaction that reads first and then writes could
 find the snapshot stale and fail with "database is locked" immediately; an
 immediate one never does. ``sqlite3`` errors leave this module as one-line
-``StorageError`` or ``ConfigError``.
+``StorageError`` (``StorageUnavailableError`` for a lock, ``StorageFullError`` for a
+full disk) or ``ConfigError``.
+
+A full disk: the write-ahead log may be what filled it (a log that no checkpoint
+could reset keeps growing), so a write that fails for space moves the log into the
+database and cuts it to nothing (``wal_checkpoint(TRUNCATE)``) before the error
+leaves; the next try then often fits, and once space is freed the queue resumes at
+the next write instead of the log growing back into the freed space. In between,
+``journal_size_limit`` cuts the log back to ``WAL_LIMIT`` each time it starts over,
+and :meth:`Database.trim_wal` (each worker heartbeat) has a log that outgrew it
+checkpointed, so that it starts over.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sqlite3
 import threading
@@ -21,12 +32,29 @@ from contextlib import contextmanager, suppress
 from typing import Any, TypeVar, cast
 
 from queuectl_core import stored
-from queuectl_core.errors import ConfigError, QueuectlError, StorageError
+from queuectl_core.errors import (
+    ConfigError,
+    QueuectlError,
+    StorageError,
+    StorageFullError,
+    StorageUnavailableError,
+)
 from queuectl_sqlite.options import SqliteOptions
 from queuectl_sqlite.schema import ensure_schema
 
+log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
+
 MIN_SQLITE = (3, 24, 0)  # upserts
+#: Bytes the write-ahead log is cut back to when it starts over (``journal_size_limit``);
+#: a log above it is checkpointed at the next worker heartbeat.
+WAL_LIMIT = 256 * 1024
+#: Milliseconds a checkpoint after a full disk waits for other connections.
+CHECKPOINT_WAIT_MS = 1000
+#: SQLite's result code for a full disk (``sqlite3.SQLITE_FULL`` from Python 3.11).
+SQLITE_FULL = 13
+#: Free bytes below which a failed write counts as a full disk whatever SQLite says.
+NEARLY_FULL = 64 * 1024
 #: Connections inherited through ``fork``: never used nor closed in the child (that
 #: is what SQLite asks), only kept referenced so garbage collection leaves them alone.
 _INHERITED: list[sqlite3.Connection] = []
@@ -42,6 +70,7 @@ class Database:
         self._local = threading.local()
         self._connections: dict[threading.Thread, sqlite3.Connection] = {}
         self._pid = os.getpid()
+        self._was_full = False  # a write failed for space since the last trim_wal
         if sqlite3.sqlite_version_info < MIN_SQLITE:
             raise StorageError(
                 f"queuectl needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; "
@@ -86,6 +115,7 @@ class Database:
                 check_same_thread=False,  # only so that close() may close it
             )
             conn.execute(f"PRAGMA synchronous = {self.options.synchronous}")
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
         return conn
 
     def read_text_leniently(self, exc: BaseException) -> bool:
@@ -113,8 +143,10 @@ class Database:
             try:
                 yield conn
                 conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 _rollback(conn)
+                if isinstance(exc, sqlite3.Error) and self._disk_full(exc):
+                    self._was_full = not self._empty_wal(conn)
                 raise
 
     @contextmanager
@@ -136,12 +168,62 @@ class Database:
         except sqlite3.Error as exc:
             raise self._translate(exc) from exc
 
+    def trim_wal(self) -> None:
+        """Keep the write-ahead log small; call it now and then (never in a transaction).
+
+        After a write failed for space, until it succeeds: empty the log. Else, if the
+        log outgrew ``WAL_LIMIT``: a passive checkpoint (it never waits), after which
+        the next write starts the log over and cuts it back to ``WAL_LIMIT``.
+        """
+        if self._was_full:
+            self._was_full = not self._empty_wal(self.connection())
+            return
+        try:
+            if os.stat(self.path + "-wal").st_size <= WAL_LIMIT:
+                return
+            self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except (OSError, sqlite3.Error) as exc:  # a later call tries again
+            log.debug("cannot checkpoint %s: %s", self.path, exc)
+
+    def _empty_wal(self, conn: sqlite3.Connection) -> bool:
+        """Move the write-ahead log into the database and cut it to nothing, which
+        gives its space back; whether that worked (a failure changes nothing)."""
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
+                busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {round(self.options.busy_timeout * 1000)}")
+        except sqlite3.Error as exc:
+            log.debug("cannot empty the write-ahead log of %s: %s", self.path, exc)
+            return False
+        return not busy
+
+    def _disk_full(self, exc: sqlite3.Error) -> bool:
+        """Whether ``exc`` says the disk is full: SQLITE_FULL, or an I/O error while
+        the filesystem has (next to) no free space."""
+        code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+        if (code is not None and code & 0xFF == SQLITE_FULL) or "disk is full" in str(exc):
+            return True
+        if "disk I/O error" not in str(exc):
+            return False
+        try:
+            stat = os.statvfs(os.path.dirname(self.path))
+        except OSError:
+            return False
+        return stat.f_bavail * stat.f_frsize < NEARLY_FULL
+
     def _translate(self, exc: sqlite3.Error) -> QueuectlError:
         message = str(exc)
         if "not a database" in message:
             return ConfigError(f"{self.path} is not a SQLite database")
+        if self._disk_full(exc):
+            return StorageFullError(
+                f"cannot write {self.path}: disk is full; free space on its filesystem "
+                "(workers keep their results and retry)"
+            )
         if "locked" in message or "busy" in message:
-            return StorageError(
+            return StorageUnavailableError(
                 f"{self.path} is locked by another process "
                 f"(gave up after waiting up to {self.options.busy_timeout:g}s)"
             )

@@ -402,6 +402,7 @@ class SqliteStorage(BatchFirstStorage):
             conn.execute(_INSERT_WORKER, worker_values(worker))
 
     def heartbeat(self, worker_id: str, now: float) -> bool:
+        self._db.trim_wal()  # every worker's periodic call: keeps the log bounded
         with self._db.write() as conn:
             sql = "UPDATE workers SET heartbeat_at = ? WHERE id = ?"
             if conn.execute(sql, (now, worker_id)).rowcount == 0:
