@@ -20,6 +20,7 @@ from queuectl_core.config import Location, resolve
 from queuectl_core.errors import (
     InvalidJobError,
     InvalidStateError,
+    NoQueueError,
     SettingError,
     UnknownExecutorError,
 )
@@ -35,10 +36,31 @@ class Queue:
         self.location = location
 
     @classmethod
-    def open(cls, location: Location | None = None, **resolve_args: Any) -> Queue:
-        """Open the configured backend (see :func:`queuectl_core.config.resolve`)."""
+    def open(
+        cls, location: Location | None = None, *, create: bool = True, **resolve_args: Any
+    ) -> Queue:
+        """Open the configured backend (see :func:`queuectl_core.config.resolve`).
+
+        With ``create=False`` only a queue that exists opens; otherwise
+        :class:`~queuectl_core.errors.NoQueueError` and nothing is created.
+        """
         location = location or resolve(**resolve_args)
-        return cls(location.open(), location)
+        return cls(location.open(create=create), location)
+
+    @classmethod
+    def init(cls, location: Location | None = None, **resolve_args: Any) -> tuple[Queue, bool]:
+        """Open the configured queue, creating it if need be; also says whether it was new."""
+        location = location or resolve(**resolve_args)
+        try:
+            storage, created = location.open(create=False), False
+        except NoQueueError:
+            storage, created = location.open(), True
+        try:
+            storage.initialize()
+        except BaseException:
+            storage.close()
+            raise
+        return cls(storage, location), created
 
     def close(self) -> None:
         self.storage.close()

@@ -213,6 +213,7 @@ def test_bad_input_is_one_line_and_changes_nothing(db: Path, args: list[str], me
 def test_config_file_names_the_database(db: Path, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'backend = "sqlite"\n[sqlite]\npath = "{tmp_path / "other.db"}"\n')
+    CliRunner().invoke(cli, ["--config", str(config), "init"])
     result = CliRunner().invoke(cli, ["--config", str(config), "status", "--json"])
     assert json.loads(result.stdout)["location"] == str(tmp_path / "other.db")
     config.write_text("backend = [unclosed\n")
@@ -331,6 +332,7 @@ def test_cancel_prints_the_job(db: Path) -> None:
 
 
 def test_status_counts_every_state(db: Path) -> None:
+    ok(db, "init")
     status = as_json(db, "status")
     assert status["states"] == dict.fromkeys(
         ["pending", "processing", "completed", "failed", "dead", "cancelled"], 0
@@ -384,6 +386,7 @@ def test_dlq_list_retry_and_purge(db: Path) -> None:
 
 
 def test_config_commands(db: Path) -> None:
+    ok(db, "init")
     assert ok(db, "config", "get", "max_retries") == "3\n"
     assert ok(db, "config", "set", "backoff_max", "5m") == "300\n"
     assert ok(db, "config", "get", "backoff_max") == "300\n"
@@ -417,6 +420,7 @@ def secret_setting() -> Iterator[None]:
 
 @pytest.mark.usefixtures("secret_setting")
 def test_a_secret_setting_is_masked_unless_revealed(db: Path) -> None:
+    ok(db, "init")
     assert ok(db, "config", "get", "signing_key") == "\n"  # empty: nothing to hide
     assert ok(db, "config", "set", "signing_key", "hunter2") == "********\n"
     assert ok(db, "config", "get", "signing_key") == "********\n"
@@ -427,6 +431,7 @@ def test_a_secret_setting_is_masked_unless_revealed(db: Path) -> None:
 
 
 def test_worker_list_shows_the_current_job(db: Path) -> None:
+    ok(db, "init")
     assert ok(db, "worker", "list") == "no workers\n"
     ok(db, "enqueue", "--id", "busy", "-c", "sleep 1")
     with Queue.open(db=str(db)) as queue:

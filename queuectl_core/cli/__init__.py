@@ -16,6 +16,7 @@ from queuectl_core.cli.group import EXIT_INTERRUPTED, QueuectlGroup
 __all__ = ["cli", "main"]
 
 BUILTIN_COMMANDS = {
+    "init": "queuectl_core.cli.init:init",
     "enqueue": "queuectl_core.cli.enqueue:enqueue",
     "list": "queuectl_core.cli.jobs:list_jobs",
     "show": "queuectl_core.cli.jobs:show",

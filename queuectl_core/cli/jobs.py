@@ -108,7 +108,9 @@ def list_jobs(
     as_json: bool,
 ) -> None:
     """List jobs, newest first."""
-    jobs = app.queue().list_jobs(states=states, queues=queues, limit=limit, offset=offset)
+    jobs = app.queue(create=False).list_jobs(
+        states=states, queues=queues, limit=limit, offset=offset
+    )
     print_jobs(jobs, as_json)
 
 
@@ -118,7 +120,7 @@ def list_jobs(
 @pass_app
 def show(app: AppContext, job_id: str, as_json: bool) -> None:
     """Show a job and its attempt history."""
-    queue = app.queue()
+    queue = app.queue(create=False)
     job = queue.get(job_id)
     attempts = queue.attempts(job_id)
     if as_json:
@@ -197,7 +199,7 @@ def logs(app: AppContext, job_id: str, number: int | None, stderr: bool, as_json
     With --json, both streams of the attempt as text (and as base64 when the
     bytes are not UTF-8).
     """
-    attempts = app.queue().attempts(job_id)
+    attempts = app.queue(create=False).attempts(job_id)
     if not attempts:
         raise QueuectlError(f"job {job_id!r} has not run yet")
     if number is None:
@@ -232,7 +234,7 @@ def logs(app: AppContext, job_id: str, number: int | None, stderr: bool, as_json
 @pass_app
 def cancel(app: AppContext, job_id: str, as_json: bool) -> None:
     """Cancel a pending, failed or running job (running: stopped)."""
-    job = app.queue().cancel(job_id)
+    job = app.queue(create=False).cancel(job_id)
     if as_json:
         render.emit_json(job_view(job))
     else:

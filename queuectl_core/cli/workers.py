@@ -160,4 +160,4 @@ def stop(app: AppContext, timeout: float | None, force: bool, as_json: bool) -> 
 @pass_app
 def list_workers(app: AppContext, as_json: bool) -> None:
     """List registered workers and the job each is running."""
-    print_workers(app, app.queue().workers(), as_json)
+    print_workers(app, app.queue(create=False).workers(), as_json)

@@ -18,7 +18,7 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from queuectl_core.errors import ConfigError, QueuectlError, StorageError
+from queuectl_core.errors import ConfigError, NoQueueError, QueuectlError, StorageError
 from queuectl_sqlite.options import SqliteOptions
 from queuectl_sqlite.schema import ensure_schema
 
@@ -31,7 +31,9 @@ _INHERITED: list[sqlite3.Connection] = []
 class Database:
     """An open SQLite file: per-thread connections and transactions."""
 
-    def __init__(self, options: SqliteOptions) -> None:
+    def __init__(self, options: SqliteOptions, *, create: bool = True) -> None:
+        """Open the file, creating it (and its schema) unless ``create=False``: then
+        a missing file raises ``NoQueueError``."""
         self.path = options.path
         self.options = options
         self._lock = threading.Lock()
@@ -43,7 +45,10 @@ class Database:
                 f"queuectl needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; "
                 f"this Python has {sqlite3.sqlite_version}"
             )
-        create_file(self.path)
+        if create:
+            create_file(self.path)
+        else:
+            require_file(self.path)
         try:
             with self.errors():
                 conn = self.connection()
@@ -160,6 +165,14 @@ def create_file(path: str) -> None:
     except OSError as exc:
         raise ConfigError(f"cannot open database {path}: {exc.strerror or exc}") from None
     os.close(fd)
+
+
+def require_file(path: str) -> None:
+    """Raise ``NoQueueError`` unless the database file exists (nothing is created)."""
+    if os.path.isdir(path):
+        raise ConfigError(f"{path} is a directory, not a database file")
+    if not os.path.exists(path):
+        raise NoQueueError(path)
 
 
 def _use_wal(conn: sqlite3.Connection, path: str, busy_timeout: float) -> None:
