@@ -28,6 +28,7 @@ BUILTIN_COMMANDS = {
     "purge": "queuectl_core.cli.purge:purge",
     "config": "queuectl_core.cli.config:config",
     "plugins": "queuectl_core.cli.plugins:plugins",
+    "completion": "queuectl_core.cli.completion:completion",
 }
 
 

@@ -9,6 +9,7 @@ import click
 from queuectl_core import settings
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
+from queuectl_core.cli.group import SuggestingGroup
 
 #: What a secret setting's value shows as, unless ``config get --reveal``.
 MASK = "********"
@@ -32,7 +33,7 @@ def setting_view(name: str, value: Any, source: str) -> dict[str, Any]:
     }
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def config() -> None:
     """Show and change runtime settings: retries, backoff, timeouts."""
 

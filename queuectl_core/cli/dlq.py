@@ -6,12 +6,13 @@ import click
 
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
+from queuectl_core.cli.group import SuggestingGroup
 from queuectl_core.cli.jobs import page_options, print_jobs
 from queuectl_core.cli.purge import confirm_purge, yes_option
 from queuectl_core.job import State
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def dlq() -> None:
     """The dead letter queue: list, retry or purge dead jobs."""
 

@@ -36,6 +36,12 @@ def parse_states(
     return tuple(State(name) for name in names)
 
 
+def complete_states(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for ``--state``: the state names, after any comma-separated ones."""
+    done, comma, last = incomplete.rpartition(",")
+    return [done + comma + name for name in STATE_NAMES if name.startswith(last)]
+
+
 def page_options(command: F) -> F:
     """``--limit`` and ``--offset``."""
     command = click.option(
@@ -84,6 +90,7 @@ def print_jobs(jobs: list[Job], as_json: bool, empty: str = "no jobs") -> None:
     "states",
     multiple=True,
     callback=parse_states,
+    shell_complete=complete_states,
     metavar="STATE[,STATE]",
     help=f"Only jobs in these states ({', '.join(STATE_NAMES)}).",
 )

@@ -10,13 +10,14 @@ import click
 
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, parse_duration, pass_app, split_names
+from queuectl_core.cli.group import SuggestingGroup
 from queuectl_core.job import State, WorkerInfo
 from queuectl_core.serialize import worker_view
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def worker() -> None:
     """Start, run, stop and list workers."""
 
