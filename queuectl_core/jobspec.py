@@ -43,6 +43,30 @@ PRIORITY_RANGE = (-(2**31), 2**31 - 1)
 MAX_RETRIES_LIMIT = 1_000_000
 
 
+#: Named priorities, usable wherever a priority is given (``--priority high``,
+#: ``"priority": "high"``); jobs store the number.
+PRIORITY_NAMES = {"low": -10, "normal": 0, "high": 10, "critical": 20}
+
+
+def priority_name(priority: int) -> str | None:
+    """The name of a priority number, if it has one."""
+    return next((name for name, number in PRIORITY_NAMES.items() if number == priority), None)
+
+
+def _priority(data: Mapping[str, Any]) -> int:
+    """A job's priority: a whole number in ``PRIORITY_RANGE`` or a name (any case)."""
+    value = data.get("priority")
+    if isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*", value):
+        number = PRIORITY_NAMES.get(value.strip().lower())
+        if number is None:
+            names = ", ".join(f"{name} ({n})" for name, n in PRIORITY_NAMES.items())
+            raise InvalidJobError(
+                f"priority must be a whole number or one of {names}, got {value!r}"
+            )
+        return number
+    return _bounded(data, "priority", *PRIORITY_RANGE) or 0
+
+
 def _int(data: Mapping[str, Any], key: str, minimum: int | None) -> int | None:
     value = data.get(key)
     if value is None:
@@ -151,7 +175,7 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
         type=job_type,
         payload=payload,
         queue=_text(data, "queue", _QUEUE, "1-100 letters, digits or ._:-") or "default",
-        priority=_bounded(data, "priority", *PRIORITY_RANGE) or 0,
+        priority=_priority(data),
         max_retries=_bounded(data, "max_retries", 0, MAX_RETRIES_LIMIT),
         timeout=timeout,
         created_at=now,

@@ -164,7 +164,7 @@ BAD_INPUT = {
     "JSON array": (["enqueue", '["echo"]'], "expected a JSON object"),
     "unknown field": (["enqueue", '{"command": "x", "colour": "red"}'], "unknown field colour"),
     "command not a string": (["enqueue", '{"command": 5}'], "command must be a string"),
-    "priority not a number": (["enqueue", "-c", "x", "--priority", "high"], "whole number"),
+    "priority not a number": (["enqueue", "-c", "x", "--priority", "highest"], "whole number"),
     "negative retries": (["enqueue", '{"command": "x", "max_retries": -1}'], "negative"),
     "negative retries flag": (["enqueue", "-c", "x", "--max-retries", "-2"], "negative"),
     "negative timeout": (
@@ -375,7 +375,7 @@ def test_dlq_list_retry_and_purge(db: Path) -> None:
     assert ok(db, "dlq", "purge", "d2") == "purged 1 job\n"
     assert "no job with id 'd2'" in fails(db, "show", "d2")
     ok(db, "cancel", "d1")
-    assert as_json(db, "dlq", "purge") == {"purged": 2}
+    assert as_json(db, "dlq", "purge", "--yes") == {"purged": 2}
     make_dead(db, "d5", "d6")
     assert sorted(as_json(db, "dlq", "retry", "--all")) == ["d5", "d6"]
     assert ok(db, "dlq", "list") == "no dead jobs\n"

@@ -151,7 +151,7 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
         ("command", render.one_line(job.command)),
         ("type", job.type),
         ("queue", job.queue),
-        ("priority", job.priority),
+        ("priority", shown_priority(job.priority)),
         ("attempts", job.attempts),
         ("max_retries", max_retries),
         ("timeout", timeout),
@@ -171,6 +171,14 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
     click.echo(render.fields(pairs))
     click.echo()
     click.echo(attempts_table(attempts) if attempts else "no attempts yet")
+
+
+def shown_priority(priority: int) -> str:
+    """``10 (high)`` for a named priority, else the number."""
+    from queuectl_core.jobspec import priority_name
+
+    name = priority_name(priority)
+    return str(priority) if name is None else f"{priority} ({name})"
 
 
 def attempts_table(attempts: list[Attempt]) -> str:
