@@ -11,7 +11,7 @@ same; the backend only stores.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -26,6 +26,9 @@ from queuectl_core.errors import (
 )
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
 from queuectl_core.storage import Storage
+
+#: Jobs read per storage call when every matching job is wanted (``list --format csv``).
+EXPORT_PAGE = 500
 
 
 class Queue:
@@ -121,6 +124,34 @@ class Queue:
         offset: int = 0,
     ) -> list[Job]:
         return self.storage.list_jobs(states=states, queues=queues, limit=limit, offset=offset)
+
+    def iter_jobs(
+        self,
+        states: Sequence[State] | None = None,
+        queues: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        page: int = EXPORT_PAGE,
+    ) -> Iterator[Job]:
+        """Every matching job (at most ``limit``), newest first, read ``page`` at a time.
+
+        Not a snapshot: while jobs are enqueued the pages shift, and a job the previous
+        page held is skipped rather than given twice; a job deleted or moved out of the
+        filter meanwhile may make one that stays go unseen.
+        """
+        left = limit
+        previous: set[str] = set()
+        while left is None or left > 0:
+            size = page if left is None else min(page, left)
+            jobs = self.storage.list_jobs(states=states, queues=queues, limit=size, offset=offset)
+            offset += len(jobs)
+            fresh = [job for job in jobs if job.id not in previous]
+            yield from fresh if left is None else fresh[:left]
+            if left is not None:
+                left -= len(fresh)
+            if len(jobs) < size:
+                return
+            previous = {job.id for job in jobs}
 
     def counts(self) -> dict[tuple[str, State], int]:
         return self.storage.counts()

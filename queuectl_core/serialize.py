@@ -13,6 +13,13 @@ from typing import Any
 from queuectl_core.job import Attempt, Job, WorkerInfo
 from queuectl_core.units import iso
 
+#: The keys of :func:`job_view`, in order (the CSV columns of ``list --format csv``).
+JOB_FIELDS = (
+    "id", "state", "command", "type", "payload", "queue", "priority", "attempts",
+    "max_retries", "timeout", "created_at", "updated_at", "next_run_at", "worker_id",
+    "lease_expires_at", "last_error", "result",
+)  # fmt: skip
+
 
 def job_view(job: Job) -> dict[str, Any]:
     """A job as a JSON-able dict (``max_retries``/``timeout`` ``None``: the setting)."""

@@ -104,6 +104,13 @@ def print_jobs(jobs: list[Job], as_json: bool, empty: str = "no jobs") -> None:
     help="Only jobs in these queues.",
 )
 @page_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "jsonl"]),
+    help="Output format (default: table). csv and jsonl stream every matching job "
+    "(no default limit), for spreadsheets and scripts.",
+)
 @json_option
 @pass_app
 def list_jobs(
@@ -112,13 +119,33 @@ def list_jobs(
     queues: tuple[str, ...] | None,
     limit: int,
     offset: int,
+    fmt: str | None,
     as_json: bool,
 ) -> None:
-    """List jobs, newest first."""
-    jobs = app.queue(create=False).list_jobs(
-        states=states, queues=queues, limit=limit, offset=offset
+    """List jobs, newest first.
+
+    \b
+    queuectl list --state dead --queue emails
+    queuectl list --format csv > jobs.csv        # every job, for a spreadsheet
+    queuectl list --state completed --format jsonl | jq .result
+    """
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} contradict each other")
+    fmt = "json" if as_json else fmt or "table"
+    queue = app.queue(create=False)
+    if fmt in ("csv", "jsonl"):
+        from queuectl_core.cli.export import write_jobs
+
+        source = click.get_current_context().get_parameter_source("limit")
+        given = source is not None and source.name != "DEFAULT"
+        jobs = queue.iter_jobs(
+            states=states, queues=queues, limit=limit if given else None, offset=offset
+        )
+        write_jobs(jobs, fmt)
+        return
+    print_jobs(
+        queue.list_jobs(states=states, queues=queues, limit=limit, offset=offset), fmt == "json"
     )
-    print_jobs(jobs, as_json)
 
 
 @click.command()
