@@ -127,8 +127,9 @@ def test_enqueue_file_skips_blank_lines(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "jobs.jsonl"
     path.write_text('{"id": "f1", "command": "true"}\n\n  \n{"id": "f2", "command": "true"}\n')
     assert ok(db, "enqueue", "--file", str(path)) == "enqueued 2 jobs\n"
-    ids = as_json(db, "enqueue", "--file", "-", input='{"command": "a"}\n{"command": "b"}\n')
-    assert len(ids) == 2
+    jobs = as_json(db, "enqueue", "--file", "-", input='{"command": "a"}\n{"command": "b"}\n')
+    assert [job["command"] for job in jobs] == ["a", "b"]
+    ids = [job["id"] for job in jobs]
     listed = {job["id"] for job in as_json(db, "list")}
     assert listed == {"f1", "f2", *ids}
 

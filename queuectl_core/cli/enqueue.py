@@ -162,7 +162,7 @@ def _enqueue_file(app: AppContext, path: str, as_json: bool) -> None:
     except QueuectlError as exc:
         raise _relabel(exc, specs, [f"line {number}" for number in line_numbers]) from None
     if as_json:
-        render.emit_json([job.id for job in created])
+        render.emit_json([job_view(job) for job in created])
     else:
         click.echo(f"enqueued {render.plural(len(created), 'job')}")
 
