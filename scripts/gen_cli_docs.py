@@ -41,7 +41,22 @@ the jobs live (see [configuration.md](configuration.md)); `-v` logs more (`-vv` 
 debug). `-h` or `--help` works on every command.
 
 **`--json`**: every command that prints data takes `--json` and then prints one
-JSON document on stdout (times as ISO 8601 UTC strings, states as plain strings).
+JSON document on stdout (times as ISO 8601 UTC strings, states as plain strings),
+with one shape per kind of object (job, attempt, worker, status, ...) that
+[json.md](json.md) documents.
+
+**No queue by accident**: commands that only look (`status`, `list`, `show`,
+`logs`, `dlq list`, `config get/list`, `worker list`) or change jobs that must
+exist (`cancel`, `dlq retry/purge`, `purge`, `config unset`) never create a queue:
+where there is none they fail with `Error: no queue at ...`. `init` creates one
+explicitly; `enqueue`, `config set` and the worker commands create it as needed.
+
+**Priorities** are whole numbers (higher runs first) or the names `low` (-10),
+`normal` (0), `high` (10) and `critical` (20); jobs store and show the number
+(`show` adds the name).
+
+**Shell completion**: `eval "$(queuectl completion bash)"` (or `zsh`; `fish`: see
+`queuectl completion`). A mistyped command gets the closest names ("did you mean").
 
 **Exit status**: `0` success; `1` the operation failed (unknown id, duplicate id,
 invalid job or setting, backend unavailable), with a one-line `Error: ...` on

@@ -55,3 +55,37 @@ class Greeter:
     @staticmethod
     def shout(**kwargs: Any) -> str:
         return str(kwargs).upper()
+
+
+async def greet_later(name: str, delay: float = 0.01) -> str:
+    import asyncio
+
+    await asyncio.sleep(delay)
+    print(f"greeted {name} after {delay}s")
+    return f"hello {name}"
+
+
+async def async_fail(message: str) -> None:
+    import asyncio
+
+    await asyncio.sleep(0)
+    raise ValueError(message)
+
+
+async def async_sleep(seconds: float) -> str:
+    """Sleeps in the event loop and swallows every ``Exception`` on the way."""
+    import asyncio
+
+    with contextlib.suppress(Exception):
+        await asyncio.sleep(seconds)
+    return "woke up"
+
+
+def returns_nested_datetime() -> dict[str, Any]:
+    import datetime
+
+    return {"when": datetime.datetime(2024, 1, 1)}
+
+
+def returns_nan() -> float:
+    return float("nan")

@@ -127,8 +127,9 @@ def test_enqueue_file_skips_blank_lines(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "jobs.jsonl"
     path.write_text('{"id": "f1", "command": "true"}\n\n  \n{"id": "f2", "command": "true"}\n')
     assert ok(db, "enqueue", "--file", str(path)) == "enqueued 2 jobs\n"
-    ids = as_json(db, "enqueue", "--file", "-", input='{"command": "a"}\n{"command": "b"}\n')
-    assert len(ids) == 2
+    jobs = as_json(db, "enqueue", "--file", "-", input='{"command": "a"}\n{"command": "b"}\n')
+    assert [job["command"] for job in jobs] == ["a", "b"]
+    ids = [job["id"] for job in jobs]
     listed = {job["id"] for job in as_json(db, "list")}
     assert listed == {"f1", "f2", *ids}
 
@@ -164,7 +165,7 @@ BAD_INPUT = {
     "JSON array": (["enqueue", '["echo"]'], "expected a JSON object"),
     "unknown field": (["enqueue", '{"command": "x", "colour": "red"}'], "unknown field colour"),
     "command not a string": (["enqueue", '{"command": 5}'], "command must be a string"),
-    "priority not a number": (["enqueue", "-c", "x", "--priority", "high"], "whole number"),
+    "priority not a number": (["enqueue", "-c", "x", "--priority", "highest"], "whole number"),
     "negative retries": (
         ["enqueue", '{"command": "x", "max_retries": -1}'],
         "max_retries must be between 0 and 1000000, got -1",
@@ -216,6 +217,7 @@ def test_bad_input_is_one_line_and_changes_nothing(db: Path, args: list[str], me
 def test_config_file_names_the_database(db: Path, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'backend = "sqlite"\n[sqlite]\npath = "{tmp_path / "other.db"}"\n')
+    CliRunner().invoke(cli, ["--config", str(config), "init"])
     result = CliRunner().invoke(cli, ["--config", str(config), "status", "--json"])
     assert json.loads(result.stdout)["location"] == str(tmp_path / "other.db")
     config.write_text("backend = [unclosed\n")
@@ -334,6 +336,7 @@ def test_cancel_prints_the_job(db: Path) -> None:
 
 
 def test_status_counts_every_state(db: Path) -> None:
+    ok(db, "init")
     status = as_json(db, "status")
     assert status["states"] == dict.fromkeys(
         ["pending", "processing", "completed", "failed", "dead", "cancelled"], 0
@@ -376,7 +379,7 @@ def test_dlq_list_retry_and_purge(db: Path) -> None:
     assert ok(db, "dlq", "purge", "d2") == "purged 1 job\n"
     assert "no job with id 'd2'" in fails(db, "show", "d2")
     ok(db, "cancel", "d1")
-    assert as_json(db, "dlq", "purge") == {"purged": 2}
+    assert as_json(db, "dlq", "purge", "--yes") == {"purged": 2}
     make_dead(db, "d5", "d6")
     assert sorted(as_json(db, "dlq", "retry", "--all")) == ["d5", "d6"]
     assert ok(db, "dlq", "list") == "no dead jobs\n"
@@ -387,6 +390,7 @@ def test_dlq_list_retry_and_purge(db: Path) -> None:
 
 
 def test_config_commands(db: Path) -> None:
+    ok(db, "init")
     assert ok(db, "config", "get", "max_retries") == "3\n"
     assert ok(db, "config", "set", "backoff_max", "5m") == "300\n"
     assert ok(db, "config", "get", "backoff_max") == "300\n"
@@ -420,6 +424,7 @@ def secret_setting() -> Iterator[None]:
 
 @pytest.mark.usefixtures("secret_setting")
 def test_a_secret_setting_is_masked_unless_revealed(db: Path) -> None:
+    ok(db, "init")
     assert ok(db, "config", "get", "signing_key") == "\n"  # empty: nothing to hide
     assert ok(db, "config", "set", "signing_key", "hunter2") == "********\n"
     assert ok(db, "config", "get", "signing_key") == "********\n"
@@ -430,6 +435,7 @@ def test_a_secret_setting_is_masked_unless_revealed(db: Path) -> None:
 
 
 def test_worker_list_shows_the_current_job(db: Path) -> None:
+    ok(db, "init")
     assert ok(db, "worker", "list") == "no workers\n"
     ok(db, "enqueue", "--id", "busy", "-c", "sleep 1")
     with Queue.open(db=str(db)) as queue:

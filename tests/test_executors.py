@@ -426,14 +426,56 @@ def test_python_output_is_bounded(context: Callable[..., ExecutionContext]) -> N
     assert (result.stdout, result.stdout_dropped) == (written[-4:], len(written) - 4)
 
 
+def test_python_result_is_stored_as_json_reads_it(
+    context: Callable[..., ExecutionContext],
+) -> None:
+    result = PythonExecutor().run(context(f"{HANDLERS}:returns_tuple", type="python"))
+    assert (result.outcome, result.result) == (Outcome.SUCCEEDED, [1, "two"])
+
+
 @pytest.mark.parametrize(
-    ("function", "expected"), [("returns_tuple", [1, "two"]), ("returns_set", "{3}")]
+    ("function", "error"),
+    [
+        ("returns_set", "handler returned a value JSON cannot hold: set"),
+        (
+            "returns_nested_datetime",
+            "handler returned a value JSON cannot hold: datetime (inside the dict it returned)",
+        ),
+        ("returns_nan", "handler returned a value JSON cannot hold: a float that is NaN"),
+    ],
 )
-def test_python_result_is_json_or_repr(
-    context: Callable[..., ExecutionContext], function: str, expected: Any
+def test_python_result_json_cannot_hold_fails_the_attempt(
+    context: Callable[..., ExecutionContext], function: str, error: str
 ) -> None:
     result = PythonExecutor().run(context(f"{HANDLERS}:{function}", type="python"))
-    assert (result.outcome, result.result) == (Outcome.SUCCEEDED, expected)
+    assert result.outcome is Outcome.FAILED and result.result is None
+    assert result.error is not None and result.error.startswith(error), result.error
+
+
+def test_python_async_handler_is_awaited(context: Callable[..., ExecutionContext]) -> None:
+    ctx = context(f"{HANDLERS}:greet_later", type="python", payload={"name": "ana"})
+    result = PythonExecutor().run(ctx)
+    assert (result.outcome, result.result) == (Outcome.SUCCEEDED, "hello ana")
+    assert result.stdout == b"greeted ana after 0.01s\n"
+
+
+def test_python_async_handler_failure_has_its_traceback(
+    context: Callable[..., ExecutionContext],
+) -> None:
+    ctx = context(f"{HANDLERS}:async_fail", type="python", payload={"message": "late boom"})
+    result = PythonExecutor().run(ctx)
+    assert (result.outcome, result.error) == (Outcome.FAILED, "ValueError: late boom")
+    assert b"async_fail" in result.stderr
+
+
+def test_python_async_handler_times_out(context: Callable[..., ExecutionContext]) -> None:
+    ctx = context(f"{HANDLERS}:async_sleep", type="python", payload={"seconds": 10}, timeout=0.3)
+    result, elapsed = timed(lambda: PythonExecutor().run(ctx))
+    assert (result.outcome, result.error) == (Outcome.TIMED_OUT, "timed out after 0.3s")
+    assert elapsed < 3
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    again = PythonExecutor().run(context(f"{HANDLERS}:greet_later", payload={"name": "x"}))
+    assert again.outcome is Outcome.SUCCEEDED  # no event loop left behind
 
 
 def test_python_exception_is_a_failure_with_traceback(

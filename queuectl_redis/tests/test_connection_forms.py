@@ -132,5 +132,5 @@ def test_the_cli_reaches_redis_through_the_global_flags(server: dict) -> None:
     assert "redis" in shown and "pending" in shown.lower()
     subprocess.run([*base, "cancel", job_id], env=env, capture_output=True, check=True)
     subprocess.run(
-        [*base, "purge", "--state", "cancelled"], env=env, capture_output=True, check=True
+        [*base, "purge", "--state", "cancelled", "--yes"], env=env, capture_output=True, check=True
     )

@@ -15,8 +15,9 @@ def test_purge_finished_jobs_by_state_and_age(cli: Cli) -> None:
     cli.enqueue("--id", "dropped", "--command", "true", "--delay", "1h")
     cli.run("cancel", "dropped")
     cli.run("worker", "run", "--burst")
-    assert cli.json("purge", "--state", "completed", "--older-than", "1h") == {"purged": 0}
-    assert cli.json("purge", "--state", "completed", "--state", "cancelled") == {"purged": 2}
+    assert cli.json("purge", "--state", "completed", "--older-than", "1h", "--yes") == {"purged": 0}
+    purged = cli.json("purge", "--state", "completed", "--state", "cancelled", "--yes")
+    assert purged == {"purged": 2}
     assert [job["id"] for job in cli.json("list")] == ["waiting"]
     refused = cli.run("purge", "--state", "pending", check=False)
     assert refused.returncode == 2 and "pending" in refused.stderr

@@ -167,7 +167,7 @@ def test_dlq_purge_and_retry_all(cli: Cli) -> None:
     cli.run("dlq", "retry", "--all")
     cli.run("worker", "run", "--burst")
     assert sorted(j["id"] for j in cli.json("dlq", "list")) == ["d1", "d2"]
-    cli.run("dlq", "purge")
+    cli.run("dlq", "purge", "--yes")
     assert cli.json("dlq", "list") == []
     assert cli.run("show", "d1", check=False).returncode == 1
 

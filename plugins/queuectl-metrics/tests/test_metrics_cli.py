@@ -129,7 +129,7 @@ def test_a_known_run_is_counted_exactly(queuectl: QueuectlCli, tmp_path: Path) -
     assert value(samples, "queuectl_workers_stale") == 0
     assert not [name for name, _ in samples if name == "queuectl_host_workers"]
 
-    queuectl.run("dlq", "purge")  # the job is gone; the count of jobs that died is not
+    queuectl.run("dlq", "purge", "--yes")  # the job is gone; the count of jobs that died is not
 
     purged = scrape(queuectl)
     assert_counters(purged)

@@ -106,10 +106,13 @@ class Location:
         env.update({prefix + key.upper(): value for key, value in self.options.items()})
         return env
 
-    def open(self) -> Storage:
-        """Open the storage this location names."""
+    def open(self, *, create: bool = True) -> Storage:
+        """Open the storage this location names; with ``create=False``, only an existing
+        queue (``NoQueueError`` otherwise, and nothing is created)."""
         spec = self.spec()
         options = {**spec.default_options, **self.options}
+        if not create and spec.open_existing is not None:
+            return spec.open_existing(options)
         return spec.factory(options)
 
 

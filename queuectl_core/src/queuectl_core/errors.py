@@ -47,6 +47,16 @@ class ConfigError(QueuectlError):
     """The configuration file, environment or flags are invalid."""
 
 
+class NoQueueError(QueuectlError):
+    """A command that only reads found no queue where the configuration points."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"no queue at {where} (create one with 'queuectl init' or by enqueueing a job)"
+        )
+        self.where = where
+
+
 class StorageError(QueuectlError):
     """The backend failed in a way the caller cannot fix by changing its input."""
 

@@ -61,6 +61,30 @@ def loads(text: str, where: str) -> Any:
         raise InvalidJobError(f"{where}: malformed JSON: a number has too many digits") from None
 
 
+#: Named priorities, usable wherever a priority is given (``--priority high``,
+#: ``"priority": "high"``); jobs store the number.
+PRIORITY_NAMES = {"low": -10, "normal": 0, "high": 10, "critical": 20}
+
+
+def priority_name(priority: int) -> str | None:
+    """The name of a priority number, if it has one."""
+    return next((name for name, number in PRIORITY_NAMES.items() if number == priority), None)
+
+
+def _priority(data: Mapping[str, Any]) -> int:
+    """A job's priority: a whole number in ``limits.PRIORITY`` or a name (any case)."""
+    value = data.get("priority")
+    if isinstance(value, str) and not re.fullmatch(r"\s*-?\d+\s*", value):
+        number = PRIORITY_NAMES.get(value.strip().lower())
+        if number is None:
+            names = ", ".join(f"{name} ({n})" for name, n in PRIORITY_NAMES.items())
+            raise InvalidJobError(
+                f"priority must be a whole number or one of {names}, got {value!r}"
+            )
+        return number
+    return _int(data, "priority", limits.PRIORITY) or 0
+
+
 def _int(data: Mapping[str, Any], key: str, bounds: tuple[int, int]) -> int | None:
     value = data.get(key)
     if value is None:
@@ -254,7 +278,7 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
             f"1-{limits.QUEUE_LENGTH} {limits.QUEUE_CHARACTERS} (starting with a letter or digit)",
         )
         or "default",
-        priority=_int(data, "priority", limits.PRIORITY) or 0,
+        priority=_priority(data),
         max_retries=_int(data, "max_retries", limits.MAX_RETRIES),
         timeout=timeout,
         created_at=now,

@@ -25,6 +25,34 @@ def success_rate(completed: int, dead: int) -> float | None:
     return None if finished == 0 else completed / finished
 
 
+def running_jobs(queue: Queue) -> dict[str, list[str]]:
+    """The ids of the processing jobs, by the worker that runs them."""
+    processing = sum(n for (_, state), n in queue.counts().items() if state is State.PROCESSING)
+    running: dict[str, list[str]] = {}
+    if processing:
+        for job in queue.list_jobs(states=[State.PROCESSING], limit=processing):
+            if job.worker_id:
+                running.setdefault(job.worker_id, []).append(job.id)
+    return running
+
+
+def worker_views(queue: Queue, workers: list[WorkerInfo]) -> list[dict[str, Any]]:
+    """The workers in their JSON shape: whether each is live, the jobs it runs."""
+    if not workers:
+        return []
+    now = time.time()
+    lease_timeout = float(queue.settings()["lease_timeout"])
+    running = running_jobs(queue)
+    return [
+        worker_view(
+            worker,
+            live=is_live(worker, now, lease_timeout),
+            current_jobs=running.get(worker.id, ()),
+        )
+        for worker in workers
+    ]
+
+
 def overview(queue: Queue) -> dict[str, Any]:
     """Counts per state and queue, the success rate, workers and where the data lives.
 
@@ -35,10 +63,7 @@ def overview(queue: Queue) -> dict[str, Any]:
         counts = per_queue.setdefault(queue_name, {s.value: 0 for s in State})
         counts[state.value] += count
     totals = {s.value: sum(counts[s.value] for counts in per_queue.values()) for s in State}
-    now = time.time()
-    lease_timeout = float(queue.settings()["lease_timeout"])
-    workers = queue.workers()
-    live = [is_live(worker, now, lease_timeout) for worker in workers]
+    workers = worker_views(queue, queue.workers())
     return {
         "backend": queue.location.backend if queue.location else None,
         "location": queue.storage.describe(),
@@ -47,9 +72,6 @@ def overview(queue: Queue) -> dict[str, Any]:
         "total": sum(totals.values()),
         "success_rate": success_rate(totals["completed"], totals["dead"]),
         "queues": dict(sorted(per_queue.items())),
-        "live_workers": sum(live),
-        "workers": [
-            {**worker_view(worker), "live": alive}
-            for worker, alive in zip(workers, live, strict=True)
-        ],
+        "live_workers": sum(worker["live"] for worker in workers),
+        "workers": workers,
     }

@@ -11,7 +11,7 @@ same; the backend only stores.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -20,11 +20,15 @@ from queuectl_core.config import Location, resolve
 from queuectl_core.errors import (
     InvalidJobError,
     InvalidStateError,
+    NoQueueError,
     SettingError,
     UnknownExecutorError,
 )
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
 from queuectl_core.storage import Storage
+
+#: Jobs read per storage call when every matching job is wanted (``list --format csv``).
+EXPORT_PAGE = 500
 
 
 class Queue:
@@ -35,10 +39,31 @@ class Queue:
         self.location = location
 
     @classmethod
-    def open(cls, location: Location | None = None, **resolve_args: Any) -> Queue:
-        """Open the configured backend (see :func:`queuectl_core.config.resolve`)."""
+    def open(
+        cls, location: Location | None = None, *, create: bool = True, **resolve_args: Any
+    ) -> Queue:
+        """Open the configured backend (see :func:`queuectl_core.config.resolve`).
+
+        With ``create=False`` only a queue that exists opens; otherwise
+        :class:`~queuectl_core.errors.NoQueueError` and nothing is created.
+        """
         location = location or resolve(**resolve_args)
-        return cls(location.open(), location)
+        return cls(location.open(create=create), location)
+
+    @classmethod
+    def init(cls, location: Location | None = None, **resolve_args: Any) -> tuple[Queue, bool]:
+        """Open the configured queue, creating it if need be; also says whether it was new."""
+        location = location or resolve(**resolve_args)
+        try:
+            storage, created = location.open(create=False), False
+        except NoQueueError:
+            storage, created = location.open(), True
+        try:
+            storage.initialize()
+        except BaseException:
+            storage.close()
+            raise
+        return cls(storage, location), created
 
     def close(self) -> None:
         self.storage.close()
@@ -99,6 +124,34 @@ class Queue:
         offset: int = 0,
     ) -> list[Job]:
         return self.storage.list_jobs(states=states, queues=queues, limit=limit, offset=offset)
+
+    def iter_jobs(
+        self,
+        states: Sequence[State] | None = None,
+        queues: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        page: int = EXPORT_PAGE,
+    ) -> Iterator[Job]:
+        """Every matching job (at most ``limit``), newest first, read ``page`` at a time.
+
+        Not a snapshot: while jobs are enqueued the pages shift, and a job the previous
+        page held is skipped rather than given twice; a job deleted or moved out of the
+        filter meanwhile may make one that stays go unseen.
+        """
+        left = limit
+        previous: set[str] = set()
+        while left is None or left > 0:
+            size = page if left is None else min(page, left)
+            jobs = self.storage.list_jobs(states=states, queues=queues, limit=size, offset=offset)
+            offset += len(jobs)
+            fresh = [job for job in jobs if job.id not in previous]
+            yield from fresh if left is None else fresh[:left]
+            if left is not None:
+                left -= len(fresh)
+            if len(jobs) < size:
+                return
+            previous = {job.id for job in jobs}
 
     def counts(self) -> dict[tuple[str, State], int]:
         return self.storage.counts()

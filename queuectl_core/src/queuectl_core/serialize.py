@@ -1,5 +1,8 @@
 """JSON views of jobs, attempts and workers, shared by the CLI and notification plugins.
 
+Every ``--json`` output uses these, one shape per kind of object; docs/json.md
+documents each (and tests/e2e/test_json_shapes.py holds the commands to it).
+
 Times are ISO 8601 UTC strings, states and outcomes plain strings. Captured output
 is UTF-8 text (undecodable bytes replaced); when the bytes are not valid UTF-8 the
 exact bytes are added as ``<stream>_base64``.
@@ -8,10 +11,18 @@ exact bytes are added as ``<stream>_base64``.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Any
 
 from queuectl_core.job import Attempt, Job, WorkerInfo
 from queuectl_core.units import iso
+
+#: The keys of :func:`job_view`, in order (the CSV columns of ``list --format csv``).
+JOB_FIELDS = (
+    "id", "state", "command", "type", "payload", "queue", "priority", "attempts",
+    "max_retries", "timeout", "created_at", "updated_at", "next_run_at", "worker_id",
+    "lease_expires_at", "last_error", "result",
+)  # fmt: skip
 
 
 def job_view(job: Job) -> dict[str, Any]:
@@ -73,8 +84,11 @@ def attempt_view(attempt: Attempt, *, output: bool = True) -> dict[str, Any]:
     return view
 
 
-def worker_view(worker: WorkerInfo) -> dict[str, Any]:
-    """A registered worker (``queues`` empty: every queue)."""
+def worker_view(
+    worker: WorkerInfo, *, live: bool, current_jobs: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A registered worker (``queues`` empty: every queue); ``live``: a heartbeat within
+    the lease timeout; ``current_jobs``: the ids of the jobs it runs."""
     return {
         "id": worker.id,
         "host": worker.host,
@@ -83,5 +97,7 @@ def worker_view(worker: WorkerInfo) -> dict[str, Any]:
         "started_at": iso(worker.started_at),
         "heartbeat_at": iso(worker.heartbeat_at),
         "stop_requested": worker.stop_requested,
+        "live": live,
+        "current_jobs": list(current_jobs),
         "extra": dict(worker.extra),
     }

@@ -77,6 +77,11 @@ class BackendSpec:
     #: False for a backend whose data lives inside one process (an in-memory one):
     #: ``worker start`` and ``worker run --count N`` (N > 1) refuse it at once.
     shared: bool = True
+    #: options -> open storage, only if its queue exists: raises
+    #: :class:`~queuectl_core.errors.NoQueueError` and creates nothing otherwise.
+    #: Reading commands open storage this way. ``None``: every location holds a
+    #: queue, and ``factory`` is used.
+    open_existing: Callable[[Mapping[str, str]], Storage] | None = None
 
 
 class Waiter:
@@ -356,6 +361,13 @@ class Storage(ABC):
         """Problems a person should know about (``queuectl status`` shows them), e.g.
         a server configured to persist nothing. Must be cheap; empty by default."""
         return []
+
+    def initialize(self) -> None:  # noqa: B027 - optional hook, empty by default
+        """Make sure ``open_existing`` finds this queue from now on (``queuectl init``).
+
+        Idempotent. Empty by default: for a backend whose ``factory`` creates the
+        queue (SQLite creates the file) or that has no ``open_existing``.
+        """
 
     def describe(self) -> str:
         """Where the data lives, for people (e.g. a file path or server URL)."""

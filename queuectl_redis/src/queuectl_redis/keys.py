@@ -29,6 +29,17 @@ class Keys:
         self.stats = f"{ns}:stats"  # plugin counters: name -> number
         self.workers = f"{ns}:workers"  # registered worker ids
         self.wake = f"{ns}:wake"  # pub/sub channel: a job became ready
+        self.worker_order = f"{ns}:worker_order"  # counts worker registrations, never deleted
+        self.created = f"{ns}:created"  # when ``queuectl init`` made the namespace
+        #: Keys never deleted, of which any one means the namespace exists: ``init``, an
+        #: enqueue, a saved setting, a registered worker, plugin statistics.
+        self.markers = (
+            self.created,
+            self.seq,
+            self.settings_version,
+            self.worker_order,
+            self.stats,
+        )
 
     def job(self, job_id: str) -> str:
         return f"{self.namespace}:job:{job_id}"

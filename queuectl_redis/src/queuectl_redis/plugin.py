@@ -19,6 +19,24 @@ def open_storage(options: Mapping[str, str]) -> Storage:
     return RedisStorage.from_options(options)
 
 
+def open_existing(options: Mapping[str, str]) -> Storage:
+    """Connect as ``open_storage`` does; ``NoQueueError`` if nothing was ever stored in
+    the namespace (see :meth:`RedisStorage.exists`)."""
+    from queuectl_core.errors import NoQueueError
+    from queuectl_redis.storage import RedisStorage
+
+    storage = RedisStorage.from_options(options)
+    try:
+        found = storage.exists()
+    except BaseException:
+        storage.close()
+        raise
+    if not found:
+        storage.close()
+        raise NoQueueError(storage.describe())
+    return storage
+
+
 @hookimpl
 def queuectl_register_storage(register: Callable[[BackendSpec], None]) -> None:
     register(
@@ -30,5 +48,6 @@ def queuectl_register_storage(register: Callable[[BackendSpec], None]) -> None:
             "redis://|rediss://|unix://..., prefix, cluster = true|false, socket_timeout, "
             "connect_timeout)",
             default_options={"url": "redis://127.0.0.1:6379/0"},
+            open_existing=open_existing,
         )
     )

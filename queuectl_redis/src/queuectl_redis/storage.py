@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -62,6 +63,17 @@ class RedisStorage(BatchFirstStorage):
         """Connect as backend options (text values, as configured) say."""
         parsed: RedisOptions = parse_options(options)
         return cls(connect(parsed), parsed.prefix, location=redact(parsed.url))
+
+    def exists(self) -> bool:
+        """Whether anything was ever stored in the namespace: ``queuectl init``, a job
+        enqueued, a setting saved, a worker registered or plugin statistics added
+        (see ``Keys.markers``)."""
+        with errors(self.location):
+            return bool(self.client.exists(*self.keys.markers))
+
+    def initialize(self) -> None:
+        with errors(self.location):
+            self.client.set(self.keys.created, repr(time.time()), nx=True)
 
     def _run(self, name: str, *args: str | bytes | int | float) -> Any:
         with errors(self.location):

@@ -34,6 +34,7 @@ from typing import Any, TypeVar, cast
 from queuectl_core import stored
 from queuectl_core.errors import (
     ConfigError,
+    NoQueueError,
     QueuectlError,
     StorageError,
     StorageFullError,
@@ -63,7 +64,9 @@ _INHERITED: list[sqlite3.Connection] = []
 class Database:
     """An open SQLite file: per-thread connections and transactions."""
 
-    def __init__(self, options: SqliteOptions) -> None:
+    def __init__(self, options: SqliteOptions, *, create: bool = True) -> None:
+        """Open the file, creating it (and its schema) unless ``create=False``: then
+        a missing file raises ``NoQueueError``."""
         self.path = options.path
         self.options = options
         self._lock = threading.Lock()
@@ -76,7 +79,10 @@ class Database:
                 f"queuectl needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; "
                 f"this Python has {sqlite3.sqlite_version}"
             )
-        create_file(self.path)
+        if create:
+            create_file(self.path)
+        else:
+            require_file(self.path)
         try:
             with self.errors():
                 conn = self.connection()
@@ -278,6 +284,14 @@ def create_file(path: str) -> None:
     except OSError as exc:
         raise ConfigError(f"cannot open database {path}: {exc.strerror or exc}") from None
     os.close(fd)
+
+
+def require_file(path: str) -> None:
+    """Raise ``NoQueueError`` unless the database file exists (nothing is created)."""
+    if os.path.isdir(path):
+        raise ConfigError(f"{path} is a directory, not a database file")
+    if not os.path.exists(path):
+        raise NoQueueError(path)
 
 
 def _use_wal(conn: sqlite3.Connection, path: str, busy_timeout: float) -> None:

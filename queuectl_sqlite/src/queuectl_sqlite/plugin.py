@@ -20,6 +20,13 @@ def open_storage(options: Mapping[str, str]) -> Storage:
     return SqliteStorage.from_options(options)
 
 
+def open_existing(options: Mapping[str, str]) -> Storage:
+    """Open the SQLite database the options name; ``NoQueueError`` if there is no file."""
+    from queuectl_sqlite.storage import SqliteStorage
+
+    return SqliteStorage.from_options(options, create=False)
+
+
 @hookimpl
 def queuectl_register_storage(register: Callable[[BackendSpec], None]) -> None:
     register(
@@ -30,5 +37,6 @@ def queuectl_register_storage(register: Callable[[BackendSpec], None]) -> None:
             description="one SQLite file on this machine, no server (options: path, "
             "synchronous = normal|full|extra, busy_timeout = seconds)",
             default_options={"path": data_file("queuectl.db")},
+            open_existing=open_existing,
         )
     )

@@ -67,19 +67,27 @@ class SqliteStorage(BatchFirstStorage):
         *,
         synchronous: str = "normal",
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        create: bool = True,
     ) -> None:
+        """Open the database at ``path``, created if missing unless ``create=False``
+        (then ``NoQueueError``)."""
         options = parse_options(
             {"path": os.fspath(path), "synchronous": synchronous, "busy_timeout": str(busy_timeout)}
         )
         self.path = options.path
-        self._db = Database(options)
+        self._db = Database(options, create=create)
         self._notifier = Notifier(wake_dir(self.path))
 
     @classmethod
-    def from_options(cls, options: Mapping[str, str]) -> SqliteStorage:
+    def from_options(cls, options: Mapping[str, str], *, create: bool = True) -> SqliteStorage:
         """Open the database named by backend options (text values, as configured)."""
         parsed = parse_options(options)
-        return cls(parsed.path, synchronous=parsed.synchronous, busy_timeout=parsed.busy_timeout)
+        return cls(
+            parsed.path,
+            synchronous=parsed.synchronous,
+            busy_timeout=parsed.busy_timeout,
+            create=create,
+        )
 
     # -- jobs -----------------------------------------------------------------
 

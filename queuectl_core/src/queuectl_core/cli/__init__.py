@@ -16,6 +16,7 @@ from queuectl_core.cli.group import EXIT_INTERRUPTED, QueuectlGroup
 __all__ = ["cli", "main"]
 
 BUILTIN_COMMANDS = {
+    "init": "queuectl_core.cli.init:init",
     "enqueue": "queuectl_core.cli.enqueue:enqueue",
     "list": "queuectl_core.cli.jobs:list_jobs",
     "show": "queuectl_core.cli.jobs:show",
@@ -27,6 +28,7 @@ BUILTIN_COMMANDS = {
     "purge": "queuectl_core.cli.purge:purge",
     "config": "queuectl_core.cli.config:config",
     "plugins": "queuectl_core.cli.plugins:plugins",
+    "completion": "queuectl_core.cli.completion:completion",
 }
 
 

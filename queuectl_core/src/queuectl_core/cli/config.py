@@ -9,6 +9,7 @@ import click
 from queuectl_core import settings
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
+from queuectl_core.cli.group import SuggestingGroup
 
 #: What a secret setting's value shows as, unless ``config get --reveal``.
 MASK = "********"
@@ -32,7 +33,7 @@ def setting_view(name: str, value: Any, source: str) -> dict[str, Any]:
     }
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def config() -> None:
     """Show and change runtime settings: retries, backoff, timeouts."""
 
@@ -42,7 +43,7 @@ def config() -> None:
 @pass_app
 def list_settings(app: AppContext, as_json: bool) -> None:
     """Every setting with its value, whether it is set or the default, and its help."""
-    current = app.queue().settings()
+    current = app.queue(create=False).settings()
     registry = settings.registry()
     if as_json:
         render.emit_json(
@@ -76,7 +77,7 @@ def get_setting(app: AppContext, key: str | None, reveal: bool, as_json: bool) -
     if key is None:
         click.get_current_context().invoke(list_settings, as_json=as_json)
         return
-    current = app.queue().settings()
+    current = app.queue(create=False).settings()
     value = current[key]
     view = setting_view(key, value, current.source(key))
     if reveal:
@@ -107,7 +108,7 @@ def set_setting(app: AppContext, key: str, value: str, as_json: bool) -> None:
 @pass_app
 def unset_setting(app: AppContext, key: str, as_json: bool) -> None:
     """Return a setting to its default; prints the default."""
-    queue = app.queue()
+    queue = app.queue(create=False)
     queue.unset_setting(key)
     default = settings.registry()[key].default
     if as_json:

@@ -1,4 +1,4 @@
-"""What every command shares: the backend location and an open queue, created on demand."""
+"""What every command shares: the backend location and an open queue."""
 
 from __future__ import annotations
 
@@ -41,12 +41,17 @@ class AppContext:
             self._location = resolve(config_file=self.config_file, backend=self.backend, db=self.db)
         return self._location
 
-    def queue(self) -> Queue:
-        """The open queue of the chosen backend."""
+    def queue(self, *, create: bool = True) -> Queue:
+        """The open queue of the chosen backend.
+
+        Commands that only read (or change jobs that must exist) pass ``create=False``:
+        a mistyped ``--db`` then fails with ``NoQueueError`` instead of creating an
+        empty queue there.
+        """
         if self._queue is None:
             from queuectl_core.queue import Queue
 
-            self._queue = Queue.open(self.location())
+            self._queue = Queue.open(self.location(), create=create)
         return self._queue
 
     def close(self) -> None:

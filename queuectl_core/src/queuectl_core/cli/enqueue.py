@@ -38,7 +38,13 @@ WHEN_FIELDS = ("delay", "run_at")
 @click.option("--id", "job_id", help="Job id (default: random).")
 @click.option("--type", "job_type", metavar="NAME", help="Executor or handler (default: shell).")
 @click.option("-q", "--queue", help="Queue name (default: default).")
-@click.option("-p", "--priority", metavar="INT", help="Higher runs first (default: 0).")
+@click.option(
+    "-p",
+    "--priority",
+    metavar="INT|NAME",
+    help="Higher runs first: a number, or low (-10), normal (0), high (10), critical (20). "
+    "Default: normal.",
+)
 @click.option(
     "--max-retries",
     metavar="N",
@@ -70,7 +76,7 @@ def enqueue(
 
     \b
     queuectl enqueue '{"id": "job1", "command": "echo hi", "max_retries": 3}'
-    queuectl enqueue --command "sleep 2" --priority 5 --delay 10s --queue emails
+    queuectl enqueue --command "sleep 2" --priority high --delay 10s --queue emails
     queuectl enqueue --file jobs.jsonl
     """
     given = {field: value for option, field in FIELD_FLAGS if (value := flags[option]) is not None}
@@ -155,7 +161,7 @@ def _enqueue_file(app: AppContext, path: str, as_json: bool) -> None:
     except QueuectlError as exc:
         raise _relabel(exc, specs, [f"line {number}" for number in line_numbers]) from None
     if as_json:
-        render.emit_json([job.id for job in created])
+        render.emit_json([job_view(job) for job in created])
     else:
         click.echo(f"enqueued {render.plural(len(created), 'job')}")
 

@@ -62,7 +62,32 @@ def internal_error(exc: BaseException) -> CliError:
     return CliError(f"internal error: {what} (set QUEUECTL_DEBUG=1 for the traceback)")
 
 
-class QueuectlGroup(click.Group):
+class SuggestingGroup(click.Group):
+    """A group that answers an unknown command with the names closest to it."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if (
+            name
+            and not name.startswith("-")
+            and not ctx.resilient_parsing
+            and self.get_command(ctx, name) is None
+        ):
+            import difflib
+
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
+            if close:
+                ctx.fail(
+                    f"No such command {name!r}. Did you mean "
+                    + " or ".join(repr(match) for match in close)
+                    + "?"
+                )
+        return super().resolve_command(ctx, args)
+
+
+class QueuectlGroup(SuggestingGroup):
     """A group whose built-in commands import on first use.
 
     ``lazy_commands`` maps command names to ``"module:attribute"``. Plugin commands

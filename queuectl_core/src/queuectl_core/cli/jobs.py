@@ -37,6 +37,12 @@ def parse_states(
     return tuple(State(name) for name in names)
 
 
+def complete_states(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for ``--state``: the state names, after any comma-separated ones."""
+    done, comma, last = incomplete.rpartition(",")
+    return [done + comma + name for name in STATE_NAMES if name.startswith(last)]
+
+
 def page_options(command: F) -> F:
     """``--limit`` and ``--offset``."""
     command = click.option(
@@ -93,6 +99,7 @@ def print_jobs(jobs: list[Job], as_json: bool, empty: str = "no jobs") -> None:
     "states",
     multiple=True,
     callback=parse_states,
+    shell_complete=complete_states,
     metavar="STATE[,STATE]",
     help=f"Only jobs in these states ({', '.join(STATE_NAMES)}).",
 )
@@ -106,6 +113,13 @@ def print_jobs(jobs: list[Job], as_json: bool, empty: str = "no jobs") -> None:
     help="Only jobs in these queues.",
 )
 @page_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "jsonl"]),
+    help="Output format (default: table). csv and jsonl stream every matching job "
+    "(no default limit), for spreadsheets and scripts.",
+)
 @json_option
 @pass_app
 def list_jobs(
@@ -114,11 +128,33 @@ def list_jobs(
     queues: tuple[str, ...] | None,
     limit: int,
     offset: int,
+    fmt: str | None,
     as_json: bool,
 ) -> None:
-    """List jobs, newest first."""
-    jobs = app.queue().list_jobs(states=states, queues=queues, limit=limit, offset=offset)
-    print_jobs(jobs, as_json)
+    """List jobs, newest first.
+
+    \b
+    queuectl list --state dead --queue emails
+    queuectl list --format csv > jobs.csv        # every job, for a spreadsheet
+    queuectl list --state completed --format jsonl | jq .result
+    """
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json and --format {fmt} contradict each other")
+    fmt = "json" if as_json else fmt or "table"
+    queue = app.queue(create=False)
+    if fmt in ("csv", "jsonl"):
+        from queuectl_core.cli.export import write_jobs
+
+        source = click.get_current_context().get_parameter_source("limit")
+        given = source is not None and source.name != "DEFAULT"
+        jobs = queue.iter_jobs(
+            states=states, queues=queues, limit=limit if given else None, offset=offset
+        )
+        write_jobs(jobs, fmt)
+        return
+    print_jobs(
+        queue.list_jobs(states=states, queues=queues, limit=limit, offset=offset), fmt == "json"
+    )
 
 
 @click.command()
@@ -127,7 +163,7 @@ def list_jobs(
 @pass_app
 def show(app: AppContext, job_id: str, as_json: bool) -> None:
     """Show a job and its attempt history."""
-    queue = app.queue()
+    queue = app.queue(create=False)
     job = queue.get(job_id)
     attempts = queue.attempts(job_id)
     if as_json:
@@ -151,7 +187,7 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
         ("command", render.one_line(job.command)),
         ("type", job.type),
         ("queue", job.queue),
-        ("priority", job.priority),
+        ("priority", shown_priority(job.priority)),
         ("attempts", job.attempts),
         ("max_retries", max_retries),
         ("timeout", timeout),
@@ -177,6 +213,14 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
     click.echo(render.fields(pairs))
     click.echo()
     click.echo(attempts_table(attempts) if attempts else "no attempts yet")
+
+
+def shown_priority(priority: int) -> str:
+    """``10 (high)`` for a named priority, else the number."""
+    from queuectl_core.jobspec import priority_name
+
+    name = priority_name(priority)
+    return str(priority) if name is None else f"{priority} ({name})"
 
 
 def attempts_table(attempts: list[Attempt]) -> str:
@@ -212,7 +256,7 @@ def logs(app: AppContext, job_id: str, number: int | None, stderr: bool, as_json
     With --json, both streams of the attempt as text (and as base64 when the
     bytes are not UTF-8).
     """
-    attempts = app.queue().attempts(job_id)
+    attempts = app.queue(create=False).attempts(job_id)
     if not attempts:
         raise QueuectlError(f"job {job_id!r} has not run yet")
     if number is None:
@@ -247,7 +291,7 @@ def logs(app: AppContext, job_id: str, number: int | None, stderr: bool, as_json
 @pass_app
 def cancel(app: AppContext, job_id: str, as_json: bool) -> None:
     """Cancel a pending, failed or running job (running: stopped)."""
-    job = app.queue().cancel(job_id)
+    job = app.queue(create=False).cancel(job_id)
     if as_json:
         render.emit_json(job_view(job))
     else:

@@ -23,7 +23,7 @@ def status(app: AppContext, as_json: bool) -> None:
     """Job counts per state and queue, success rate, workers, backend."""
     from queuectl_core.overview import overview
 
-    view = overview(app.queue())
+    view = overview(app.queue(create=False))
     if as_json:
         render.emit_json(view)
         return

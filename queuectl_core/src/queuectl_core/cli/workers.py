@@ -10,13 +10,14 @@ import click
 
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, parse_duration, pass_app, split_names
-from queuectl_core.job import State, WorkerInfo
+from queuectl_core.cli.group import SuggestingGroup
+from queuectl_core.job import WorkerInfo
 from queuectl_core.serialize import worker_view
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def worker() -> None:
     """Start, run, stop and list workers."""
 
@@ -46,18 +47,14 @@ def count_option(command: F) -> F:
 
 def print_workers(app: AppContext, workers: list[WorkerInfo], as_json: bool) -> None:
     """The workers as a table with the job each is running, or as JSON."""
+    from queuectl_core.overview import running_jobs, worker_views
+
     queue = app.queue()
-    processing = sum(n for (_, state), n in queue.counts().items() if state is State.PROCESSING)
-    running: dict[str, list[str]] = {}
-    if processing:
-        for job in queue.list_jobs(states=[State.PROCESSING], limit=processing):
-            if job.worker_id:
-                running.setdefault(job.worker_id, []).append(job.id)
     if as_json:
-        render.emit_json(
-            [{**worker_view(item), "current_jobs": running.get(item.id, [])} for item in workers]
-        )
-    elif not workers:
+        render.emit_json(worker_views(queue, workers))
+        return
+    running = running_jobs(queue) if workers else {}
+    if not workers:
         click.echo("no workers")
     else:
         click.echo(
@@ -150,7 +147,7 @@ def stop(app: AppContext, timeout: float | None, force: bool, as_json: bool) -> 
 
     stopped = control.stop_workers(app.queue().storage, timeout, force)
     if as_json:
-        render.emit_json([worker_view(item) for item in stopped])
+        render.emit_json([worker_view(item, live=False) for item in stopped])
     else:
         click.echo(f"stopped {render.plural(len(stopped), 'worker')}")
 
@@ -160,4 +157,4 @@ def stop(app: AppContext, timeout: float | None, force: bool, as_json: bool) -> 
 @pass_app
 def list_workers(app: AppContext, as_json: bool) -> None:
     """List registered workers and the job each is running."""
-    print_workers(app, app.queue().workers(), as_json)
+    print_workers(app, app.queue(create=False).workers(), as_json)

@@ -4,13 +4,15 @@ The handler is the registered handler named by ``job.type`` when there is one
 (``--type print_message --payload '{"msg": "hi"}'``), else ``job.command``: a
 registered handler name or ``module:function`` (``module:Class.method`` works too;
 imports are cached for the life of the executor). A JSON object payload becomes
-keyword arguments, no payload means no arguments.
+keyword arguments, no payload means no arguments. An ``async def`` handler (any
+handler returning an awaitable) is awaited in an event loop of its own per attempt
+(``asyncio.run``), under the same timeout.
 
 What the handler writes to ``sys.stdout`` and ``sys.stderr`` is captured into bounded
 tails (writes straight to file descriptors 1 and 2, as a child process makes, are
 not). A return value that ``json.dumps`` accepts is stored as the attempt's result,
-as JSON would read it back (tuples become lists); any other value is stored as its
-``repr()``.
+as JSON would read it back (tuples become lists); any other value (a set, a
+datetime, NaN) fails the attempt with an error naming its type.
 
 Signals make timeouts and forced stops possible, so ``run`` must be called from the
 main thread: a timeout arms ``ITIMER_REAL`` with a ``SIGALRM`` handler only while the
@@ -27,7 +29,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -47,6 +49,10 @@ PAYLOAD_ERROR = "payload must be a JSON object for python jobs"
 
 class HandlerNotFoundError(LookupError):
     """A job names no registered handler and no importable ``module:function``."""
+
+
+class NotJsonError(ValueError):
+    """A handler returned a value that JSON cannot hold."""
 
 
 class _HandlerTimeout(BaseException):
@@ -108,6 +114,8 @@ class PythonExecutor:
             with _time_limit(context.timeout):
                 handler = self.resolve(context.job)
                 value = handler(**(payload or {}))
+                if hasattr(value, "__await__"):  # a coroutine or another awaitable
+                    value = _await(value)
         except _HandlerTimeout:
             assert context.timeout is not None
             return Outcome.TIMED_OUT, timed_out_error(context.timeout), None
@@ -124,7 +132,10 @@ class PythonExecutor:
             return Outcome.FAILED, one_line(exc), None
         finally:
             sys.stdout, sys.stderr = saved
-        return Outcome.SUCCEEDED, None, _jsonable(value)
+        try:
+            return Outcome.SUCCEEDED, None, as_json(value)
+        except NotJsonError as exc:
+            return Outcome.FAILED, str(exc), None
 
 
 def _import(name: str, handlers: dict[str, Callable[..., Any]]) -> Callable[..., Any]:
@@ -189,14 +200,34 @@ def _traceback(exc: BaseException, skip: int = 0) -> str:
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
 
-def _jsonable(value: Any) -> Any:
-    """``value`` as JSON reads it back, or its ``repr()`` if JSON cannot hold it."""
+def _await(awaitable: Awaitable[Any]) -> Any:
+    """The awaitable's value, run to its end in a new event loop."""
+    import asyncio  # only for async handlers: it costs milliseconds to import
+
+    async def wait() -> Any:
+        return await awaitable
+
+    return asyncio.run(awaitable if asyncio.iscoroutine(awaitable) else wait())
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as JSON reads it back; ``NotJsonError`` naming the type JSON cannot hold."""
     if value is None or type(value) in (str, bool, int):
         return value
     try:
         return json.loads(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError, RecursionError):
-        try:
-            return repr(value)
-        except Exception:
-            return f"<{type(value).__name__} object>"
+    except TypeError as exc:  # "Object of type set is not JSON serializable"
+        detail = str(exc).removeprefix("Object of type ").removesuffix(" is not JSON serializable")
+        found = type(value).__name__
+        where = "" if detail == found else f" (inside the {found} it returned)"
+        raise NotJsonError(f"handler returned a value JSON cannot hold: {detail}{where}") from None
+    except ValueError:
+        raise NotJsonError(
+            f"handler returned a value JSON cannot hold: a float that is NaN or infinite "
+            f"(in the {type(value).__name__} it returned)"
+        ) from None
+    except RecursionError:
+        raise NotJsonError(
+            f"handler returned a value JSON cannot hold: a {type(value).__name__} that "
+            "contains itself or is nested too deeply"
+        ) from None
