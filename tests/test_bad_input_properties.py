@@ -154,7 +154,10 @@ EXAMPLES = settings(
 
 @pytest.fixture
 def db(isolated_env: Path) -> Path:
-    return isolated_env / "queue.db"
+    """A queue that exists (reading commands read only such a queue)."""
+    path = isolated_env / "queue.db"
+    assert invoke(path, "init").exit_code == 0
+    return path
 
 
 @EXAMPLES
@@ -225,6 +228,7 @@ def test_the_installed_command_agrees(
     backend_cli: QueuectlCli, spec: dict[str, Any], depth: int | None
 ) -> None:
     """A few examples through the real ``queuectl``, on SQLite and on Redis."""
+    backend_cli.run("init")  # idempotent; reading commands read only a queue that exists
     before = len(backend_cli.json("list"))
     done = backend_cli.run("enqueue", argv_safe(job_json(spec, depth)), check=False)
     assert done.returncode in (0, 1, 2), done.stderr

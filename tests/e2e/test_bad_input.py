@@ -114,6 +114,7 @@ REFUSED: dict[str, tuple[list[str], str, int]] = {
 
 
 def test_every_bad_value_is_refused_in_one_line_and_nothing_is_stored(cli: Cli) -> None:
+    cli.run("init")  # reading commands read only a queue that exists
     settings = cli.json("config", "list")
     wrong = []
     for name, (args, message, code) in REFUSED.items():
@@ -148,6 +149,7 @@ def test_size_limits_are_named(cli: Cli, tmp_path: Path) -> None:
         "shell payload": "payload of a shell job (it is passed in $QUEUECTL_PAYLOAD) must be "
         "at most 128 KiB as JSON",
     }
+    cli.run("init")  # reading commands read only a queue that exists
     for name, job in jobs.items():
         path = tmp_path / "job.jsonl"
         path.write_text(json.dumps(job) + "\n")

@@ -21,7 +21,7 @@ from queuectl_core.units import iso
 JOB_FIELDS = (
     "id", "state", "command", "type", "payload", "queue", "priority", "attempts",
     "max_retries", "timeout", "created_at", "updated_at", "next_run_at", "worker_id",
-    "lease_expires_at", "last_error", "result",
+    "lease_expires_at", "last_error", "result", "unreadable",
 )  # fmt: skip
 
 

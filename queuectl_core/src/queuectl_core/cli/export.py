@@ -17,7 +17,7 @@ from queuectl_core.job import Job
 from queuectl_core.serialize import JOB_FIELDS, job_view
 
 #: The columns whose value is any JSON, written as JSON text.
-JSON_CELLS = frozenset({"payload", "result"})
+JSON_CELLS = frozenset({"payload", "result", "unreadable"})
 
 
 def write_jobs(jobs: Iterable[Job], fmt: str) -> int:
@@ -39,7 +39,7 @@ def write_jobs(jobs: Iterable[Job], fmt: str) -> int:
 
 
 def _cell(name: str, value: Any) -> Any:
-    """A CSV cell: ``None`` empty, payload and result as JSON, the rest as it is."""
+    """A CSV cell: ``None`` empty, payload, result and unreadable as JSON, the rest as it is."""
     if value is None:
         return ""
     if name in JSON_CELLS:
