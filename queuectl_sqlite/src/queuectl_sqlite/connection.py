@@ -26,6 +26,9 @@ from queuectl_sqlite.options import SqliteOptions
 from queuectl_sqlite.schema import ensure_schema
 
 F = TypeVar("F", bound=Callable[..., Any])
+# An id read from bytes that are not UTF-8 binds as those bytes (see ``rows.ID``);
+# plain ``str`` values never reach an adapter, so binding them costs nothing more.
+sqlite3.register_adapter(stored.NotUtf8, lambda text: text.raw)
 MIN_SQLITE = (3, 24, 0)  # upserts
 #: Connections inherited through ``fork``: never used nor closed in the child (that
 #: is what SQLite asks), only kept referenced so garbage collection leaves them alone.
