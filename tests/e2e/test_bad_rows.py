@@ -3,12 +3,17 @@ Redis hash: the reading commands show them as best they can, and a worker fails
 the jobs it cannot run and goes on with the next.
 
 Such rows come from older versions, from people editing the database by hand and
-from broken disks; before, one of them made ``list`` fail for every job.
+from broken disks; before, one of them made ``list`` fail for every job. A state
+queuectl does not know counts as dead for the commands that name a job by id, a job
+id that is not UTF-8 is failed once (it used to come back as lost forever), and an
+attempt's bad values are shown as placeholders.
 """
 
 from __future__ import annotations
 
+import base64
 import sqlite3
+import subprocess
 from typing import Any
 
 import pytest
@@ -121,3 +126,138 @@ def test_a_worker_fails_the_jobs_it_cannot_run_and_runs_the_others(corrupted: Cl
     dead = {job["id"] for job in cli.json("dlq", "list")}
     assert dead == set(CANNOT_RUN)
     assert cli.run("dlq", "list").returncode == 0
+
+
+def corrupt_attempt(cli: Cli, job_id: str, number: int, fields: dict[str, Any]) -> None:
+    """Write ``fields`` into attempt ``number`` of the job as they are."""
+    with cli.queue() as queue:
+        storage: Any = queue.storage
+        if queue.location is not None and queue.location.backend == "redis":
+            values = {
+                name: value if isinstance(value, bytes) else str(value).encode()
+                for name, value in fields.items()
+            }
+            storage.client.hset(storage.keys.attempt(job_id, number), mapping=values)
+            return
+        path = storage.path
+    with sqlite3.connect(path) as conn:
+        for name, value in fields.items():
+            cast = "CAST(? AS TEXT)" if isinstance(value, bytes) and name == "error" else "?"
+            conn.execute(
+                f"UPDATE attempts SET {name} = {cast} WHERE job_id = ? AND number = ?",
+                (value, job_id, number),
+            )
+    conn.close()
+
+
+def rename(cli: Cli, job_id: str, new_id: bytes) -> None:
+    """Give the stored job the id ``new_id`` (bytes that need not be UTF-8), in its row
+    or hash and in every index that names it, as a person editing by hand would."""
+    with cli.queue() as queue:
+        storage: Any = queue.storage
+        if queue.location is not None and queue.location.backend == "redis":
+            client, key = storage.client, storage.keys.job(job_id)
+            old, member = job_id.encode(), client.hget(key, "member")
+            new_member = None if member is None else member[: -len(old)] + new_id
+            for index in client.scan_iter(match=storage.keys.namespace.encode() + b":*"):
+                if client.type(index) != b"zset":
+                    continue
+                for was, now in ((old, new_id), (member, new_member)):
+                    score = None if was is None else client.zscore(index, was)
+                    if score is not None:
+                        client.zrem(index, was)
+                        client.zadd(index, {now: score})
+            client.hset(key, mapping={"id": new_id, **({"member": new_member} if member else {})})
+            client.rename(key, storage.keys.namespace.encode() + b":job:" + new_id)
+            return
+        path = storage.path
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE jobs SET id = CAST(? AS TEXT) WHERE id = ?", (new_id, job_id))
+    conn.close()
+
+
+def test_a_state_queuectl_does_not_know_counts_as_dead_by_id(cli: Cli) -> None:
+    for job_id in ("to-retry", "to-purge", "to-cancel"):
+        cli.enqueue("--id", job_id, "--command", f"echo {job_id}")
+        corrupt(cli, job_id, {"state": "zombie"})
+    cli.enqueue("--id", "good", "--command", "echo good")
+    cli.config(poll_interval="0.05")
+
+    cli.run("worker", "run", "--burst", timeout=60)  # no worker takes a state it does not know
+    assert cli.job("to-retry")["history"] == []
+    assert cli.job("good")["state"] == "completed"
+    done = cli.run("cancel", "to-cancel", check=False)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "Error: job 'to-cancel' is dead; only pending, failed or processing jobs can be cancelled\n"
+    )
+    assert cli.json("dlq", "retry", "to-retry") == ["to-retry"]
+    retried = cli.job("to-retry")
+    assert (retried["state"], retried["attempts"], retried["unreadable"]) == ("pending", 0, [])
+    assert cli.json("dlq", "purge", "to-purge") == {"purged": 1}
+    assert cli.run("show", "to-purge", check=False).returncode == 1
+    for args in (["dlq", "purge"], ["purge", "--state", "dead"], ["dlq", "retry", "--all"]):
+        assert cli.run(*args).returncode == 0  # by state: left out, never a crash
+    assert cli.job("to-cancel")["unreadable"] == ["state"]
+
+    cli.run("worker", "run", "--burst", timeout=60)
+    assert cli.run("logs", "to-retry").stdout == "to-retry\n"
+
+
+def test_a_job_id_that_is_not_utf8_is_failed_once_and_never_blocks_others(cli: Cli) -> None:
+    cli.enqueue("--id", "bad", "--command", "echo bad", "--priority", "9")
+    cli.enqueue("--id", "good", "--command", "echo good")
+    rename(cli, "bad", b"bad-\xff\xfe")
+    # a lost job would come back after the lease: a short one shows it does not
+    cli.config(poll_interval="0.05", heartbeat_interval="0.1", lease_timeout="0.5")
+
+    cli.run("worker", "run", "--burst", timeout=60)
+    jobs = {job["id"]: job for job in cli.json("list")}
+    bad = jobs["bad-\ufffd\ufffd"]
+    assert bad["unreadable"] == ["id"]
+    assert (bad["state"], bad["attempts"], bad["worker_id"]) == ("dead", 1, None)
+    assert bad["last_error"].startswith("stored job is unreadable (id): not run")
+    assert jobs["good"]["state"] == "completed"
+    cli.run("worker", "run", "--burst", timeout=60)  # nothing comes back as lost
+    again = {job["id"]: job for job in cli.json("list")}
+    assert (again["bad-\ufffd\ufffd"]["state"], again["bad-\ufffd\ufffd"]["attempts"]) == (
+        "dead",
+        1,
+    )
+
+    assert cli.json("dlq", "retry", "--all") == ["bad-\ufffd\ufffd"]
+    cli.run("worker", "run", "--burst", timeout=60)
+    assert [job["state"] for job in cli.json("dlq", "list")] == ["dead"]
+    assert cli.json("dlq", "purge") == {"purged": 1}
+    assert [job["id"] for job in cli.json("list")] == ["good"]
+
+
+def test_attempts_with_bad_values_are_shown_with_placeholders(cli: Cli) -> None:
+    cli.enqueue("--id", "odd", "--command", "echo out; exit 3", "--max-retries", "0")
+    cli.config(poll_interval="0.05")
+    cli.run("worker", "run", "--burst", timeout=60)
+    corrupt_attempt(
+        cli,
+        "odd",
+        1,
+        {
+            "error": b"broke \xff here",
+            "stdout": b"out \xfe\n",
+            "started_at": 1e300,
+            "finished_at": "later",
+            "outcome": "exploded",
+        },
+    )
+
+    shown = cli.run("show", "odd").stdout
+    assert "broke \ufffd here" in shown and "failed" in shown
+    [attempt] = cli.job("odd")["history"]
+    assert attempt["outcome"] == "failed"
+    assert attempt["error"] == "broke \ufffd here"
+    assert attempt["started_at"] == "1970-01-01T00:00:00.000Z"  # placeholder
+    assert attempt["finished_at"] is None
+    printed = subprocess.run(cli.command("logs", "odd"), env=cli.env, capture_output=True)
+    assert (printed.returncode, printed.stdout) == (0, b"out \xfe\n")  # byte for byte
+    logs = cli.json("logs", "odd")
+    assert logs["stdout"] == "out \ufffd\n"
+    assert base64.b64decode(logs["stdout_base64"]) == b"out \xfe\n"

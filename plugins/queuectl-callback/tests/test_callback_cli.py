@@ -88,6 +88,28 @@ def test_an_unknown_event_name_is_refused_in_one_line(queuectl_cli: QueuectlCli)
     assert shown == "dead"
 
 
+BAD_TIMEOUTS = [
+    ("0", "must be between 1ms and 1 day"),
+    ("-5", "must be between 1ms and 1 day"),
+    ("2d", "must be between 1ms and 1 day"),
+    ("1e300", "must be between 1ms and 1 day"),
+    ("soon", "not a duration"),
+]
+
+
+def test_a_callback_timeout_out_of_range_is_refused_in_one_line(
+    queuectl_cli: QueuectlCli,
+) -> None:
+    for value, complaint in BAD_TIMEOUTS:
+        done = queuectl_cli.run("config", "set", "callback_timeout", value, check=False)
+
+        assert done.returncode == 1, value
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+        assert complaint in done.stderr and "callback_timeout" in done.stderr, done.stderr
+    assert queuectl_cli.run("config", "get", "callback_timeout").stdout.strip() == "10"
+    queuectl_cli.run("config", "set", "callback_timeout", "1d")  # the bound itself
+
+
 def test_plugins_lists_the_callback_plugin_with_its_hooks(queuectl_cli: QueuectlCli) -> None:
     plugins = queuectl_cli.json("plugins")
 

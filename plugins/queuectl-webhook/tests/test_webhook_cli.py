@@ -172,10 +172,14 @@ BAD_SETTINGS = [
     ("webhook_urls", "http://example.com:http/", "invalid port"),
     ("webhook_urls", "https://user:pw@example.com/", "credentials"),
     ("webhook_events", "dead,exploded", "unknown event 'exploded'"),
-    ("webhook_timeout", "0", "greater than zero"),
+    ("webhook_timeout", "0", "must be between 1ms and 1 hour"),
+    ("webhook_timeout", "2h", "must be between 1ms and 1 hour"),
+    ("webhook_timeout", "1e300", "must be between 1ms and 1 hour"),
     ("webhook_timeout", "soon", "not a duration"),
-    ("webhook_retries", "-1", "from 0 to 20"),
-    ("webhook_retries", "many", "from 0 to 20"),
+    ("webhook_retries", "-1", "must be between 0 and 20"),
+    ("webhook_retries", "21", "must be between 0 and 20"),
+    ("webhook_retries", "1" + "0" * 40, "must be between 0 and 20"),
+    ("webhook_retries", "many", "must be between 0 and 20"),
 ]
 
 

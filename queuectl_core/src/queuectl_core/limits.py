@@ -64,6 +64,12 @@ POLL_INTERVAL = (0.001, HOUR)
 #: Bytes of stdout and of stderr kept per attempt.
 OUTPUT_LIMIT = (0, 64 * 1024**2)
 
+#: Settings of the bundled plugins: a webhook POST's timeout per try and its retries
+#: (each retry waits longer), and how long a callback command may run.
+WEBHOOK_TIMEOUT = (0.001, HOUR)
+WEBHOOK_RETRIES = (0, 20)
+CALLBACK_TIMEOUT = (0.001, DAY)
+
 
 def duration_text(seconds: float) -> str:
     """A bound as a person reads it: ``0s``, ``1ms``, ``30s``, ``1 hour``, ``10 years``."""

@@ -27,13 +27,32 @@ from queuectl_core.job import Attempt, Job, Outcome, State
 STORED_INT = (-(2**63), 2**63 - 1)
 #: What an unreadable time reads as (shown as ``-``).
 PLACEHOLDER_TIME = 0.0
-#: What a state queuectl does not know reads as: no worker takes it, ``dlq retry``
-#: and ``purge`` may.
+#: What a state queuectl does not know reads as, and what such a job counts as when a
+#: person acts on it by id: ``dlq retry ID`` and ``dlq purge ID`` take it like a dead
+#: job, ``cancel ID`` refuses it like one; no worker takes it (see :func:`acts_as`).
 PLACEHOLDER_STATE = State.DEAD
+#: The states queuectl writes, as stored.
+KNOWN_STATES = frozenset(state.value for state in State)
 
 
 class NotUtf8(str):
-    """Stored text that was not UTF-8: its bytes decoded with U+FFFD for the bad ones."""
+    """Stored text that was not UTF-8: its bytes decoded with U+FFFD for the bad ones.
+
+    ``raw`` keeps the stored bytes, so that a backend can address the row again (a job
+    whose id is not UTF-8 is still failed, retried or purged by that id).
+    """
+
+    raw: bytes
+
+    def __new__(cls, raw: bytes) -> NotUtf8:
+        marked = super().__new__(cls, raw.decode("utf-8", "replace"))
+        marked.raw = raw
+        return marked
+
+
+def raw(value: str) -> str | bytes:
+    """``value`` as stored: the bytes of a :class:`NotUtf8`, else the text itself."""
+    return value.raw if isinstance(value, NotUtf8) else value
 
 
 class NotJson(str):
@@ -45,7 +64,7 @@ def text(data: bytes) -> str:
     try:
         return data.decode()
     except UnicodeDecodeError:
-        return NotUtf8(data.decode("utf-8", "replace"))
+        return NotUtf8(data)
 
 
 def json_value(raw: str | None) -> Any:
@@ -64,6 +83,15 @@ def state(value: Any) -> State:
         return State(value)
     except ValueError:
         return cast(State, value)
+
+
+def acts_as(value: str) -> State:
+    """The state a job stored in state ``value`` counts as when a person acts on it:
+    its own, or :data:`PLACEHOLDER_STATE` for one queuectl does not know."""
+    try:
+        return State(value)
+    except ValueError:
+        return PLACEHOLDER_STATE
 
 
 def outcome(value: Any) -> Outcome:
@@ -85,7 +113,7 @@ def output(value: Any) -> bytes:
 
 def _as_text(value: Any) -> str | None:
     if isinstance(value, str):
-        return str(value)
+        return value  # a NotUtf8 stays one: its bytes address the row
     if isinstance(value, bytes):
         return str(text(value))
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -207,7 +207,7 @@ def claimed_rows(answer: bytes) -> list[list[Any]]:
 
 def _marked(value: Any) -> Any:
     if isinstance(value, str) and not limits.is_unicode(value):
-        return stored.NotUtf8(value.encode("utf-8", "replace").decode())  # bad bytes: ?
+        return stored.NotUtf8(value.encode("utf-8", "surrogateescape"))
     return value
 
 

@@ -44,6 +44,8 @@ _CLAIM_FIELDS = json.dumps(codec.CLAIM_FIELDS)
 _APPLIED = ord("1")
 #: Jobs changed per script call when a person retries or purges every job in a state.
 BATCH = 500  # the same as BATCH in lua/lib.lua
+#: What a state queuectl does not know counts as when a person acts on a job by id.
+_UNKNOWN_AS = stored.PLACEHOLDER_STATE.value
 
 
 class RedisStorage(BatchFirstStorage):
@@ -156,7 +158,7 @@ class RedisStorage(BatchFirstStorage):
     # -- leases ----------------------------------------------------------------
 
     def renew(self, job_id: str, token: str, lease_until: float) -> bool:
-        return bool(self._run("renew", job_id, token, repr(float(lease_until))))
+        return bool(self._run("renew", stored.raw(job_id), token, repr(float(lease_until))))
 
     def finish(
         self,
@@ -201,7 +203,7 @@ class RedisStorage(BatchFirstStorage):
     def release(self, held: Sequence[tuple[str, str]], now: float) -> list[bool]:
         if not held:
             return []
-        flat = [value for pair in held for value in pair]
+        flat = [stored.raw(value) for pair in held for value in pair]
         return [bool(done) for done in self._run("release", repr(float(now)), *flat)]
 
     def expired(self, now: float, limit: int = 100) -> list[Claim]:
@@ -216,7 +218,7 @@ class RedisStorage(BatchFirstStorage):
     # -- a person's operations ---------------------------------------------------
 
     def cancel(self, job_id: str, now: float) -> Job:
-        answer = self._run("cancel", job_id, repr(float(now)))
+        answer = self._run("cancel", job_id, repr(float(now)), _UNKNOWN_AS)
         _raise_refusal(answer, "cancelled", "pending, failed or processing")
         return codec.job_from_fields(pairs(answer[1]))
 
@@ -226,12 +228,14 @@ class RedisStorage(BatchFirstStorage):
             ids = _distinct(job_ids)
             if not ids:
                 return []
-            answer = self._run("retry_dead", stamp, *ids)
+            answer = self._run("retry_dead", stamp, _UNKNOWN_AS, *ids)
             _raise_refusal(answer, "retried", "dead")
             return ids
         retried: list[str] = []
         while True:
-            batch = [job_id.decode() for job_id in self._run("retry_dead", stamp)[1]]
+            batch = [
+                stored.text(job_id) for job_id in self._run("retry_dead", stamp, _UNKNOWN_AS)[1]
+            ]
             retried += batch
             if len(batch) < BATCH:
                 return retried
@@ -248,7 +252,7 @@ class RedisStorage(BatchFirstStorage):
             ids = _distinct(job_ids)
             if not ids:
                 return 0
-            answer = self._run("purge", "ids", len(names), *names, *ids)
+            answer = self._run("purge", "ids", _UNKNOWN_AS, len(names), *names, *ids)
             _raise_refusal(answer, "purged", " or ".join(names))
             return int(answer[1])
         cutoff = optional(None if updated_before is None else repr(float(updated_before)))
@@ -389,7 +393,7 @@ def _finishes_args(finished: Sequence[Finish], expired_by: float | None) -> list
     for job_id, token, transition in finished:
         result = transition.result
         row: list[Any] = [
-            job_id,
+            _escaped(job_id),
             token,
             _optional_float(expired_by),
             transition.state.value,
@@ -409,7 +413,16 @@ def _finishes_args(finished: Sequence[Finish], expired_by: float | None) -> list
                 outputs.append(output)
             row.append(len(outputs) if output else 0)
         rows.append(row)
-    return [_json(rows), len(outputs), *outputs]
+    # ids read from bytes that are not UTF-8 go back as those bytes (see _escaped)
+    return [_json(rows).encode("utf-8", "surrogateescape"), len(outputs), *outputs]
+
+
+def _escaped(job_id: str) -> str:
+    """``job_id`` for a JSON argument: an id read from bytes that are not UTF-8 as
+    those bytes escaped (``surrogateescape``), which the JSON text is encoded back to."""
+    if isinstance(job_id, stored.NotUtf8):
+        return job_id.raw.decode("utf-8", "surrogateescape")
+    return job_id
 
 
 def _json(value: Any) -> str:

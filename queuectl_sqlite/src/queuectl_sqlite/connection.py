@@ -45,7 +45,9 @@ from queuectl_sqlite.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
-
+# An id read from bytes that are not UTF-8 binds as those bytes (see ``rows.ID``);
+# plain ``str`` values never reach an adapter, so binding them costs nothing more.
+sqlite3.register_adapter(stored.NotUtf8, lambda text: text.raw)
 MIN_SQLITE = (3, 24, 0)  # upserts
 #: Bytes the write-ahead log is cut back to when it starts over (``journal_size_limit``);
 #: a log above it is checkpointed at the next worker heartbeat.

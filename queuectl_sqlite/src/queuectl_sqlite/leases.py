@@ -16,6 +16,7 @@ from queuectl_core.job import READY_STATES, Outcome, State, new_token
 from queuectl_core.storage import Claim, Finish, Transition
 from queuectl_sqlite.rows import (
     ATTEMPTS,
+    ID,
     JOB_COLUMNS,
     LEASE_EXPIRES_AT,
     QUEUE,
@@ -153,7 +154,7 @@ def claim_many(
     )
     conn.executemany(
         "INSERT INTO attempts (job_id, number, worker_id, started_at, outcome) "
-        "VALUES (?, ?, ?, ?, 'running')",
+        f"VALUES ({ID}, ?, ?, ?, 'running')",
         [(job_id, number, worker_id, now) for job_id, number in numbers.items()],
     )
     recount(conn, [(row[1 + QUEUE], row[1 + STATE], State.PROCESSING.value) for row in rows])
@@ -172,7 +173,7 @@ def _select_in(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> Iterat
     """The rows of ``sql``, whose ``{marks}`` stands for ``ids``, a batch of ids at a time."""
     for start in range(0, len(ids), IN_BATCH):
         chunk = ids[start : start + IN_BATCH]
-        yield from conn.execute(sql.format(marks=", ".join("?" * len(chunk))), chunk)
+        yield from conn.execute(sql.format(marks=", ".join([ID] * len(chunk))), chunk)
 
 
 def finish_many(
@@ -222,7 +223,7 @@ def finish_many(
     conn.executemany(
         "UPDATE attempts SET outcome = ?, finished_at = ?, exit_code = ?, error = ?, "
         "stdout = ?, stderr = ?, stdout_dropped = ?, stderr_dropped = ?, "
-        "started_at = coalesce(?, started_at) WHERE job_id = ? AND outcome = 'running'",
+        f"started_at = coalesce(?, started_at) WHERE job_id = {ID} AND outcome = 'running'",
         attempts,
     )
     recount(conn, moves)
@@ -241,7 +242,7 @@ def release_many(
         [(now, seq) for _, (seq, _) in back],
     )
     conn.executemany(
-        "DELETE FROM attempts WHERE job_id = ? AND outcome = 'running'",
+        f"DELETE FROM attempts WHERE job_id = {ID} AND outcome = 'running'",
         [(job_id,) for job_id, _ in back],
     )
     recount(conn, [(queue, "processing", "pending") for _, (_, queue) in back])

@@ -31,6 +31,11 @@ ATTEMPT_COLUMNS = (
     "stdout, stderr, stdout_dropped, stderr_dropped"
 )
 WORKER_COLUMNS = "id, host, pid, queues, started_at, heartbeat_at, stop_requested, extra"
+#: The parameter of a job id in SQL: an id read from bytes that are not UTF-8 (a
+#: :class:`~queuectl_core.stored.NotUtf8`) binds as those bytes, a BLOB (see
+#: :mod:`queuectl_sqlite.connection`), which the cast turns back into the TEXT stored;
+#: other ids are TEXT already. Indexes on ids are still used.
+ID = "CAST(? AS TEXT)"
 
 
 def to_json(value: Any) -> str | None:

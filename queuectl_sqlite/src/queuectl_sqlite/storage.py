@@ -20,6 +20,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from queuectl_core import stored
 from queuectl_core.errors import (
     DuplicateJobError,
     InvalidStateError,
@@ -34,6 +35,7 @@ from queuectl_sqlite.connection import Database, rereads_text
 from queuectl_sqlite.options import DEFAULT_BUSY_TIMEOUT, parse_options
 from queuectl_sqlite.rows import (
     ATTEMPT_COLUMNS,
+    ID,
     JOB_COLUMNS,
     WORKER_COLUMNS,
     attempt_from_row,
@@ -181,7 +183,8 @@ class SqliteStorage(BatchFirstStorage):
     def renew(self, job_id: str, token: str, lease_until: float) -> bool:
         with self._db.write() as conn:
             updated = conn.execute(
-                f"UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND token = ? AND {PROCESSING}",
+                f"UPDATE jobs SET lease_expires_at = ? WHERE id = {ID} AND token = ? "
+                f"AND {PROCESSING}",
                 (lease_until, job_id, token),
             )
             return updated.rowcount > 0
@@ -280,11 +283,12 @@ class SqliteStorage(BatchFirstStorage):
                 state=State.CANCELLED, worker_id=None, lease_expires_at=None, updated_at=now
             )
 
+    @rereads_text
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
         def retry(conn: sqlite3.Connection, found: list[Found]) -> None:
             conn.executemany(
                 "UPDATE jobs SET state = 'pending', attempts = 0, next_run_at = ?, "
-                "updated_at = ? WHERE id = ?",
+                f"updated_at = ? WHERE id = {ID}",
                 [(now, now, job_id) for job_id, _, _ in found],
             )
             leases.recount(conn, [(queue, state, "pending") for _, queue, state in found])
@@ -294,6 +298,7 @@ class SqliteStorage(BatchFirstStorage):
             self._notifier.notify()
         return ids
 
+    @rereads_text
     def purge(
         self,
         states: Sequence[State],
@@ -303,8 +308,8 @@ class SqliteStorage(BatchFirstStorage):
     ) -> int:
         def delete(conn: sqlite3.Connection, found: list[Found]) -> None:
             params = [(job_id,) for job_id, _, _ in found]
-            conn.executemany("DELETE FROM attempts WHERE job_id = ?", params)
-            conn.executemany("DELETE FROM jobs WHERE id = ?", params)
+            conn.executemany(f"DELETE FROM attempts WHERE job_id = {ID}", params)
+            conn.executemany(f"DELETE FROM jobs WHERE id = {ID}", params)
 
         return len(self._apply(job_ids, states, "purged", delete, updated_before))
 
@@ -351,10 +356,11 @@ class SqliteStorage(BatchFirstStorage):
             row = conn.execute("SELECT queue, state FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise NoSuchJobError(job_id)
-            if State(row[1]) not in allowed:
+            state = stored.acts_as(row[1])  # one queuectl does not know: as shown
+            if state not in allowed:
                 names = " or ".join(State(state).value for state in allowed)
                 raise InvalidStateError(
-                    f"job {job_id!r} is {row[1]}; only {names} jobs can be {verb}"
+                    f"job {job_id!r} is {state}; only {names} jobs can be {verb}"
                 )
             found.append((job_id, row[0], row[1]))
         return found

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from queuectl_core import limits
 from queuectl_core.notify import events_setting
-from queuectl_core.settings import Setting
-from queuectl_core.units import parse_positive_duration
+from queuectl_core.settings import Setting, duration_in
 
 SETTINGS = (
     Setting(
@@ -17,8 +17,8 @@ SETTINGS = (
     Setting(
         "callback_timeout",
         10.0,
-        parse_positive_duration,
-        "A callback still running after this long is killed.",
+        duration_in(limits.CALLBACK_TIMEOUT),
+        "A callback still running after this long is killed (1ms to 1 day).",
         "s",
     ),
 )

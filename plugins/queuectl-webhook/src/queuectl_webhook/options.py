@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from queuectl_core import limits
 from queuectl_core.notify import events_setting
-from queuectl_core.settings import Setting
-from queuectl_core.units import parse_positive_duration
+from queuectl_core.settings import Setting, count_in, duration_in
 
-MAX_RETRIES = 20
+MAX_RETRIES = limits.WEBHOOK_RETRIES[1]
+parse_retries = count_in(limits.WEBHOOK_RETRIES)
+parse_timeout = duration_in(limits.WEBHOOK_TIMEOUT)
 _SEPARATORS = re.compile(r"[\s,]+")
 
 
@@ -37,16 +39,6 @@ def parse_urls(text: str) -> str:
     return " ".join(dict.fromkeys(urls))  # without duplicates, in the given order
 
 
-def parse_retries(text: str) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise ValueError(f"must be a whole number from 0 to {MAX_RETRIES}") from None
-    if not 0 <= value <= MAX_RETRIES:
-        raise ValueError(f"must be a whole number from 0 to {MAX_RETRIES}")
-    return value
-
-
 SETTINGS = (
     Setting(
         "webhook_urls",
@@ -66,8 +58,8 @@ SETTINGS = (
     Setting(
         "webhook_timeout",
         5.0,
-        parse_positive_duration,
-        "Longest wait for a webhook endpoint to connect or answer, per try.",
+        parse_timeout,
+        "Longest wait for a webhook endpoint to connect or answer, per try (1ms to 1 hour).",
         "s",
     ),
     Setting(

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from queuectl_core import limits
 from queuectl_core.plugins import hookimpl
-from queuectl_core.settings import Setting
-from queuectl_core.units import parse_duration, parse_size
+from queuectl_core.settings import Setting, duration_in
+from queuectl_core.units import parse_size
 
 _WHOLE = re.compile(r"[-+]?\d{1,30}")
 
@@ -27,25 +27,6 @@ def _base(text: str) -> float:
     if not limits.within(value, limits.BACKOFF_BASE):
         raise ValueError(limits.range_text(*(f"{bound:g}" for bound in limits.BACKOFF_BASE)))
     return value
-
-
-def duration_in(bounds: tuple[float, float], zero: bool = False) -> Callable[[str], float]:
-    """A setting's parser: a duration inside ``bounds`` (or, with ``zero``, 0 for none)."""
-
-    allowed = limits.duration_range(bounds) + (" (or 0 for none)" if zero else "")
-
-    def parse(text: str) -> float:
-        try:
-            value = parse_duration(text)
-        except ValueError as exc:
-            if str(exc).startswith("must"):  # a number, out of any range
-                raise ValueError(allowed) from None
-            raise
-        if (zero and value == 0) or limits.within(value, bounds):
-            return value
-        raise ValueError(allowed)
-
-    return parse
 
 
 def _output_limit(text: str) -> int:

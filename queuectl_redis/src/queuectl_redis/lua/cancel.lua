@@ -1,9 +1,10 @@
--- ARGV: ns, id, now.
+-- ARGV: ns, id, now, the state an unknown one counts as.
 local id, now = ARGV[2], ARGV[3]
 local k = job_key(id)
 local f = redis.call('HMGET', k, 'state', 'queue', 'seq', 'worker_id', 'last_attempt')
 if not f[1] then return {'missing', id} end
-if FINAL[f[1]] then return {'state', id, f[1]} end
+local state = acts_as(f[1], ARGV[4])
+if FINAL[state] then return {'state', id, state} end
 if f[1] == 'processing' then
   redis.call('HSET', attempt_key(id, f[5]), 'outcome', 'cancelled', 'finished_at', now,
     'error', 'cancelled')
@@ -14,5 +15,5 @@ else
   unwait(k, id, f[2])
 end
 redis.call('HSET', k, 'state', 'cancelled', 'updated_at', now)
-move(id, f[2], f[3], f[1], 'cancelled')
+move(id, f[2], f[3], indexed_state(id, f[1]), 'cancelled')
 return {'ok', redis.call('HGETALL', k)}

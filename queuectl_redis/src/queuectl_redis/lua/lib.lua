@@ -7,6 +7,8 @@ local BATCH = 500 -- jobs changed per call when every job in a state is retried 
 local PROMOTE = 1000 -- scheduled jobs made ready per claim at most
 local WAITING = {pending = true, failed = true}
 local FINAL = {completed = true, dead = true, cancelled = true}
+local KNOWN = {pending = true, processing = true, completed = true, failed = true,
+  dead = true, cancelled = true}
 
 local function job_key(id) return P .. ':job:' .. id end
 local function attempt_key(id, n) return P .. ':attempt:' .. id .. ':' .. n end
@@ -95,8 +97,18 @@ local function unindex(id, queue, state)
 end
 
 local function move(id, queue, seq, from, to)
-  unindex(id, queue, from)
+  if from then unindex(id, queue, from) end
   index(id, queue, to, seq)
+end
+
+-- The state whose indexes hold job id: its stored state, or for one queuectl does not
+-- know (written behind its back) the state it was indexed under, or nil.
+local function indexed_state(id, state)
+  if KNOWN[state] then return state end
+  for known in pairs(KNOWN) do
+    if redis.call('ZSCORE', P .. ':state:' .. known, id) then return known end
+  end
+  return nil
 end
 
 -- waiting jobs: ready (due) or scheduled (not yet) ----------------------------------
@@ -163,6 +175,10 @@ local function take(id, queue, worker, now, lease_until, token, wanted)
   local k = job_key(id)
   local f = redis.call('HMGET', k, 'state', 'seq', 'attempts', 'last_attempt', 'member',
     unpack(wanted))
+  if not WAITING[f[1]] then -- its hash was changed behind queuectl's back: not taken
+    later('ZREM', P .. ':waiting:' .. queue, id)
+    return nil
+  end
   local number = tonumber(f[4] or '0') + 1
   local attempts = tonumber(f[3] or '0') + 1
   redis.call('HSET', k, 'state', 'processing', 'worker_id', worker, 'token', token,
@@ -220,10 +236,11 @@ local function claim(i)
     for n = i + 7, #ARGV do queues[#queues + 1] = ARGV[n] end
   end
   local lists, best_of = candidates(queues)
-  for n = 1, limit do
+  local n = 0
+  while n < limit do
     local best, best_top
     for q = 1, #queues do
-      local t = best_of(q, limit - n + 1)
+      local t = best_of(q, limit - n)
       if t and (best == nil or t[2] < best_top[2]
           or (t[2] == best_top[2] and precedes(t[1], best_top[1]))) then
         best, best_top = q, t
@@ -232,8 +249,12 @@ local function claim(i)
     if best == nil then break end
     lists[best].pos = lists[best].pos + 1
     later('ZREM', lists[best].key, best_top[1])
-    claimed[n] = take(member_id(best_top[1]), queues[best], worker, now, lease_until,
-      token .. '.' .. n, wanted)
+    local taken = take(member_id(best_top[1]), queues[best], worker, now, lease_until,
+      token .. '.' .. (n + 1), wanted)
+    if taken then
+      n = n + 1
+      claimed[n] = taken
+    end
   end
   return claimed
 end
@@ -310,11 +331,19 @@ end
 
 -- operators' changes -----------------------------------------------------------------
 
+-- The state a job stored in state counts as when a person acts on it: its own, or
+-- unknown_as (the caller's, from queuectl_core.stored) for one queuectl does not know.
+local function acts_as(state, unknown_as)
+  if KNOWN[state] then return state end
+  return unknown_as
+end
+
 -- nil if every id names a job in an allowed state, else why not.
-local function check(ids, allowed)
+local function check(ids, allowed, unknown_as)
   for _, id in ipairs(ids) do
     local state = redis.call('HGET', job_key(id), 'state')
     if not state then return {'missing', id} end
+    state = acts_as(state, unknown_as)
     if not allowed[state] then return {'state', id, state} end
   end
   return nil

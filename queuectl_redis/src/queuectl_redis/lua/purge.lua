@@ -1,10 +1,12 @@
--- ARGV: ns, 'ids', state count, states, ids (all or nothing): returns {'ok', n}.
+-- ARGV: ns, 'ids', the state an unknown one counts as, state count, states, ids (all or
+-- nothing): returns {'ok', n}.
 -- Or ns, 'state', state, cursor seq, cutoff (opt): up to BATCH jobs of the state after
 -- the cursor, deleting those updated before the cutoff: returns {'ok', n, seen, cursor}.
 local function delete(id)
   local k = job_key(id)
   local f = redis.call('HMGET', k, 'state', 'queue', 'last_attempt', 'worker_id')
-  unindex(id, f[2], f[1])
+  local indexed = indexed_state(id, f[1])
+  if indexed then unindex(id, f[2], indexed) end
   unwait(k, id, f[2])
   redis.call('ZREM', P .. ':jobs', id)
   redis.call('ZREM', P .. ':queue:' .. f[2], id)
@@ -15,10 +17,10 @@ local function delete(id)
 end
 
 if ARGV[2] == 'ids' then
-  local allowed, nstates, ids = {}, tonumber(ARGV[3]), {}
-  for n = 4, 3 + nstates do allowed[ARGV[n]] = true end
-  for n = 4 + nstates, #ARGV do ids[#ids + 1] = ARGV[n] end
-  local refused = check(ids, allowed)
+  local allowed, nstates, ids = {}, tonumber(ARGV[4]), {}
+  for n = 5, 4 + nstates do allowed[ARGV[n]] = true end
+  for n = 5 + nstates, #ARGV do ids[#ids + 1] = ARGV[n] end
+  local refused = check(ids, allowed, ARGV[3])
   if refused then return refused end
   for _, id in ipairs(ids) do delete(id) end
   return {'ok', #ids}
