@@ -196,7 +196,11 @@ def test_a_state_queuectl_does_not_know_counts_as_dead_by_id(cli: Cli) -> None:
     assert (retried["state"], retried["attempts"], retried["unreadable"]) == ("pending", 0, [])
     assert cli.json("dlq", "purge", "to-purge") == {"purged": 1}
     assert cli.run("show", "to-purge", check=False).returncode == 1
-    for args in (["dlq", "purge"], ["purge", "--state", "dead"], ["dlq", "retry", "--all"]):
+    for args in (
+        ["dlq", "purge", "--yes"],
+        ["purge", "--state", "dead", "--yes"],
+        ["dlq", "retry", "--all"],
+    ):
         assert cli.run(*args).returncode == 0  # by state: left out, never a crash
     assert cli.job("to-cancel")["unreadable"] == ["state"]
 
@@ -228,7 +232,7 @@ def test_a_job_id_that_is_not_utf8_is_failed_once_and_never_blocks_others(cli: C
     assert cli.json("dlq", "retry", "--all") == ["bad-\ufffd\ufffd"]
     cli.run("worker", "run", "--burst", timeout=60)
     assert [job["state"] for job in cli.json("dlq", "list")] == ["dead"]
-    assert cli.json("dlq", "purge") == {"purged": 1}
+    assert cli.json("dlq", "purge", "--yes") == {"purged": 1}
     assert [job["id"] for job in cli.json("list")] == ["good"]
 
 
