@@ -23,7 +23,7 @@ from queuectl_core.errors import WorkerError
 from queuectl_core.host import hostname, short_hostname
 from queuectl_core.job import WorkerInfo
 from queuectl_core.storage import Storage
-from queuectl_core.supervisor import child_environ, stop_signal
+from queuectl_core.supervisor import spawn_with_location, stop_signal
 
 log = logging.getLogger("queuectl.supervisor")
 
@@ -53,9 +53,9 @@ def start_detached(
     storage = location.open()  # a broken location fails here, before anything starts
     try:
         with open(log_file, "ab") as log_handle:
-            process = subprocess.Popen(
+            process = spawn_with_location(
                 command,
-                env=child_environ(location),
+                location,
                 stdin=subprocess.DEVNULL,
                 stdout=log_handle,
                 stderr=subprocess.STDOUT,

@@ -1,7 +1,8 @@
 """One worker process: claim a job, run it, store how it went, repeat.
 
 Run it as ``python -m queuectl_core.worker --worker-id ID [--queues a,b] [--burst]``
-(the backend comes from the environment, see :mod:`queuectl_core.config`), or build
+(the backend comes through the pipe ``--location-fd`` names, see
+:mod:`queuectl_core.handoff`, else from the environment and config file), or build
 a :class:`Worker` and call :meth:`Worker.run`.
 
 While its jobs are fast, a worker claims several at once and stores their results
@@ -391,23 +392,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queues", help="comma-separated queue names (default: all)")
     parser.add_argument("--burst", action="store_true", help="exit when no job is ready")
     parser.add_argument("--supervisor-pid", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--location-fd", type=int, help="read the backend location from this fd")
     args = parser.parse_args(argv)
     configure_logging(args.worker_id)
     queues = [name.strip() for name in (args.queues or "").split(",") if name.strip()]
 
-    from queuectl_core.config import resolve
+    from queuectl_core import handoff
+    from queuectl_core.config import adopted
     from queuectl_core.errors import QueuectlError
 
     try:
-        storage = resolve().open()
+        location = handoff.take(args.location_fd)
+        storage = location.open()
     except QueuectlError as exc:
         log.error("%s", exc)
         return 2
     try:
-        worker = Worker(
-            storage, args.worker_id, queues or None, args.burst, supervisor_pid=args.supervisor_pid
-        )
-        return worker.run()
+        with adopted(location):
+            worker = Worker(
+                storage,
+                args.worker_id,
+                queues or None,
+                args.burst,
+                supervisor_pid=args.supervisor_pid,
+            )
+            return worker.run()
     finally:
         storage.close()
 
