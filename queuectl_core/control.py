@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from queuectl_core import recovery
+from queuectl_core import private, recovery
 from queuectl_core.config import Location
 from queuectl_core.errors import WorkerError
 from queuectl_core.host import hostname, short_hostname
@@ -46,13 +46,17 @@ def start_detached(
     """Start a background supervisor of ``count`` workers; return them once registered."""
     if count < 1:
         raise WorkerError("the number of workers must be at least 1")
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_handle = _open_log(log_file)
     command = [sys.executable, "-m", "queuectl_core.supervisor", "--count", str(count)]
     if queues:
         command += ["--queues", ",".join(queues)]
-    storage = location.open()  # a broken location fails here, before anything starts
     try:
-        with open(log_file, "ab") as log_handle:
+        storage = location.open()  # a broken location fails here, before anything starts
+    except BaseException:
+        os.close(log_handle)
+        raise
+    try:
+        try:
             process = spawn_with_location(
                 command,
                 location,
@@ -61,6 +65,8 @@ def start_detached(
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        finally:
+            os.close(log_handle)
         _detached.append(process)
         prefix = f"{short_hostname()}-{process.pid}-"
         deadline = time.monotonic() + timeout
@@ -81,6 +87,19 @@ def start_detached(
             time.sleep(POLL)
     finally:
         storage.close()
+
+
+def _open_log(path: Path) -> int:
+    """The workers' log opened for appending (created 0600, its directories 0700);
+    ``WorkerError`` naming the path if it cannot be."""
+    try:
+        private.make_dirs(path.parent)
+        return private.open_append(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc.filename, str) and exc.filename != str(path):
+            reason = f"{exc.filename}: {reason}"
+        raise WorkerError(f"cannot write the workers' log {path}: {reason}") from None
 
 
 def _last_line(path: Path) -> str:
