@@ -8,6 +8,7 @@ keep the mode they have.
 
 from __future__ import annotations
 
+import errno
 import os
 
 DIRECTORY_MODE = 0o700
@@ -29,7 +30,9 @@ def make_dirs(path: str | os.PathLike[str]) -> None:
             os.mkdir(directory, DIRECTORY_MODE)
         except FileExistsError:
             if not os.path.isdir(directory):
-                raise
+                raise NotADirectoryError(
+                    errno.ENOTDIR, os.strerror(errno.ENOTDIR), directory
+                ) from None
             continue  # made meanwhile by another process: its mode is its own
         os.chmod(directory, DIRECTORY_MODE)  # a umask that removes owner bits
 
