@@ -88,7 +88,7 @@ def run_foreground(
         configure_logging(worker_id)
         storage = location.open()
         try:
-            return Worker(storage, worker_id, queues, burst).run()
+            return Worker(storage, worker_id, queues, burst, subreaper=True).run()
         finally:
             storage.close()
 

@@ -36,6 +36,7 @@ from queuectl_core.executors.base import (
 from queuectl_core.heartbeat import Heartbeat
 from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, AttemptResult, Outcome, WorkerInfo
+from queuectl_core.orphans import Adopted, become_subreaper
 from queuectl_core.prefetch import BatchSize, Finished, Held, Holdings
 from queuectl_core.settings import Settings
 from queuectl_core.stopping import FORCED, Stopper
@@ -62,6 +63,7 @@ class Worker:
         burst: bool = False,
         *,
         supervisor_pid: int | None = None,
+        subreaper: bool = False,
     ) -> None:
         self.storage = storage
         self.worker_id = worker_id
@@ -76,12 +78,18 @@ class Worker:
         self._storage_failing = False
         self._holdings = Holdings()  # claims waiting to run, results waiting to be stored
         self._batch = BatchSize()
+        # As a subreaper (a worker process of its own), jobs' orphans are re-parented to
+        # it: they are reaped while it idles. Not for a worker embedded in a program.
+        self._subreaper = subreaper
+        self._adopted: Adopted | None = None
 
     # -- the public surface ------------------------------------------------------------
 
     def run(self) -> int:
         """Work until stopped; returns the exit status (0 after a clean stop)."""
         self._stopper.install()
+        if self._subreaper and become_subreaper(True):
+            self._adopted = Adopted(self.worker_id)
         heartbeat = self._heartbeat = Heartbeat(self.storage, self.worker_id, self)
         status = 1
         try:
@@ -103,6 +111,8 @@ class Worker:
             if stopped:  # a still-running heartbeat could poke us after the restore
                 self._stopper.restore()
             self._stopper.close()
+            if self._adopted is not None:
+                become_subreaper(False)
         return status
 
     def stop(self, force: bool = False) -> None:
@@ -282,6 +292,8 @@ class Worker:
 
     def _idle(self) -> None:
         """Sleep until work may have arrived: a wake-up, the next due job, or poll_interval."""
+        if self._adopted is not None:
+            self._adopted.sweep()
         timeout = self.settings["poll_interval"]
         try:
             due = self.storage.next_due(self.queues)
@@ -415,6 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 queues or None,
                 args.burst,
                 supervisor_pid=args.supervisor_pid,
+                subreaper=True,
             )
             return worker.run()
     finally:

@@ -7,7 +7,9 @@ thread, which also watches the shell's exit (a pidfd where the OS has one), the
 worker's ``abort_fd`` and the timeout. ``poll`` rather than ``epoll``: with four
 descriptors watched for one short run, epoll's set-up and tear-down (about ten system
 calls) costs more than it saves. A timeout or an abort stops the whole process
-group: ``SIGTERM``, up to ``kill_grace`` seconds for it to end, then ``SIGKILL``.
+group: ``SIGTERM``, up to ``kill_grace`` seconds for it to end, then ``SIGKILL``;
+the attempt's processes that left the group are found by their environment and
+stopped too (see :mod:`queuectl_core.orphans`).
 
 When the shell exits on its own, what its pipes already hold is read and the attempt
 ends at once: background processes it left behind are neither waited for nor killed
@@ -25,6 +27,7 @@ import signal
 import time
 from types import TracebackType
 
+from queuectl_core import orphans
 from queuectl_core.executors.base import ExecutionContext, interrupted_error, timed_out_error
 from queuectl_core.executors.output import OutputTail
 from queuectl_core.executors.spawn import Child, spawn
@@ -209,10 +212,21 @@ class _Run:
                 return Outcome.TIMED_OUT, timed_out_error(self.context.timeout)
 
     def _stop_group(self) -> None:
-        """SIGTERM the whole group, allow it ``kill_grace`` to end, then SIGKILL the rest."""
+        """SIGTERM the whole group, allow it ``kill_grace`` to end, then SIGKILL the rest.
+
+        The attempt's processes that left the group (``setsid``, daemons) get the same
+        SIGTERM and, once the group has ended, SIGKILL; those re-parented to the
+        worker are reaped (see :mod:`queuectl_core.orphans`).
+        """
         pgid = self.process.pid  # the shell leads its session and its process group
         self._unwatch_abort()
+        context, shell = self.context, self.process.pid
+        markers = (context.worker_id, context.job.id, context.attempt)
+        # Found before any is signalled: one that dies becomes a zombie, with no
+        # environment left to be recognised by, and may then be re-parented to us.
+        others = [pid for pid in orphans.attempt_processes(*markers) if pid != shell]
         _signal_group(pgid, signal.SIGTERM)
+        orphans.signal_processes(others, signal.SIGTERM)  # in the group or out of it
         deadline = time.monotonic() + self.context.kill_grace
         while not self._group_gone(pgid):
             remaining = deadline - time.monotonic()
@@ -229,6 +243,8 @@ class _Run:
             if self.pidfd is None:
                 self.process.poll()
         self.process.wait()
+        killed = orphans.kill_attempt_processes(*markers, spare=(shell,))
+        orphans.reap([*others, *killed])
 
     def _group_gone(self, pgid: int) -> bool:
         # The shell is checked first: while it is unreaped, its pid keeps the group id
