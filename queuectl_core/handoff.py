@@ -50,11 +50,9 @@ def send(location: Location) -> int:
 
 def receive(fd: int) -> Location:
     """Read the location :func:`send` wrote, closing ``fd``; ``ConfigError`` if unreadable."""
-    chunks = []
     try:
         with os.fdopen(fd, "rb") as pipe:
-            chunks.append(pipe.read())
-        fields = json.loads(b"".join(chunks))
+            fields = json.loads(pipe.read())
         config_file = fields["config_file"]
         return Location(
             backend=str(fields["backend"]),
