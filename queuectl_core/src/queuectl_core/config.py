@@ -7,6 +7,12 @@ file (``--config``, else ``QUEUECTL_CONFIG``, else
 ``--db``/``QUEUECTL_DB`` set the selected backend's location option (the SQLite
 path, the Redis URL).
 
+Worker processes get their location from their parent through a pipe (see
+:mod:`queuectl_core.handoff`), never through the environment, and remove the
+location variables from their own environment (:func:`adopted`): a job
+never inherits a backend's address or password. The location such a process
+adopts is what :func:`resolve` returns when called without arguments.
+
 The file is TOML::
 
     backend = "sqlite"
@@ -19,7 +25,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +38,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 DEFAULT_BACKEND = "sqlite"
+#: Variables that choose the backend, besides ``QUEUECTL_<BACKEND>_<OPTION>``.
+LOCATION_VARIABLES = frozenset({"QUEUECTL_BACKEND", "QUEUECTL_DB", "QUEUECTL_CONFIG"})
+
+_adopted: Location | None = None  # this process's location, handed over by its parent
 
 
 def config_home() -> Path:
@@ -100,7 +111,8 @@ class Location:
         return spec
 
     def environ(self) -> dict[str, str]:
-        """Environment variables that make a child process resolve this same location."""
+        """Environment variables that make a process resolve this same location (for
+        tests and scripts; queuectl hands its workers the location through a pipe)."""
         env = {"QUEUECTL_BACKEND": self.backend}
         prefix = f"QUEUECTL_{self.backend.upper()}_"
         env.update({prefix + key.upper(): value for key, value in self.options.items()})
@@ -114,6 +126,40 @@ class Location:
         if not create and spec.open_existing is not None:
             return spec.open_existing(options)
         return spec.factory(options)
+
+
+def is_location_variable(name: str) -> bool:
+    """Whether an environment variable chooses the backend or one of its options
+    (``QUEUECTL_BACKEND``, ``QUEUECTL_DB``, ``QUEUECTL_CONFIG``,
+    ``QUEUECTL_<BACKEND>_<OPTION>`` for every installed backend)."""
+    if not name.startswith("QUEUECTL_"):
+        return False
+    if name in LOCATION_VARIABLES:
+        return True
+    return any(name.startswith(f"QUEUECTL_{backend.upper()}_") for backend in plugins.backends())
+
+
+def without_location(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without the variables that choose the backend and its options."""
+    return {key: value for key, value in environ.items() if not is_location_variable(key)}
+
+
+@contextmanager
+def adopted(location: Location) -> Iterator[None]:
+    """Make ``location`` this process's own while the block runs: what :func:`resolve`
+    without arguments returns, with the location variables gone from ``os.environ``
+    (so that no job or in-process handler finds them). Both are restored afterwards."""
+    global _adopted
+    previous = _adopted
+    removed = {name: value for name, value in os.environ.items() if is_location_variable(name)}
+    for name in removed:
+        del os.environ[name]
+    _adopted = location
+    try:
+        yield
+    finally:
+        _adopted = previous
+        os.environ.update(removed)
 
 
 def check_option_names(backend: str, options: Mapping[str, str], known: Sequence[str]) -> None:
@@ -147,7 +193,12 @@ def resolve(
     db: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Location:
-    """Combine flags, environment, config file and defaults into a :class:`Location`."""
+    """Combine flags, environment, config file and defaults into a :class:`Location`.
+
+    Without arguments, in a process that adopted a location (:func:`adopted`): that location.
+    """
+    if _adopted is not None and (config_file, backend, db, environ) == (None, None, None, None):
+        return _adopted
     env = os.environ if environ is None else environ
     explicit = config_file or env.get("QUEUECTL_CONFIG")
     default = os.path.join(_home("XDG_CONFIG_HOME", ".config"), "config.toml")

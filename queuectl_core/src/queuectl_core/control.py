@@ -14,16 +14,17 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from queuectl_core import recovery
+from queuectl_core import private, recovery
 from queuectl_core.config import Location
 from queuectl_core.errors import WorkerError
 from queuectl_core.host import hostname, short_hostname
 from queuectl_core.job import WorkerInfo
+from queuectl_core.settings import Settings
 from queuectl_core.storage import Storage
-from queuectl_core.supervisor import child_environ, stop_signal
+from queuectl_core.supervisor import spawn_with_location, stop_signal
 
 log = logging.getLogger("queuectl.supervisor")
 
@@ -42,45 +43,102 @@ def start_detached(
     queues: Sequence[str] | None,
     log_file: Path,
     timeout: float = 30,
+    add: bool = False,
 ) -> list[WorkerInfo]:
-    """Start a background supervisor of ``count`` workers; return them once registered."""
+    """Start a background supervisor of ``count`` workers; return them once registered.
+
+    While workers of this backend run on this host, refuses (``WorkerError``
+    saying how many) unless ``add``: a second ``worker start`` is more often a
+    mistake than a wish for twice the workers.
+    """
     if count < 1:
         raise WorkerError("the number of workers must be at least 1")
-    log_file.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "queuectl_core.supervisor", "--count", str(count)]
     if queues:
         command += ["--queues", ",".join(queues)]
     storage = location.open()  # a broken location fails here, before anything starts
     try:
-        with open(log_file, "ab") as log_handle:
-            process = subprocess.Popen(
+        if not add:
+            _refuse_if_running(storage)
+        log_handle = _open_log(log_file)
+        try:
+            process = spawn_with_location(
                 command,
-                env=child_environ(location),
+                location,
                 stdin=subprocess.DEVNULL,
                 stdout=log_handle,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        finally:
+            os.close(log_handle)
         _detached.append(process)
-        prefix = f"{short_hostname()}-{process.pid}-"
-        deadline = time.monotonic() + timeout
-        while True:
-            started = [w for w in storage.workers() if w.id.startswith(prefix)]
-            if len(started) >= count:
-                return started
-            status = process.poll()
-            if status is not None:
-                raise WorkerError(
-                    f"the workers exited at start (status {status}): {_last_line(log_file)}"
-                )
-            if time.monotonic() >= deadline:
-                process.terminate()
-                raise WorkerError(
-                    f"the workers did not start within {timeout:g}s: {_last_line(log_file)}"
-                )
-            time.sleep(POLL)
+        return _wait_registered(storage, process, count, log_file, timeout)
     finally:
         storage.close()
+
+
+def running_here(storage: Storage) -> list[WorkerInfo]:
+    """The registered workers that run on this host (a live queuectl process each)."""
+    host = hostname()
+    return [
+        worker
+        for worker in storage.workers()
+        if worker.host == host and pid_alive(worker.pid) and _runs_queuectl(worker.pid) is not False
+    ]
+
+
+def _refuse_if_running(storage: Storage) -> None:
+    running = running_here(storage)
+    if running:
+        count = len(running)
+        ids = ", ".join(worker.id for worker in running[:5]) + (", ..." if count > 5 else "")
+        raise WorkerError(
+            f"{count} worker{'s' if count != 1 else ''} of this backend already "
+            f"run{'s' if count == 1 else ''} on this host ({ids}); "
+            "'worker start --add' starts more beside them, 'worker stop' stops them"
+        )
+
+
+def _wait_registered(
+    storage: Storage,
+    process: subprocess.Popen[bytes],
+    count: int,
+    log_file: Path,
+    timeout: float,
+) -> list[WorkerInfo]:
+    """The supervisor's ``count`` workers once registered; ``WorkerError`` if they exit
+    or do not register within ``timeout`` seconds."""
+    prefix = f"{short_hostname()}-{process.pid}-"
+    deadline = time.monotonic() + timeout
+    while True:
+        started = [w for w in storage.workers() if w.id.startswith(prefix)]
+        if len(started) >= count:
+            return started
+        status = process.poll()
+        if status is not None:
+            raise WorkerError(
+                f"the workers exited at start (status {status}): {_last_line(log_file)}"
+            )
+        if time.monotonic() >= deadline:
+            process.terminate()
+            raise WorkerError(
+                f"the workers did not start within {timeout:g}s: {_last_line(log_file)}"
+            )
+        time.sleep(POLL)
+
+
+def _open_log(path: Path) -> int:
+    """The workers' log opened for appending (created 0600, its directories 0700);
+    ``WorkerError`` naming the path if it cannot be."""
+    try:
+        private.make_dirs(path.parent)
+        return private.open_append(path)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc.filename, str) and exc.filename != str(path):
+            reason = f"{exc.filename}: {reason}"
+        raise WorkerError(f"cannot write the workers' log {path}: {reason}") from None
 
 
 def _last_line(path: Path) -> str:
@@ -97,7 +155,12 @@ def _last_line(path: Path) -> str:
 # -- stopping -----------------------------------------------------------------------------
 
 
-def stop_workers(storage: Storage, timeout: float | None, force: bool) -> list[WorkerInfo]:
+def stop_workers(
+    storage: Storage,
+    timeout: float | None,
+    force: bool,
+    warn: Callable[[str], None] = log.warning,
+) -> list[WorkerInfo]:
     """Stop every registered worker; return them once they have exited.
 
     Local workers (and their supervisors) get signals; remote ones see the stop
@@ -105,8 +168,18 @@ def stop_workers(storage: Storage, timeout: float | None, force: bool) -> list[W
     stop is forced; if workers on this host still run ``kill_grace`` plus a few
     seconds later, they are killed and their jobs recovered. Raises ``WorkerError``
     if some worker is still registered then.
+
+    The store is used only where it works: when it cannot be written (a full disk),
+    local workers are still stopped by signal, and ``warn`` gets one line saying
+    what could not be stored.
     """
-    return _Stopper(storage).stop(timeout, force)
+    stopper = _Stopper(storage)
+    try:
+        return stopper.stop(timeout, force)
+    finally:
+        note = stopper.unstored_note()
+        if note:
+            warn(note)
 
 
 class _Stopper:
@@ -114,17 +187,21 @@ class _Stopper:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self.settings = recovery.load_settings(storage)
         self.host = hostname()
+        self.unstored: list[str] = []  # what could not be written, in order
+        self.store_error: Exception | None = None  # the first write error
+        self.settings = self._settings()
         self.targets = {worker.id: worker for worker in storage.workers()}
         self.pids: set[int] = set()  # local processes to see exit: workers, supervisors
         self.signal_pids: set[int] = set()  # whom to signal: a supervisor relays
         self.signals_sent = 0
+        self.unrecorded: set[str] = set()  # gone workers whose clean-up could not be stored
 
     def stop(self, timeout: float | None, force: bool) -> list[WorkerInfo]:
         if not self.targets:
             return []
-        self.storage.request_stop(None)
+        if not self._store("the stop request", lambda: self.storage.request_stop(None)):
+            self._give_up_on_remote()
         now = time.time()
         for worker in self.targets.values():
             self._target(worker, now)
@@ -147,6 +224,51 @@ class _Stopper:
             time.sleep(POLL)
         return list(self.targets.values())
 
+    def unstored_note(self) -> str | None:
+        """One line on what could not be stored, or ``None``."""
+        if self.store_error is None:
+            return None
+        what = ", ".join(dict.fromkeys(self.unstored))
+        return (
+            f"could not store {what} ({self.store_error}); a later 'worker stop' cleans up "
+            "the registry, and jobs the workers held are recovered when their leases expire"
+        )
+
+    def _settings(self) -> Settings:
+        try:
+            return recovery.load_settings(self.storage)
+        except Exception as exc:  # the defaults are good enough to stop by
+            log.debug("cannot read the settings: %s", exc)
+            return Settings({})
+
+    def _store(self, what: str, write: Callable[[], object]) -> bool:
+        """``write()``; on a storage error, note ``what`` was not stored and go on."""
+        try:
+            write()
+        except Exception as exc:
+            self.store_error = self.store_error or exc
+            self.unstored.append(what)
+            return False
+        return True
+
+    def _give_up_on_remote(self) -> None:
+        """Without a stored stop request, workers on other hosts cannot be reached."""
+        remote = [worker_id for worker_id, w in self.targets.items() if not self._local(w)]
+        for worker_id in remote:
+            del self.targets[worker_id]
+        if remote:
+            self.unstored.append(f"so {len(remote)} worker(s) on other hosts were not stopped")
+
+    def _recover(self, worker: WorkerInfo) -> None:
+        """Recover a gone worker's jobs and remove its entry, if the store allows."""
+        if worker.id in self.unrecorded:
+            return
+        if not self._store(
+            "the removal of stopped workers from the registry",
+            lambda: recovery.recover_worker(self.storage, worker.id, self.settings),
+        ):
+            self.unrecorded.add(worker.id)
+
     def _grace(self) -> float:
         return float(self.settings["kill_grace"]) + EXTRA_GRACE
 
@@ -158,7 +280,7 @@ class _Stopper:
         if not self._local(worker):
             return  # it sees the stop request at its next heartbeat
         if self._gone(worker, now):
-            recovery.recover_worker(self.storage, worker.id, self.settings)
+            self._recover(worker)
             return
         fresh = now - worker.heartbeat_at <= self.settings["lease_timeout"]
         if not _may_signal(worker.pid, fresh):
@@ -182,19 +304,28 @@ class _Stopper:
         """What still runs: targeted workers still registered, local processes alive.
 
         A registered worker that is gone (a local pid that died, a remote worker
-        silent for two lease timeouts) has its jobs recovered and its entry removed.
+        silent for two lease timeouts) has its jobs recovered and its entry removed;
+        if the store cannot record that, it counts as stopped all the same.
         """
         now = time.time()
         running = []
-        for worker in self.storage.workers():
-            if worker.id not in self.targets:
+        for worker in self._registered():
+            if worker.id not in self.targets or worker.id in self.unrecorded:
                 continue
             if self._gone(worker, now):
-                recovery.recover_worker(self.storage, worker.id, self.settings)
+                self._recover(worker)
             else:
                 running.append(worker.id)
         running += [f"pid {pid}" for pid in sorted(self.pids) if pid_alive(pid)]
         return running
+
+    def _registered(self) -> list[WorkerInfo]:
+        """The registry; if it cannot be read, the targets as they were."""
+        try:
+            return self.storage.workers()
+        except Exception as exc:
+            log.debug("cannot read the registry: %s", exc)
+            return list(self.targets.values())
 
     def _gone(self, worker: WorkerInfo, now: float) -> bool:
         """Dead without unregistering: a local pid that is gone (or reused by another
@@ -214,7 +345,7 @@ class _Stopper:
         for worker in self.targets.values():
             if self._local(worker) and worker.pid in self.pids:
                 log.warning("worker %s killed", worker.id)
-                recovery.recover_worker(self.storage, worker.id, self.settings)
+                self._recover(worker)
 
 
 def _kill(pid: int, signum: int) -> None:

@@ -28,9 +28,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
-from queuectl_core import recovery
-from queuectl_core.config import Location
+from queuectl_core import handoff, recovery
+from queuectl_core.config import Location, adopted, without_location
 from queuectl_core.errors import WorkerError
 from queuectl_core.host import short_hostname
 from queuectl_core.storage import Storage
@@ -49,13 +50,24 @@ def stop_signal(number: int) -> signal.Signals:
     return FIRST_STOP if number <= 1 else LATER_STOP
 
 
-def child_environ(location: Location) -> dict[str, str]:
-    """This process's environment, made to resolve ``location`` in a child."""
-    env = {key: value for key, value in os.environ.items() if key != "QUEUECTL_DB"}
-    env.update(location.environ())
-    if location.config_file is not None:
-        env["QUEUECTL_CONFIG"] = str(location.config_file)
-    return env
+def child_environ() -> dict[str, str]:
+    """A worker's environment: this process's, without the variables that choose the
+    backend (the location goes through a pipe: see :mod:`queuectl_core.handoff`)."""
+    return without_location(os.environ)
+
+
+def spawn_with_location(
+    command: list[str], location: Location, **popen: Any
+) -> subprocess.Popen[bytes]:
+    """``Popen(command + [--location-fd N])``, the child inheriting a pipe that holds
+    ``location``; its environment is :func:`child_environ`."""
+    fd = handoff.send(location)
+    try:
+        return subprocess.Popen(
+            [*command, handoff.OPTION, str(fd)], env=child_environ(), pass_fds=(fd,), **popen
+        )
+    finally:
+        os.close(fd)
 
 
 # -- foreground -------------------------------------------------------------------------
@@ -66,17 +78,19 @@ def run_foreground(
 ) -> int:
     """Run ``count`` workers until they stop; returns the exit status.
 
-    One worker runs in this process; more run as supervised child processes.
+    One worker runs in this process; more run as supervised child processes. The
+    location becomes this process's own and leaves its environment (no job inherits it).
     """
-    if count != 1:
-        return supervise(location, count, queues, burst)
-    worker_id = f"{short_hostname()}-{os.getpid()}-1"
-    configure_logging(worker_id)
-    storage = location.open()
-    try:
-        return Worker(storage, worker_id, queues, burst).run()
-    finally:
-        storage.close()
+    with adopted(location):
+        if count != 1:
+            return supervise(location, count, queues, burst)
+        worker_id = f"{short_hostname()}-{os.getpid()}-1"
+        configure_logging(worker_id)
+        storage = location.open()
+        try:
+            return Worker(storage, worker_id, queues, burst, subreaper=True).run()
+        finally:
+            storage.close()
 
 
 def supervise(location: Location, count: int, queues: Sequence[str] | None, burst: bool) -> int:
@@ -117,7 +131,6 @@ class Supervisor:
         self.burst = burst
         self.children = [_Child(f"{id_prefix}-{n}") for n in range(1, count + 1)]
         self._stop_signals: list[int] = []  # appended to by (possibly nested) handlers
-        self._env = child_environ(location)
         self._wake_read, self._wake_write = os.pipe()
         for fd in (self._wake_read, self._wake_write):
             os.set_blocking(fd, False)
@@ -153,9 +166,9 @@ class Supervisor:
         child.restart_at = None
         child.started_at = time.monotonic()
         child.signals_sent = 0
-        child.process = subprocess.Popen(
+        child.process = spawn_with_location(
             self._command(child),
-            env=self._env,
+            self.location,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # a terminal's Ctrl-C reaches us only; we relay it
         )
@@ -278,14 +291,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--queues", help="comma-separated queue names (default: all)")
     parser.add_argument("--burst", action="store_true", help="exit when no job is ready")
+    parser.add_argument(handoff.OPTION, type=int, help="read the backend location from this fd")
     args = parser.parse_args(argv)
     queues = [name.strip() for name in (args.queues or "").split(",") if name.strip()]
 
-    from queuectl_core.config import resolve
     from queuectl_core.errors import QueuectlError
 
     try:
-        return supervise(resolve(), args.count, queues or None, args.burst)
+        location = handoff.take(args.location_fd)
+        with adopted(location):
+            return supervise(location, args.count, queues or None, args.burst)
     except QueuectlError as exc:
         configure_logging("supervisor")
         log.error("%s", exc)

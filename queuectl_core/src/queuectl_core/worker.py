@@ -1,7 +1,8 @@
 """One worker process: claim a job, run it, store how it went, repeat.
 
 Run it as ``python -m queuectl_core.worker --worker-id ID [--queues a,b] [--burst]``
-(the backend comes from the environment, see :mod:`queuectl_core.config`), or build
+(the backend comes through the pipe ``--location-fd`` names, see
+:mod:`queuectl_core.handoff`, else from the environment and config file), or build
 a :class:`Worker` and call :meth:`Worker.run`.
 
 While its jobs are fast, a worker claims several at once and stores their results
@@ -43,6 +44,7 @@ from queuectl_core.executors.base import (
 from queuectl_core.heartbeat import Heartbeat
 from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, AttemptResult, Outcome, WorkerInfo
+from queuectl_core.orphans import Adopted, become_subreaper
 from queuectl_core.prefetch import BatchSize, Finished, Held, Holdings
 from queuectl_core.settings import Settings
 from queuectl_core.stopping import FORCED, Stopper
@@ -70,6 +72,7 @@ class Worker:
         burst: bool = False,
         *,
         supervisor_pid: int | None = None,
+        subreaper: bool = False,
     ) -> None:
         self.storage = storage
         self.worker_id = worker_id
@@ -84,12 +87,18 @@ class Worker:
         self._storage_failing = False
         self._holdings = Holdings()  # claims waiting to run, results waiting to be stored
         self._batch = BatchSize()
+        # As a subreaper (a worker process of its own), jobs' orphans are re-parented to
+        # it: they are reaped while it idles. Not for a worker embedded in a program.
+        self._subreaper = subreaper
+        self._adopted: Adopted | None = None
 
     # -- the public surface ------------------------------------------------------------
 
     def run(self) -> int:
         """Work until stopped; returns the exit status (0 after a clean stop)."""
         self._stopper.install()
+        if self._subreaper and become_subreaper(True):
+            self._adopted = Adopted(self.worker_id)
         heartbeat = self._heartbeat = Heartbeat(self.storage, self.worker_id, self)
         status = 1
         try:
@@ -111,6 +120,8 @@ class Worker:
             if stopped:  # a still-running heartbeat could poke us after the restore
                 self._stopper.restore()
             self._stopper.close()
+            if self._adopted is not None:
+                become_subreaper(False)
         return status
 
     def stop(self, force: bool = False) -> None:
@@ -313,6 +324,8 @@ class Worker:
 
     def _idle(self) -> None:
         """Sleep until work may have arrived: a wake-up, the next due job, or poll_interval."""
+        if self._adopted is not None:
+            self._adopted.sweep()
         timeout = self.settings["poll_interval"]
         try:
             due = self.storage.next_due(self.queues)
@@ -428,23 +441,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--queues", help="comma-separated queue names (default: all)")
     parser.add_argument("--burst", action="store_true", help="exit when no job is ready")
     parser.add_argument("--supervisor-pid", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--location-fd", type=int, help="read the backend location from this fd")
     args = parser.parse_args(argv)
     configure_logging(args.worker_id)
     queues = [name.strip() for name in (args.queues or "").split(",") if name.strip()]
 
-    from queuectl_core.config import resolve
+    from queuectl_core import handoff
+    from queuectl_core.config import adopted
     from queuectl_core.errors import QueuectlError
 
     try:
-        storage = resolve().open()
+        location = handoff.take(args.location_fd)
+        storage = location.open()
     except QueuectlError as exc:
         log.error("%s", exc)
         return 2
     try:
-        worker = Worker(
-            storage, args.worker_id, queues or None, args.burst, supervisor_pid=args.supervisor_pid
-        )
-        return worker.run()
+        with adopted(location):
+            worker = Worker(
+                storage,
+                args.worker_id,
+                queues or None,
+                args.burst,
+                supervisor_pid=args.supervisor_pid,
+                subreaper=True,
+            )
+            return worker.run()
     finally:
         storage.close()
 

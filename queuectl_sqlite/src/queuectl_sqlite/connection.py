@@ -40,6 +40,7 @@ from queuectl_core.errors import (
     StorageFullError,
     StorageUnavailableError,
 )
+from queuectl_core.private import FILE_MODE, make_dirs
 from queuectl_sqlite.options import SqliteOptions
 from queuectl_sqlite.schema import ensure_schema
 
@@ -269,7 +270,7 @@ def rereads_text(method: F) -> F:
 
 
 def create_file(path: str) -> None:
-    """Create the database file (mode 0600) and a missing parent directory (0700).
+    """Create the database file (mode 0600) and its missing directories (0700).
 
     An existing file is never opened here: closing any descriptor of a file drops
     every POSIX lock this process holds on it, SQLite's included, and a second
@@ -277,8 +278,8 @@ def create_file(path: str) -> None:
     then let other processes checkpoint and reset the WAL under it: corruption.
     """
     try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        make_dirs(os.path.dirname(path))
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, FILE_MODE)
     except FileExistsError:
         if os.path.isdir(path):
             raise ConfigError(f"{path} is a directory, not a database file") from None

@@ -1,6 +1,6 @@
 """Waking idle workers the moment work arrives, without polling.
 
-Every idle worker binds a Unix datagram socket in the database's wake-up
+Every idle worker binds a Unix datagram socket (mode 0600) in the database's wake-up
 directory (``<db>-wake/``, mode 0700). After a commit that makes a job ready, the
 committing process sends one byte to every socket there: a sleeping worker's
 ``poll`` returns at once. Sends never block: a full socket buffer means a wake-up is
@@ -22,6 +22,7 @@ import stat
 import sys
 from typing import TYPE_CHECKING
 
+from queuectl_core.private import FILE_MODE
 from queuectl_core.storage import Waiter
 
 if TYPE_CHECKING:
@@ -148,8 +149,7 @@ class SocketWaiter(Waiter):
     def _bind(self, directory: str, name: str) -> str:
         path = os.path.join(directory, name + _SUFFIX)
         try:
-            self._sock.bind(path)
-            return path
+            return self._bind_private(path)
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise
@@ -157,7 +157,12 @@ class SocketWaiter(Waiter):
             alive = send_wakeup(probe, path)  # a dead one is removed here
         if alive:  # the same worker id waits twice: take a name of our own
             path = os.path.join(directory, f"{name}-{os.urandom(4).hex()}{_SUFFIX}")
+        return self._bind_private(path)
+
+    def _bind_private(self, path: str) -> str:
+        """Bind the socket at ``path`` and make it 0600 (bind follows the umask)."""
         self._sock.bind(path)
+        os.chmod(path, FILE_MODE)
         return path
 
     def wait(self, timeout: float) -> None:

@@ -84,6 +84,11 @@ def print_workers(app: AppContext, workers: list[WorkerInfo], as_json: bool) -> 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where the workers write their log (default: $XDG_STATE_HOME/queuectl/workers.log).",
 )
+@click.option(
+    "--add",
+    is_flag=True,
+    help="Start them even though workers of this backend already run on this host.",
+)
 @json_option
 @pass_app
 def start(
@@ -91,15 +96,20 @@ def start(
     count: int,
     queues: tuple[str, ...] | None,
     log_file: Path | None,
+    add: bool,
     as_json: bool,
 ) -> None:
-    """Start workers in the background; returns once they are up."""
+    """Start workers in the background; returns once they are up.
+
+    If workers of this backend already run on this host, says how many and starts
+    none, unless --add is given.
+    """
     from queuectl_core import control
     from queuectl_core.config import state_home
 
     log_file = log_file or state_home() / "workers.log"
     require_shared_backend(app, "worker start runs workers in other processes")
-    started = control.start_detached(app.location(), count, queues, log_file)
+    started = control.start_detached(app.location(), count, queues, log_file, add=add)
     if not as_json:
         click.echo(f"started {render.plural(len(started), 'worker')}, logging to {log_file}")
     print_workers(app, started, as_json)
@@ -145,7 +155,12 @@ def stop(app: AppContext, timeout: float | None, force: bool, as_json: bool) -> 
     """Stop every worker gracefully; returns once they have exited."""
     from queuectl_core import control
 
-    stopped = control.stop_workers(app.queue().storage, timeout, force)
+    stopped = control.stop_workers(
+        app.queue().storage,
+        timeout,
+        force,
+        warn=lambda note: click.echo(f"Warning: {note}", err=True),
+    )
     if as_json:
         render.emit_json([worker_view(item, live=False) for item in stopped])
     else:

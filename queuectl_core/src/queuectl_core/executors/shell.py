@@ -7,7 +7,9 @@ thread, which also watches the shell's exit (a pidfd where the OS has one), the
 worker's ``abort_fd`` and the timeout. ``poll`` rather than ``epoll``: with four
 descriptors watched for one short run, epoll's set-up and tear-down (about ten system
 calls) costs more than it saves. A timeout or an abort stops the whole process
-group: ``SIGTERM``, up to ``kill_grace`` seconds for it to end, then ``SIGKILL``.
+group: ``SIGTERM``, up to ``kill_grace`` seconds for it to end, then ``SIGKILL``;
+the attempt's processes that left the group are found by their environment and
+stopped too (see :mod:`queuectl_core.orphans`).
 
 When the shell exits on its own, what its pipes already hold is read and the attempt
 ends at once: background processes it left behind are neither waited for nor killed
@@ -25,6 +27,7 @@ import signal
 import time
 from types import TracebackType
 
+from queuectl_core import orphans
 from queuectl_core.executors.base import ExecutionContext, interrupted_error, timed_out_error
 from queuectl_core.executors.output import OutputTail
 from queuectl_core.executors.spawn import Child, spawn
@@ -41,9 +44,7 @@ _OUTPUT, _EXIT, _ABORT = "output", "exit", "abort"
 class ShellExecutor:
     """Runs ``job.command`` with ``shell -c`` (``/bin/sh`` unless told otherwise).
 
-    The command sees the worker's environment plus ``QUEUECTL_JOB_ID``,
-    ``QUEUECTL_ATTEMPT``, ``QUEUECTL_WORKER_ID``, ``QUEUECTL_QUEUE`` and, when the job
-    has a payload, ``QUEUECTL_PAYLOAD`` (JSON). Its stdin is ``/dev/null``.
+    The command sees :func:`job_environment`. Its stdin is ``/dev/null``.
     """
 
     #: Jobs run in a child process: the worker stops them through ``abort_fd``.
@@ -73,8 +74,19 @@ class ShellExecutor:
             return run.result()
 
 
+#: The only ``QUEUECTL_*`` variables a job sees (docs/configuration.md lists them).
+JOB_VARIABLES = (
+    "QUEUECTL_JOB_ID",
+    "QUEUECTL_ATTEMPT",
+    "QUEUECTL_WORKER_ID",
+    "QUEUECTL_QUEUE",
+    "QUEUECTL_PAYLOAD",
+)
+
+
 def job_environment(context: ExecutionContext) -> dict[bytes, bytes]:
-    """The worker's environment plus the job's ``QUEUECTL_*`` variables.
+    """The worker's environment without any ``QUEUECTL_*`` variable (none can name the
+    backend or carry its password), plus the job's own :data:`JOB_VARIABLES`.
 
     Bytes, as the OS holds them: nothing is decoded and encoded again per job.
     """
@@ -84,18 +96,28 @@ def job_environment(context: ExecutionContext) -> dict[bytes, bytes]:
     env[b"QUEUECTL_ATTEMPT"] = b"%d" % context.attempt
     env[b"QUEUECTL_WORKER_ID"] = os.fsencode(context.worker_id)
     env[b"QUEUECTL_QUEUE"] = os.fsencode(job.queue)
-    if job.payload is None:
-        env.pop(b"QUEUECTL_PAYLOAD", None)
-    else:
+    if job.payload is not None:
         env[b"QUEUECTL_PAYLOAD"] = json.dumps(job.payload).encode()
     return env
 
 
+_OURS = b"QUEUECTL_"
+_base: tuple[dict[bytes, bytes], dict[bytes, bytes]] | None = None  # (environment, scrubbed)
+
+
 def _environment_copy() -> dict[bytes, bytes]:
-    """A copy of ``os.environb``: of its underlying dict where CPython has one (a C
-    copy; iterating the mapping decodes nothing but costs ~1 µs per variable)."""
+    """A copy of ``os.environb`` without ``QUEUECTL_*`` variables.
+
+    The scrubbed copy is cached, and made again only when the environment changed
+    (comparing two dicts is one C call; filtering costs ~1 µs per variable).
+    """
+    global _base
     data = getattr(os.environb, "_data", None)
-    return dict(data) if isinstance(data, dict) else dict(os.environb)
+    environ = data if isinstance(data, dict) else dict(os.environb)
+    if _base is None or _base[0] != environ:
+        scrubbed = {key: value for key, value in environ.items() if not key.startswith(_OURS)}
+        _base = (dict(environ), scrubbed)
+    return dict(_base[1])
 
 
 class _Run:
@@ -190,10 +212,21 @@ class _Run:
                 return Outcome.TIMED_OUT, timed_out_error(self.context.timeout)
 
     def _stop_group(self) -> None:
-        """SIGTERM the whole group, allow it ``kill_grace`` to end, then SIGKILL the rest."""
+        """SIGTERM the whole group, allow it ``kill_grace`` to end, then SIGKILL the rest.
+
+        The attempt's processes that left the group (``setsid``, daemons) get the same
+        SIGTERM and, once the group has ended, SIGKILL; those re-parented to the
+        worker are reaped (see :mod:`queuectl_core.orphans`).
+        """
         pgid = self.process.pid  # the shell leads its session and its process group
         self._unwatch_abort()
+        context, shell = self.context, self.process.pid
+        markers = (context.worker_id, context.job.id, context.attempt)
+        # Found before any is signalled: one that dies becomes a zombie, with no
+        # environment left to be recognised by, and may then be re-parented to us.
+        others = [pid for pid in orphans.attempt_processes(*markers) if pid != shell]
         _signal_group(pgid, signal.SIGTERM)
+        orphans.signal_processes(others, signal.SIGTERM)  # in the group or out of it
         deadline = time.monotonic() + self.context.kill_grace
         while not self._group_gone(pgid):
             remaining = deadline - time.monotonic()
@@ -210,6 +243,8 @@ class _Run:
             if self.pidfd is None:
                 self.process.poll()
         self.process.wait()
+        killed = orphans.kill_attempt_processes(*markers, spare=(shell,))
+        orphans.reap([*others, *killed])
 
     def _group_gone(self, pgid: int) -> bool:
         # The shell is checked first: while it is unreaped, its pid keeps the group id

@@ -83,6 +83,32 @@ def redis_options(redis_server: RedisServer) -> Iterator[dict[str, str]]:
         yield {"url": redis_server.url, "prefix": prefix}
 
 
+#: The password of ``redis_password_server``: tests look for it where it must not be.
+REDIS_PASSWORD = "s3cret-Pa55word-queuectl"
+
+
+@pytest.fixture(scope="session")
+def redis_password_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A standalone server for the whole session that requires :data:`REDIS_PASSWORD`
+    (its ``url`` carries it)."""
+    require_binaries(SERVER_BINARY)
+    from queuectl_redis.testing.servers import RedisServer
+
+    directory = tmp_path_factory.mktemp("redis-password")
+    with RedisServer(directory, requirepass=REDIS_PASSWORD) as server:
+        yield server
+
+
+@pytest.fixture
+def redis_password_options(redis_password_server: RedisServer) -> Iterator[dict[str, str]]:
+    """Backend options for ``redis_password_server`` (the password in the URL), with a
+    fresh prefix deleted at teardown."""
+    from queuectl_redis.testing.servers import key_namespace
+
+    with key_namespace([redis_password_server.url], new_prefix()) as prefix:
+        yield {"url": redis_password_server.url, "prefix": prefix}
+
+
 @pytest.fixture(scope="session")
 def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster]:
     """A 3-master Redis Cluster (no replicas) for the whole session."""

@@ -18,6 +18,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 import redis
 from redis.backoff import NoBackoff
@@ -86,8 +87,10 @@ class RedisServer:
         appendfsync: str = "everysec",
         cluster_enabled: bool = False,
         extra_config: Sequence[str] = (),
+        requirepass: str | None = None,
     ) -> None:
         self.directory = Path(directory)
+        self.requirepass = requirepass  # clients must AUTH with it; ``url`` carries it
         self.extra_config = tuple(extra_config)  # more redis.conf lines: ACL users, TLS...
         self.appendonly = appendonly
         self.appendfsync = appendfsync
@@ -102,7 +105,9 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://{HOST}:{self._port}/0"
+        """The server's URL, with the password when it requires one."""
+        credentials = "" if self.requirepass is None else f":{quote(self.requirepass, safe='')}@"
+        return f"redis://{credentials}{HOST}:{self._port}/0"
 
     @property
     def log_path(self) -> Path:
@@ -120,6 +125,8 @@ class RedisServer:
         """A new redis-py client for this server; it fails at once when the server is down
         (no retries), so a dead server shows as ``redis.ConnectionError`` without delay."""
         options.setdefault("retry", Retry(NoBackoff(), 0))
+        if self.requirepass is not None:
+            options.setdefault("password", self.requirepass)
         return redis.Redis(host=HOST, port=self._port, socket_connect_timeout=1, **options)
 
     def start(self) -> RedisServer:
@@ -221,6 +228,8 @@ class RedisServer:
         ]
         if self.cluster_enabled:
             lines += ["cluster-enabled yes", "cluster-config-file nodes.conf"]
+        if self.requirepass is not None:
+            lines.append(f"requirepass {_quote(self.requirepass)}")
         lines += self.extra_config
         return "\n".join(lines) + "\n"
 
