@@ -112,6 +112,26 @@ def test_a_writing_command_creates_the_queue(fresh: Cli, args: list[str]) -> Non
     assert status["states"]["pending"] == (1 if args[0] == "enqueue" else 0)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["enqueue", '{"command": "true", "delay": "-5s"}'],
+        ["enqueue", "--command", "true", "--type", "no-such-handler"],
+        ["enqueue", "--file", "-"],
+        ["config", "set", "max_retries", "-1"],
+        ["config", "set", "no_such_setting", "1"],
+    ],
+    ids=" ".join,
+)
+def test_a_refused_write_creates_nothing(fresh: Cli, args: list[str]) -> None:
+    """Input is validated before the queue is opened: a refused job or setting leaves no
+    trace, not even a new empty queue."""
+    done = fresh.run(*args, check=False, input='{"command": "x"}\n{"command": 5}\n')
+    assert done.returncode == 1, done
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("Error: ")
+    assert nothing_created(fresh)
+
+
 def test_a_queue_from_before_init_existed_still_opens(fresh: Cli) -> None:
     """A queue some jobs went through (and were purged from) still counts as existing."""
     job = fresh.enqueue("--command", "true")

@@ -87,23 +87,10 @@ class Queue:
 
     def enqueue_many(self, specs: Iterable[Mapping[str, Any]]) -> list[Job]:
         """Validate every job first, then store them all in one step (all or nothing)."""
-        from queuectl_core.jobspec import build_job  # only here: read-only commands start faster
+        return self.store(prepare_jobs(specs))
 
-        now = time.time()
-        jobs = []
-        seen: set[str] = set()
-        known_types: set[str] = set()
-        for number, spec in enumerate(specs, 1):
-            job = build_job(spec, now, f"job {number}")
-            if job.type not in known_types:
-                check_type(job.type, f"job {number}")
-                known_types.add(job.type)
-            if job.id in seen:
-                raise InvalidJobError(f"job {number}: id {job.id!r} appears twice")
-            seen.add(job.id)
-            jobs.append(job)
-        if not jobs:
-            raise InvalidJobError("no jobs given")
+    def store(self, jobs: list[Job]) -> list[Job]:
+        """Store jobs that :func:`prepare_jobs` made, in one step (all or nothing)."""
         self.storage.enqueue(jobs)
         if events.has_listeners("job_enqueued"):
             for job in jobs:
@@ -212,6 +199,30 @@ class Queue:
 
     def workers(self) -> list[WorkerInfo]:
         return self.storage.workers()
+
+
+def prepare_jobs(specs: Iterable[Mapping[str, Any]]) -> list[Job]:
+    """New jobs from their descriptions, every one validated (fields, type, ids unique
+    within the batch) before anything is stored or even opened: a refused batch
+    leaves no trace, not even a new empty queue."""
+    from queuectl_core.jobspec import build_job  # only here: read-only commands start faster
+
+    now = time.time()
+    jobs = []
+    seen: set[str] = set()
+    known_types: set[str] = set()
+    for number, spec in enumerate(specs, 1):
+        job = build_job(spec, now, f"job {number}")
+        if job.type not in known_types:
+            check_type(job.type, f"job {number}")
+            known_types.add(job.type)
+        if job.id in seen:
+            raise InvalidJobError(f"job {number}: id {job.id!r} appears twice")
+        seen.add(job.id)
+        jobs.append(job)
+    if not jobs:
+        raise InvalidJobError("no jobs given")
+    return jobs
 
 
 def check_type(job_type: str, where: str = "job") -> None:

@@ -95,6 +95,7 @@ def get_setting(app: AppContext, key: str | None, reveal: bool, as_json: bool) -
 @pass_app
 def set_setting(app: AppContext, key: str, value: str, as_json: bool) -> None:
     """Change a setting for every worker; prints the value as understood."""
+    settings.validate(key, value)  # first: a refused value creates no queue
     parsed = app.queue().set_setting(key, value)
     if as_json:
         render.emit_json(setting_view(key, parsed, "set"))

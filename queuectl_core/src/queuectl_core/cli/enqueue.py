@@ -14,6 +14,7 @@ from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
 from queuectl_core.errors import DuplicateJobError, InvalidJobError, QueuectlError
 from queuectl_core.jobspec import loads, parse_json
+from queuectl_core.queue import prepare_jobs
 from queuectl_core.serialize import job_view
 
 #: Flags that set a job field, as (option name, field name).
@@ -91,7 +92,8 @@ def enqueue(
         raise click.UsageError("give the job as JSON, with --command, or with --file")
     spec = _merge(_parse_positional(job) if job is not None else {}, given)
     try:
-        created = app.queue().enqueue(spec)
+        jobs = prepare_jobs([spec])  # first: a refused job creates no queue
+        [created] = app.queue().store(jobs)
     except QueuectlError as exc:
         raise _relabel(exc, [spec], [""]) from None
     if as_json:
@@ -157,7 +159,8 @@ def _enqueue_file(app: AppContext, path: str, as_json: bool) -> None:
     if not specs:
         raise InvalidJobError(f"{path}: no jobs (the file has no non-blank lines)")
     try:
-        created = app.queue().enqueue_many(specs)
+        jobs = prepare_jobs(specs)  # first: a refused job creates no queue
+        created = app.queue().store(jobs)
     except QueuectlError as exc:
         raise _relabel(exc, specs, [f"line {number}" for number in line_numbers]) from None
     if as_json:
