@@ -81,7 +81,7 @@ def test_a_plugin_raising_in_every_lifecycle_hook_changes_no_outcome(
         f'{{"id": "flaky", "command": "test -e {marker} || {{ touch {marker}; exit 3; }}"}}'
     )
     cli.enqueue('{"id": "doomed", "command": "exit 4", "max_retries": 0}')
-    cli.enqueue('{"id": "later", "command": "true", "run_at": "2999-01-01T00:00:00Z"}')
+    cli.enqueue('{"id": "later", "command": "true", "delay": "1h"}')
     cancelled = cli.run("cancel", "later")
     assert "plugin broken failed in queuectl_job_cancelled" in cancelled.stderr
 

@@ -63,6 +63,7 @@ def test_the_hello_command_enqueues_a_greeting(queuectl_cli: QueuectlCli) -> Non
 
 
 def test_a_relative_log_path_is_refused_in_one_line(queuectl_cli: QueuectlCli) -> None:
+    queuectl_cli.run("init")  # a refused value creates no queue; config get needs one
     done = queuectl_cli.run("config", "set", "hello_log", "hello.log", check=False)
 
     assert done.returncode == 1

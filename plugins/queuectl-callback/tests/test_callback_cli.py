@@ -79,6 +79,7 @@ def test_a_missing_callback_command_never_breaks_the_worker(
 
 
 def test_an_unknown_event_name_is_refused_in_one_line(queuectl_cli: QueuectlCli) -> None:
+    queuectl_cli.run("init")  # a refused value creates no queue; config get needs one
     done = queuectl_cli.run("config", "set", "callback_events", "dead,exploded", check=False)
 
     assert done.returncode != 0
@@ -100,6 +101,7 @@ BAD_TIMEOUTS = [
 def test_a_callback_timeout_out_of_range_is_refused_in_one_line(
     queuectl_cli: QueuectlCli,
 ) -> None:
+    queuectl_cli.run("init")  # a refused value creates no queue; config get needs one
     for value, complaint in BAD_TIMEOUTS:
         done = queuectl_cli.run("config", "set", "callback_timeout", value, check=False)
 
