@@ -313,3 +313,44 @@ def test_the_readme_scripts_never_remove_what_the_other_installed(tmp_path: Path
     assert present() == {"queuectl", "ruff", "pytest", "mypy"}
     imports = "import queuectl_redis, queuectl_dashboard, queuectl_hello, queuectl_memory"
     run(f".venv/bin/python -c '{imports}'")
+
+
+def pythons_here() -> list[str]:
+    """Every CPython 3.10 or newer this machine has: Debian's, and pyenv's if any."""
+    found = {"/usr/bin/python3"} if Path("/usr/bin/python3").exists() else set()
+    found |= {str(p) for p in Path("/root/.pyenv/versions").glob("3.*/bin/python3")}
+    found |= {p for minor in range(10, 15) if (p := shutil.which(f"python3.{minor}"))}
+    found = {python for python in found if "/shims/" not in python}  # pyenv's are above
+    usable = set()
+    for python in found:
+        check = "import sys; sys.exit(sys.version_info < (3, 10))"
+        if subprocess.run([python, "-c", check], capture_output=True).returncode == 0:
+            usable.add(os.path.realpath(python))
+    return sorted(usable)
+
+
+@pytest.mark.parametrize("python", pythons_here())
+def test_the_quick_start_runs_a_job_on_every_python_here(tmp_path: Path, python: str) -> None:
+    """From a copy of the clone, with only the system's programs on PATH (no uv)."""
+    clone = tmp_path / "clone"
+    shutil.copytree(
+        Path(__file__).resolve().parents[2],
+        clone,
+        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.db*"),
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QUEUECTL_", "VIRTUAL_ENV"))}
+    env.update(PYTHON=python, PATH="/usr/local/bin:/usr/bin:/bin")
+    done = subprocess.run(
+        ["bash", "scripts/quickstart.sh"], cwd=clone, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Hello from queuectl" in done.stdout
+    version = subprocess.run(
+        [str(clone / ".venv" / "bin" / "python"), "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    )
+    wanted = subprocess.run(
+        [python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True
+    )
+    assert version.stdout == wanted.stdout
