@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from queuectl_core.executors.base import Executor
     from queuectl_core.job import Attempt, Job, WorkerInfo
-    from queuectl_core.settings import Setting
+    from queuectl_core.setting import Setting
     from queuectl_core.storage import BackendSpec
 
 hookspec = pluggy.HookspecMarker("queuectl")

@@ -21,7 +21,7 @@ from queuectl_core import hookspecs
 if TYPE_CHECKING:
     from queuectl_core.entry_points import EntryPoint
     from queuectl_core.executors.base import Executor
-    from queuectl_core.settings import Setting
+    from queuectl_core.setting import Setting
     from queuectl_core.storage import BackendSpec
 
 ENTRY_POINT_GROUP = "queuectl"

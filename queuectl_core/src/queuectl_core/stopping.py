@@ -22,15 +22,13 @@ from typing import TypeVar
 
 from queuectl_core.executors.base import JobInterrupted
 from queuectl_core.storage import Claim
-from queuectl_core.threads import call_with_stop_signals_blocked
+from queuectl_core.threads import POKE_SIGNAL, STOP_SIGNALS, call_with_stop_signals_blocked
 
 log = logging.getLogger("queuectl.worker")
 T = TypeVar("T")
 
 #: Abort reason of a forced stop; the job goes back to pending.
 FORCED = "forced stop"
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # SIGHUP: terminal closed
-POKE_SIGNAL = signal.SIGUSR1  # another thread wakes or interrupts the main thread
 
 
 class _Wakeup(BaseException):

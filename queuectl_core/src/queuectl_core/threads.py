@@ -18,6 +18,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+#: What stops a worker (``SIGHUP``: its terminal closed); the first is graceful.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+#: How another thread wakes or interrupts a worker's main thread.
+POKE_SIGNAL = signal.SIGUSR1
+
 
 def start_daemon_thread(target: Callable[[], object], name: str) -> threading.Thread:
     """Start a daemon thread running ``target()`` that never takes a worker's stop signals."""
@@ -29,8 +34,6 @@ def start_daemon_thread(target: Callable[[], object], name: str) -> threading.Th
 def call_with_stop_signals_blocked(start: Callable[[], T]) -> T:
     """``start()`` with the stop and poke signals blocked in this thread: the threads it
     starts block them for good. This thread's signal mask is restored afterwards."""
-    from queuectl_core.stopping import POKE_SIGNAL, STOP_SIGNALS  # here: it may import us
-
     if not hasattr(signal, "pthread_sigmask"):  # no signal masks on this platform
         return start()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {*STOP_SIGNALS, POKE_SIGNAL})

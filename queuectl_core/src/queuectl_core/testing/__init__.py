@@ -11,39 +11,15 @@ plugin: ``examples/queuectl-memory``.
 
 from __future__ import annotations
 
-import itertools
-import time
 from typing import TYPE_CHECKING, Any
 
-from queuectl_core.job import Job
+from queuectl_core.testing.factory import JobFactory
 
 if TYPE_CHECKING:
     from queuectl_core.testing.cli import QueuectlCli, pid_alive, wait_for
     from queuectl_core.testing.contract import StorageContract
 
 __all__ = ["JobFactory", "QueuectlCli", "StorageContract", "pid_alive", "wait_for"]
-
-
-class JobFactory:
-    """Builds valid pending jobs: ``make()``, ``make("id", priority=5, queue="mail")``.
-
-    Ids default to ``job-1``, ``job-2``, ...; ``created_at``, ``updated_at`` and
-    ``next_run_at`` default to ``now`` (the time the factory was made, unless given).
-    """
-
-    def __init__(self, now: float | None = None) -> None:
-        self.now = time.time() if now is None else now
-        self._numbers = itertools.count(1)
-
-    def __call__(self, job_id: str | None = None, **fields: Any) -> Job:
-        job_id = job_id or f"job-{next(self._numbers)}"
-        defaults: dict[str, Any] = {
-            "command": f"echo {job_id}",
-            "created_at": self.now,
-            "updated_at": self.now,
-            "next_run_at": self.now,
-        }
-        return Job(id=job_id, **{**defaults, **fields})
 
 
 _LAZY = {

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from queuectl_core.testing import JobFactory
 from queuectl_core.testing.cli import QueuectlCli, isolate, pid_alive, wait_for
+from queuectl_core.testing.factory import JobFactory
 
 if TYPE_CHECKING:
     from queuectl_core.testing.contract import StorageContract

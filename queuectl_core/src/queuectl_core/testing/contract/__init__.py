@@ -13,8 +13,8 @@ empty namespace (one database file, one key prefix) for the current test::
         def make_storage(self, tmp_path):
             return lambda: MyStorage(tmp_path / "queue.db")
 
-Then run ``pytest``; the queuectl pytest plugin, installed with queuectl, shows the
-compared values of a failed assertion. Every instance made during a test is closed
+Then run ``pytest`` with the queuectl pytest plugin (``-p queuectl_core.testing.pytest_plugin``),
+which shows the compared values of a failed assertion. Every instance made during a test is closed
 at its end. Times are logical (``T0`` onwards) and handed to the backend as ``now``.
 
 The suite is one mixin per topic: :mod:`.jobs`, :mod:`.leases`, :mod:`.batches`,

@@ -7,7 +7,6 @@ import pytest
 from queuectl_core.errors import InvalidStateError, NoSuchJobError
 from queuectl_core.job import Outcome, State
 from queuectl_core.storage import Storage
-from queuectl_core.testing import JobFactory
 from queuectl_core.testing.contract.base import (
     LATER,
     T0,
@@ -23,6 +22,7 @@ from queuectl_core.testing.contract.base import (
     settle,
     take,
 )
+from queuectl_core.testing.factory import JobFactory
 
 
 class AdminContract(ContractFixtures):

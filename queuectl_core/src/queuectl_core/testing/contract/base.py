@@ -14,7 +14,7 @@ import pytest
 
 from queuectl_core.job import AttemptResult, Job, Outcome, State
 from queuectl_core.storage import Claim, Storage, Transition
-from queuectl_core.testing import JobFactory
+from queuectl_core.testing.factory import JobFactory
 
 T0 = 1_700_000_000.0  # the suite's "now"
 LEASE = 30.0  # claims hold their job until now + LEASE

@@ -16,7 +16,6 @@ import pytest
 
 from queuectl_core.job import Outcome
 from queuectl_core.storage import RELEASED, Claim, Storage, Transition
-from queuectl_core.testing import JobFactory
 from queuectl_core.testing.contract.base import (
     FAILURE,
     LATER,
@@ -34,6 +33,7 @@ from queuectl_core.testing.contract.base import (
     ids,
     take,
 )
+from queuectl_core.testing.factory import JobFactory
 
 
 def claim_ids(claims: list[Claim]) -> list[str]:

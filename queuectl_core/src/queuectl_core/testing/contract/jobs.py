@@ -11,7 +11,6 @@ import pytest
 from queuectl_core.errors import DuplicateJobError, NoSuchJobError
 from queuectl_core.job import State
 from queuectl_core.storage import Storage
-from queuectl_core.testing import JobFactory
 from queuectl_core.testing.contract.base import (
     LATER,
     T0,
@@ -26,6 +25,7 @@ from queuectl_core.testing.contract.base import (
     one_per_state,
     settle,
 )
+from queuectl_core.testing.factory import JobFactory
 
 
 class JobsContract(ContractFixtures):

@@ -13,7 +13,6 @@ import pytest
 
 from queuectl_core.job import Attempt, Job, Outcome, State
 from queuectl_core.storage import Claim, Storage, Transition
-from queuectl_core.testing import JobFactory
 from queuectl_core.testing.contract.base import (
     FAILURE,
     LATER,
@@ -30,6 +29,7 @@ from queuectl_core.testing.contract.base import (
     ids,
     take,
 )
+from queuectl_core.testing.factory import JobFactory
 
 
 def claimed_ids(

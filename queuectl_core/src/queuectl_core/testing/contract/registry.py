@@ -11,7 +11,6 @@ import pytest
 
 from queuectl_core.job import WorkerInfo
 from queuectl_core.storage import Storage, Transition
-from queuectl_core.testing import JobFactory
 from queuectl_core.testing.contract.base import (
     FAILURE,
     T0,
@@ -21,6 +20,7 @@ from queuectl_core.testing.contract.base import (
     R,
     settle,
 )
+from queuectl_core.testing.factory import JobFactory
 
 
 def worker(worker_id: str, started_at: float, **fields: Any) -> WorkerInfo:
