@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from queuectl_core import events, plugins
+from queuectl_core import events, executors, plugins
 from queuectl_core.config import Location
-from queuectl_core.errors import UnknownBackendError
+from queuectl_core.errors import InvalidJobError, UnknownBackendError
 from queuectl_core.plugins import hookimpl
+from queuectl_core.queue import prepare_jobs
 from queuectl_core.testing import JobFactory
 
 
@@ -97,3 +98,36 @@ def test_plugin_infos_name_versions_and_hooks(fresh_plugins: None) -> None:
     assert sqlite.distribution == "queuectl-sqlite" and sqlite.version
     assert sqlite.hooks == ("queuectl_register_storage",)
     assert infos["queuectl_core.builtins.executors"].builtin
+
+
+class Mailer:
+    """A third-party executor declaring what it asks of a job, as the shell one does."""
+
+    needs_command = True
+    payload_limit = 100
+    payload_limit_reason = "of a mail job (it travels in a header)"
+
+    def run(self, context: object) -> None:  # never called here
+        raise AssertionError
+
+
+class MailerPlugin:
+    @hookimpl
+    def queuectl_register_executors(self, register: Callable[[str, object], None]) -> None:
+        register("mail", Mailer())
+
+
+def test_job_validation_follows_what_an_executor_declares(fresh_plugins: None) -> None:
+    """Core knows no executor by name: a plugin's executor gets the shell's checks by
+    declaring them, and one that declares nothing gets the defaults."""
+    plugins.get_plugin_manager().register(MailerPlugin(), name="mailer")
+    with pytest.raises(InvalidJobError, match="command is required"):
+        prepare_jobs([{"type": "mail"}])
+    with pytest.raises(InvalidJobError, match=r"payload of a mail job .* at most 100 bytes"):
+        prepare_jobs([{"type": "mail", "command": "to ann", "payload": "x" * 200}])
+    [job] = prepare_jobs([{"type": "mail", "command": "to ann"}])
+    assert job.type == "mail"
+    declared = executors.declared_by(Mailer())
+    assert (declared.in_process, declared.needs_command) == (False, True)
+    assert executors.declared("python").in_process is True
+    assert executors.declared("no-such-type") == executors.Declared()

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from queuectl_core import limits
+from queuectl_core import executors, limits
 from queuectl_core.errors import InvalidJobError
 from queuectl_core.job import Job, new_token
 from queuectl_core.limits import shown
@@ -142,7 +142,7 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
-def _payload(payload: Any, job_type: str) -> None:
+def _payload(payload: Any, needs: executors.Declared) -> None:
     """Refuse a payload that is not JSON, too deep, too large or not valid Unicode."""
     if payload is None:
         return
@@ -156,9 +156,9 @@ def _payload(payload: Any, job_type: str) -> None:
         raise InvalidJobError("payload must be JSON (no NaN or infinity)") from None
     if "\\ud" in encoded and not limits.is_unicode(json.dumps(payload, ensure_ascii=False)):
         raise InvalidJobError(f"payload {NOT_UNICODE}")
-    limit = limits.COMMAND_BYTES if job_type == "shell" else limits.PAYLOAD_BYTES
+    limit = needs.payload_limit or limits.PAYLOAD_BYTES
     if len(encoded) > limit:
-        where = " of a shell job (it is passed in $QUEUECTL_PAYLOAD)" if job_type == "shell" else ""
+        where = f" {needs.payload_limit_reason}" if needs.payload_limit_reason else ""
         raise InvalidJobError(
             f"payload{where} must be at most {_kib(limit)} as JSON, got {_kib(len(encoded))}"
         )
@@ -173,15 +173,15 @@ def _kib(size: int) -> str:
     return f"{size / 1024**2:.3g} MiB"
 
 
-def _command(data: Mapping[str, Any], job_type: str) -> str:
+def _command(data: Mapping[str, Any], needs: executors.Declared) -> str:
     command = data.get("command")
     if command is None:
-        if job_type == "shell":
+        if needs.needs_command:
             raise InvalidJobError("command is required")
         return ""
     if not isinstance(command, str):
         raise InvalidJobError(f"command must be a string, got {shown(command)}")
-    if job_type == "shell" and not command.strip():
+    if needs.needs_command and not command.strip():
         raise InvalidJobError("command must not be empty")
     if not limits.is_unicode(command):
         raise InvalidJobError(f"command {NOT_UNICODE}")
@@ -255,9 +255,10 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
             f"known fields: {', '.join(FIELDS)}"
         )
     job_type = _text(data, "type", _TYPE, "an executor or handler name") or "shell"
-    command = _command(data, job_type)
+    needs = executors.declared(job_type)  # what its executor asks of a job
+    command = _command(data, needs)
     payload = data.get("payload")
-    _payload(payload, job_type)
+    _payload(payload, needs)
     timeout = _seconds(data, "timeout", limits.TIMEOUT)
     next_run_at = _next_run_at(data, now)
     return Job(

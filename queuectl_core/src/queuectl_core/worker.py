@@ -34,7 +34,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from queuectl_core import events, recovery, retry
-from queuectl_core.executors import for_job
+from queuectl_core.executors import declared_by, for_job
 from queuectl_core.executors.base import (
     ExecutionContext,
     Executor,
@@ -406,16 +406,9 @@ class Worker:
 
 
 def runs_in_process(executor: Executor) -> bool:
-    """Whether the executor runs jobs in the worker's main thread (then a signal stops them).
-
-    An executor says so with an ``in_process`` attribute; the ``python`` one does.
-    """
-    declared = getattr(executor, "in_process", None)
-    if declared is not None:
-        return bool(declared)
-    from queuectl_core.executors.python import PythonExecutor
-
-    return isinstance(executor, PythonExecutor)
+    """Whether the executor runs jobs in the worker's main thread (then a signal stops
+    them): what it declares as ``in_process`` (:class:`~queuectl_core.executors.Declared`)."""
+    return declared_by(executor).in_process
 
 
 def _interrupted(reason: str) -> AttemptResult:

@@ -27,7 +27,7 @@ import signal
 import time
 from types import TracebackType
 
-from queuectl_core import orphans
+from queuectl_core import limits, orphans
 from queuectl_core.executors.base import ExecutionContext, interrupted_error, timed_out_error
 from queuectl_core.executors.output import OutputTail
 from queuectl_core.executors.spawn import Child, spawn
@@ -49,6 +49,10 @@ class ShellExecutor:
 
     #: Jobs run in a child process: the worker stops them through ``abort_fd``.
     in_process = False
+    #: What :class:`~queuectl_core.executors.Declared` asks of a shell job.
+    needs_command = True
+    payload_limit = limits.COMMAND_BYTES
+    payload_limit_reason = "of a shell job (it is passed in $QUEUECTL_PAYLOAD)"
 
     def __init__(self, shell: str = "/bin/sh") -> None:
         self.shell = shell
