@@ -66,6 +66,7 @@ class Queue:
         return cls(storage, location), created
 
     def close(self) -> None:
+        """Close the backend connection (a ``with`` block does it at its end)."""
         self.storage.close()
 
     def __enter__(self) -> Queue:
@@ -98,9 +99,11 @@ class Queue:
         return jobs
 
     def get(self, job_id: str) -> Job:
+        """The job ``job_id``; :class:`~queuectl_core.errors.NoSuchJobError` if none."""
         return self.storage.get(job_id)
 
     def attempts(self, job_id: str) -> list[Attempt]:
+        """The job's attempt history, first attempt first (output included)."""
         return self.storage.attempts(job_id)
 
     def list_jobs(
@@ -110,6 +113,7 @@ class Queue:
         limit: int = 50,
         offset: int = 0,
     ) -> list[Job]:
+        """One page of jobs, newest first, filtered by state and queue (``None``: all)."""
         return self.storage.list_jobs(states=states, queues=queues, limit=limit, offset=offset)
 
     def iter_jobs(
@@ -141,9 +145,11 @@ class Queue:
             previous = {job.id for job in jobs}
 
     def counts(self) -> dict[tuple[str, State], int]:
+        """How many jobs each (queue, state) pair holds, kept by the backend: cheap."""
         return self.storage.counts()
 
     def cancel(self, job_id: str) -> Job:
+        """Cancel a pending, failed or processing job (its worker stops it); the job."""
         job = self.storage.cancel(job_id, time.time())
         events.emit("job_cancelled", job=job)
         return job
@@ -155,6 +161,7 @@ class Queue:
         return self.storage.retry_dead(job_ids, time.time())
 
     def purge_dead(self, job_ids: Sequence[str] | None = None) -> int:
+        """Delete dead jobs (``None``: all) and their history; how many."""
         return self.storage.purge([State.DEAD], job_ids)
 
     def purge(self, states: Sequence[State], older_than: float | None = None) -> int:
@@ -173,10 +180,15 @@ class Queue:
     # -- settings --------------------------------------------------------------------
 
     def settings(self) -> settings.Settings:
+        """The runtime settings every worker shares: ``queue.settings()["max_retries"]``."""
         overrides, version = self.storage.load_settings()
         return settings.Settings(overrides, version)
 
     def set_setting(self, name: str, raw: str) -> Any:
+        """Store setting ``name`` from its text (as ``config set`` takes it); the value.
+
+        Refused with :class:`~queuectl_core.errors.SettingError` outside its range.
+        """
         value = settings.validate(name, raw)
         current = self.settings()
         if name in ("heartbeat_interval", "lease_timeout"):
@@ -191,6 +203,7 @@ class Queue:
         return value
 
     def unset_setting(self, name: str) -> None:
+        """Return setting ``name`` to its default."""
         if name not in settings.registry():
             raise SettingError(settings.unknown_setting_message(name))
         self.storage.save_setting(name, None)
@@ -198,6 +211,7 @@ class Queue:
     # -- workers -----------------------------------------------------------------------
 
     def workers(self) -> list[WorkerInfo]:
+        """The registered workers of every host, with their last heartbeat (``heartbeat_at``)."""
         return self.storage.workers()
 
 
