@@ -28,7 +28,13 @@ from threading import Thread
 import pytest
 
 from queuectl_core.testing.cli import wait_for
-from tests.packaging.distributions import DISTRIBUTIONS, Distribution, build_all, wheelhouse
+from tests.packaging.distributions import (
+    DISTRIBUTIONS,
+    ROOT,
+    Distribution,
+    build_all,
+    wheelhouse,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -276,9 +282,7 @@ def test_pip_install_dot_from_a_clone_installs_queuectl_with_sqlite(
 ) -> None:
     """The root project is the repository's own door: its dependencies are the folders
     beside it, so pip builds our distributions from the clone and needs no index for them."""
-    root = Path(__file__).resolve().parents[2]
-    clone = venv.root / "clone"
-    shutil.copytree(root, clone, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__"))
+    clone = copy_of_the_clone(venv.root)
     links = [arg for path in wheels for arg in ("--find-links", str(path))]
     # hatchling, which builds them, comes from the wheelhouse too
     venv.run("pip", "install", "--quiet", "--no-compile", "--no-index", *links, str(clone))
@@ -289,13 +293,8 @@ def test_pip_install_dot_from_a_clone_installs_queuectl_with_sqlite(
 def test_the_readme_scripts_never_remove_what_the_other_installed(tmp_path: Path) -> None:
     """The quick start, the test script's install step (the same ``sync`` of
     scripts/_env.sh, with the dev tools), then the quick start again: nothing goes."""
-    clone = tmp_path / "clone"
-    shutil.copytree(
-        Path(__file__).resolve().parents[2],
-        clone,
-        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.db*"),
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QUEUECTL_", "VIRTUAL_ENV"))}
+    clone = copy_of_the_clone(tmp_path)
+    env = outside_env()
     env["QUEUECTL_DB"] = str(tmp_path / "quickstart.db")
 
     def run(script: str) -> None:
@@ -332,13 +331,8 @@ def pythons_here() -> list[str]:
 @pytest.mark.parametrize("python", pythons_here())
 def test_the_quick_start_runs_a_job_on_every_python_here(tmp_path: Path, python: str) -> None:
     """From a copy of the clone, with only the system's programs on PATH (no uv)."""
-    clone = tmp_path / "clone"
-    shutil.copytree(
-        Path(__file__).resolve().parents[2],
-        clone,
-        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.db*"),
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QUEUECTL_", "VIRTUAL_ENV"))}
+    clone = copy_of_the_clone(tmp_path)
+    env = outside_env()
     env.update(PYTHON=python, PATH="/usr/local/bin:/usr/bin:/bin")
     done = subprocess.run(
         ["bash", "scripts/quickstart.sh"], cwd=clone, env=env, capture_output=True, text=True
@@ -354,3 +348,19 @@ def test_the_quick_start_runs_a_job_on_every_python_here(tmp_path: Path, python:
         [python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True
     )
     assert version.stdout == wanted.stdout
+
+
+def copy_of_the_clone(into: Path) -> Path:
+    """This working tree as a fresh clone has it: no .venv, no .git, no databases."""
+    clone = into / "clone"
+    shutil.copytree(
+        ROOT,
+        clone,
+        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.db*"),
+    )
+    return clone
+
+
+def outside_env() -> dict[str, str]:
+    """This process's environment without what would point the scripts elsewhere."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("QUEUECTL_", "VIRTUAL_ENV"))}
