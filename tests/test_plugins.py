@@ -66,7 +66,7 @@ def test_an_event_listener_that_raises_never_stops_the_others(
     pm.register(Records(), name="records")
     pm.register(Raises(), name="raises")
     with caplog.at_level(logging.WARNING):
-        events.emit("job_cancelled", job=JobFactory()("j1"))
+        events.job_cancelled(JobFactory()("j1"))
     assert seen == ["j1"]
     assert "plugin raises failed in queuectl_job_cancelled: ValueError: listener bug (at " in (
         caplog.text

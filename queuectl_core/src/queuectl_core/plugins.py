@@ -110,20 +110,18 @@ def plugin_infos() -> list[PluginInfo]:
 
 
 def _collect(hook_name: str) -> list[tuple[Any, ...]]:
-    """Call a ``register`` hook and gather what the plugins registered."""
+    """Call a ``register`` hook and gather what the plugins registered.
+
+    A plugin that raises is logged and skipped: nothing it registered is kept.
+    """
+    from queuectl_core.dispatch import calls
+
     collected: list[tuple[Any, ...]] = []
-    hook = getattr(get_plugin_manager().hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # one at a time: a broken plugin is skipped
-        mine: list[tuple[Any, ...]] = []
-        try:
-            register = lambda *args, into=mine: into.append(args)  # noqa: E731
-            impl.function(*(register for _ in impl.argnames))
-        except Exception as exc:
-            log.warning(
-                "plugin %s failed in %s and was skipped: %s", impl.plugin_name, hook_name, exc
-            )
-            continue
-        collected.extend(mine)
+    mine: list[tuple[Any, ...]] = []
+    for ok in calls(hook_name, {"register": lambda *args: mine.append(args)}):
+        if ok:
+            collected.extend(mine)
+        mine.clear()
     return collected
 
 

@@ -94,7 +94,7 @@ class Queue:
         self.storage.enqueue(jobs)
         if events.has_listeners("job_enqueued"):
             for job in jobs:
-                events.emit("job_enqueued", job=job)
+                events.job_enqueued(job)
         return jobs
 
     def get(self, job_id: str) -> Job:
@@ -145,7 +145,7 @@ class Queue:
 
     def cancel(self, job_id: str) -> Job:
         job = self.storage.cancel(job_id, time.time())
-        events.emit("job_cancelled", job=job)
+        events.job_cancelled(job)
         return job
 
     # -- dead letter queue -------------------------------------------------------

@@ -79,17 +79,12 @@ def report(
         return
     state = transition.state
     if state is State.COMPLETED and events.has_listeners("job_succeeded"):
-        events.emit("job_succeeded", job=transition.applied_to(claim.job), attempt=attempt())
+        events.job_succeeded(transition.applied_to(claim.job), attempt())
     elif state is State.FAILED and events.has_listeners("job_failed"):
         retry_at = transition.next_run_at or transition.result.finished_at
-        events.emit(
-            "job_failed",
-            job=transition.applied_to(claim.job),
-            attempt=attempt(),
-            retry_at=utc(retry_at),
-        )
+        events.job_failed(transition.applied_to(claim.job), attempt(), utc(retry_at))
     elif state is State.DEAD and events.has_listeners("job_dead"):
-        events.emit("job_dead", job=transition.applied_to(claim.job), attempt=attempt())
+        events.job_dead(transition.applied_to(claim.job), attempt())
 
 
 def recover(

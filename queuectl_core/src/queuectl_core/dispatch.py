@@ -1,0 +1,95 @@
+"""Calling hooks so that no plugin can break the caller: the one place hooks are called.
+
+pluggy stops calling the remaining implementations when one raises, so
+:func:`calls` calls them one at a time, in pluggy's order (last registered
+first). A failure is logged as one line naming the plugin, the hook and where it
+raised (the whole traceback at debug level), and the next implementation runs.
+
+``QUEUECTL_TRACE_PLUGINS=1`` logs every call, with its plugin and duration, to
+stderr (a worker's log file, for workers).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from queuectl_core.plugins import get_plugin_manager
+
+log = logging.getLogger("queuectl.plugins")
+trace_log = logging.getLogger("queuectl.plugins.trace")
+
+
+def _tracing() -> bool:
+    """Whether ``QUEUECTL_TRACE_PLUGINS`` is on; if so, trace lines go to stderr."""
+    if os.environ.get("QUEUECTL_TRACE_PLUGINS", "") in ("", "0"):
+        return False
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s.%(msecs)03d trace %(message)s", "%Y-%m-%dT%H:%M:%S")
+    )
+    trace_log.addHandler(handler)
+    trace_log.setLevel(logging.INFO)
+    trace_log.propagate = False  # one line, whatever the process's logging set-up
+    return True
+
+
+#: Read once per process, so a call that traces nothing pays one boolean test.
+TRACE = _tracing()
+
+
+def calls(hook_name: str, kwargs: Mapping[str, Any]) -> Iterator[bool]:
+    """Call each implementation of ``hook_name``, yielding whether it returned normally.
+
+    Each implementation receives the arguments of ``kwargs`` it names (pluggy's
+    opt-in arguments). A caller that only calls iterates to the end
+    (:func:`call_each`); one that gathers what each plugin registered keeps or
+    drops it after each step.
+    """
+    hook = getattr(get_plugin_manager().hook, hook_name)
+    for impl in reversed(hook.get_hookimpls()):
+        started = time.perf_counter() if TRACE else 0.0
+        try:
+            impl.function(*(kwargs[name] for name in impl.argnames))
+        except Exception as exc:
+            log.warning(
+                "plugin %s failed in %s: %s",
+                impl.plugin_name,
+                hook_name,
+                describe_failure(exc),
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            ok = False
+        else:
+            ok = True
+        if TRACE:
+            _trace(hook_name, impl.plugin_name, time.perf_counter() - started, ok)
+        yield ok
+
+
+def call_each(hook_name: str, kwargs: Mapping[str, Any]) -> None:
+    """Call every implementation of ``hook_name``, isolating failures."""
+    for _ in calls(hook_name, kwargs):
+        pass
+
+
+def has_implementations(hook_name: str) -> bool:
+    """Whether any plugin implements ``hook_name`` (skip building arguments if not)."""
+    return bool(getattr(get_plugin_manager().hook, hook_name).get_hookimpls())
+
+
+def describe_failure(exc: BaseException) -> str:
+    """``Type: message (at file:line)``, the line being where it was raised."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _trace(hook_name: str, plugin: str, seconds: float, ok: bool) -> None:
+    outcome = "" if ok else " (raised)"
+    trace_log.info("%s plugin=%s %.3f ms%s", hook_name, plugin, seconds * 1000, outcome)
