@@ -78,11 +78,6 @@ def call_each(hook_name: str, kwargs: Mapping[str, Any]) -> None:
         pass
 
 
-def has_implementations(hook_name: str) -> bool:
-    """Whether any plugin implements ``hook_name`` (skip building arguments if not)."""
-    return bool(getattr(get_plugin_manager().hook, hook_name).get_hookimpls())
-
-
 def describe_failure(exc: BaseException) -> str:
     """``Type: message (at file:line)``, the line being where it was raised."""
     frames = traceback.extract_tb(exc.__traceback__)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from queuectl_core.dispatch import call_each, describe_failure, has_implementations
+from queuectl_core.dispatch import call_each, describe_failure
+from queuectl_core.plugins import get_plugin_manager
 
 if TYPE_CHECKING:
     from queuectl_core.job import Attempt, Job, WorkerInfo
@@ -45,7 +46,7 @@ Event = Literal[
 
 def has_listeners(event: Event) -> bool:
     """Whether any plugin implements ``queuectl_<event>`` (skip building arguments if not)."""
-    return has_implementations(f"queuectl_{event}")
+    return bool(getattr(get_plugin_manager().hook, f"queuectl_{event}").get_hookimpls())
 
 
 def job_enqueued(job: Job) -> None:
