@@ -97,3 +97,21 @@ def test_plugin_infos_name_versions_and_hooks(fresh_plugins: None) -> None:
     assert sqlite.distribution == "queuectl-sqlite" and sqlite.version
     assert sqlite.hooks == ("queuectl_register_storage",)
     assert infos["queuectl_core.builtins.executors"].builtin
+
+
+def test_hookimpl_sits_beside_hookspec_and_the_old_paths_still_work() -> None:
+    import queuectl_core
+    from queuectl_core import hookspecs
+
+    assert hookspecs.hookimpl is plugins.hookimpl is queuectl_core.hookimpl
+    assert hookspecs.hookimpl.project_name == hookspecs.hookspec.project_name == "queuectl"
+
+
+def test_every_hook_spec_says_in_which_process_and_thread_it_runs() -> None:
+    from queuectl_core import hookspecs
+
+    specs = [getattr(hookspecs, name) for name in dir(hookspecs) if name.startswith("queuectl_")]
+    assert len(specs) >= 13
+    for spec in specs:
+        doc = spec.__doc__ or ""
+        assert "process" in doc and "thread" in doc, spec.__name__

@@ -15,7 +15,7 @@ from tests.e2e.conftest import Cli, install_plugin
 pytestmark = pytest.mark.e2e
 
 PLUGIN = """
-from queuectl_core.plugins import hookimpl
+from queuectl_core.hookspecs import hookimpl
 
 
 @hookimpl

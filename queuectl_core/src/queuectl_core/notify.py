@@ -24,8 +24,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from queuectl_core.hookspecs import hookimpl
 from queuectl_core.job import Attempt, Job
-from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Setting
 
 #: The job events, in the order a value of an events setting lists them.

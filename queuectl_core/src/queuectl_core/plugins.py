@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "queuectl"
 
-hookimpl = pluggy.HookimplMarker("queuectl")
+#: The implementation marker, defined beside ``hookspec``; still importable from here.
+hookimpl = hookspecs.hookimpl
 log = logging.getLogger(__name__)
 _entry_points: dict[str, EntryPoint] = {}
 

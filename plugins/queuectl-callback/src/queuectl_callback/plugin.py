@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from queuectl_callback.options import SETTINGS
+from queuectl_core.hookspecs import hookimpl
 from queuectl_core.lazy import Lazy
 from queuectl_core.live_settings import LiveSettings
 from queuectl_core.notify import chosen, job_event_hooks
-from queuectl_core.plugins import hookimpl
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from queuectl_core.hookspecs import hookimpl
 from queuectl_core.job import Attempt, Job, WorkerInfo
 from queuectl_core.lazy import Lazy
 from queuectl_core.live_settings import LiveSettings
 from queuectl_core.notify import chosen, job_event_hooks
-from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Setting
 from queuectl_webhook.options import SETTINGS
 
