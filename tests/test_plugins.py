@@ -115,3 +115,22 @@ def test_every_hook_spec_says_in_which_process_and_thread_it_runs() -> None:
     for spec in specs:
         doc = spec.__doc__ or ""
         assert "process" in doc and "thread" in doc, spec.__name__
+
+
+def test_job_event_hooks_still_work_for_old_plugins_but_warn(fresh_plugins: None) -> None:
+    import types
+
+    from queuectl_core.notify import job_event_hooks
+
+    seen: list[tuple[str, str]] = []
+
+    def notify(event: str, job: Any, attempt: Any = None, retry_at: Any = None) -> None:
+        seen.append((event, job.id))
+
+    old_style = types.ModuleType("old_style")
+    with pytest.warns(DeprecationWarning, match="job_event_hooks is deprecated"):
+        vars(old_style).update(job_event_hooks(notify))
+    plugins.get_plugin_manager().register(old_style, name="old_style")
+    events.job_cancelled(JobFactory()("j1"))
+    events.job_enqueued(JobFactory()("j2"))
+    assert seen == [("cancelled", "j1"), ("enqueued", "j2")]

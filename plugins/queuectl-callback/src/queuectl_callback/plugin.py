@@ -14,7 +14,7 @@ from queuectl_callback.options import SETTINGS
 from queuectl_core.hookspecs import hookimpl
 from queuectl_core.lazy import Lazy
 from queuectl_core.live_settings import LiveSettings
-from queuectl_core.notify import chosen, job_event_hooks
+from queuectl_core.notify import chosen
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -65,8 +65,34 @@ def queuectl_register_settings(register: Callable[[Setting], None]) -> None:
         register(setting)
 
 
-# queuectl_job_enqueued, _started, _succeeded, _failed, _dead and _cancelled call _notify
-globals().update(job_event_hooks(_notify))
+@hookimpl
+def queuectl_job_enqueued(job: Job) -> None:
+    _notify("enqueued", job)
+
+
+@hookimpl
+def queuectl_job_started(job: Job) -> None:
+    _notify("started", job)
+
+
+@hookimpl
+def queuectl_job_succeeded(job: Job, attempt: Attempt) -> None:
+    _notify("succeeded", job, attempt)
+
+
+@hookimpl
+def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime) -> None:
+    _notify("failed", job, attempt, retry_at)
+
+
+@hookimpl
+def queuectl_job_dead(job: Job, attempt: Attempt | None) -> None:
+    _notify("dead", job, attempt)
+
+
+@hookimpl
+def queuectl_job_cancelled(job: Job) -> None:
+    _notify("cancelled", job)
 
 
 @hookimpl
