@@ -12,6 +12,7 @@ from queuectl_core import events, plugins
 from queuectl_core.config import Location
 from queuectl_core.errors import UnknownBackendError
 from queuectl_core.plugins import hookimpl
+from queuectl_core.settings import Settings
 from queuectl_core.testing import JobFactory
 
 
@@ -66,7 +67,7 @@ def test_an_event_listener_that_raises_never_stops_the_others(
     pm.register(Records(), name="records")
     pm.register(Raises(), name="raises")
     with caplog.at_level(logging.WARNING):
-        events.job_cancelled(JobFactory()("j1"))
+        events.job_cancelled(JobFactory()("j1"), Settings({}))
     assert seen == ["j1"]
     assert "plugin raises failed in queuectl_job_cancelled: ValueError: listener bug (at " in (
         caplog.text
@@ -131,6 +132,39 @@ def test_job_event_hooks_still_work_for_old_plugins_but_warn(fresh_plugins: None
     with pytest.warns(DeprecationWarning, match="job_event_hooks is deprecated"):
         vars(old_style).update(job_event_hooks(notify))
     plugins.get_plugin_manager().register(old_style, name="old_style")
-    events.job_cancelled(JobFactory()("j1"))
-    events.job_enqueued(JobFactory()("j2"))
+    events.job_cancelled(JobFactory()("j1"), Settings({}))
+    events.job_enqueued(JobFactory()("j2"), Settings({}))
     assert seen == [("cancelled", "j1"), ("enqueued", "j2")]
+
+
+def test_a_deferred_argument_is_made_once_and_only_when_a_plugin_asks(
+    fresh_plugins: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUEUECTL_PLUGINS", "")  # only the plugins below listen
+    plugins.reset()
+    loads: list[str] = []
+    seen: list[object] = []
+
+    def load() -> Settings:
+        loads.append("load")
+        return Settings({"lease_timeout": "42"})
+
+    class JobOnly:
+        @hookimpl
+        def queuectl_job_cancelled(self, job: Any) -> None:
+            seen.append(job.id)
+
+    class WithSettings:
+        @hookimpl
+        def queuectl_job_cancelled(self, job: Any, settings: Settings) -> None:
+            seen.append(settings["lease_timeout"])
+
+    pm = plugins.get_plugin_manager()
+    pm.register(JobOnly(), name="job-only")
+    events.job_cancelled(JobFactory()("j1"), load)
+    assert (seen, loads) == (["j1"], [])  # nobody asked: the settings were never read
+    pm.register(WithSettings(), name="with-settings")
+    pm.register(WithSettings(), name="with-settings-too")
+    events.job_cancelled(JobFactory()("j2"), load)
+    assert loads == ["load"]  # read once for the two plugins that asked
+    assert seen == ["j1", 42, 42, "j2"]  # the last registered first

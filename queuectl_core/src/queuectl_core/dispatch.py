@@ -16,7 +16,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from queuectl_core.plugins import get_plugin_manager
@@ -41,6 +41,22 @@ def _tracing() -> bool:
 
 #: Read once per process, so a call that traces nothing pays one boolean test.
 TRACE = _tracing()
+
+
+class Arguments(dict[str, Any]):
+    """A hook's arguments by name; a deferred one is made when an implementation names it.
+
+    ``Arguments({"job": job}, settings=queue.settings)`` loads the settings only if
+    some plugin asks for them (a pluggy opt-in argument), once per hook call.
+    """
+
+    def __init__(self, values: Mapping[str, Any], **deferred: Callable[[], Any]) -> None:
+        super().__init__(values)
+        self._deferred = deferred
+
+    def __missing__(self, name: str) -> Any:
+        value = self[name] = self._deferred[name]()
+        return value
 
 
 def calls(hook_name: str, kwargs: Mapping[str, Any]) -> Iterator[bool]:

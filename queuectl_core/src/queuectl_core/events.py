@@ -1,25 +1,32 @@
 """Lifecycle events, one typed function per hook, dispatched so no plugin can break them.
 
-A call site names the event (``events.job_succeeded(job, attempt)``) and mypy
-checks its arguments. Each function calls every implementation of its hook
+A call site names the event (``events.job_succeeded(job, attempt, settings)``) and
+mypy checks its arguments. Each function calls every implementation of its hook
 through :mod:`queuectl_core.dispatch`: a failure is logged with the plugin's name
-and never reaches the caller. Where building the arguments costs something,
-check :func:`has_listeners` first, so a process without listeners pays nothing.
+and never reaches the caller. Where building the arguments costs something, check
+:func:`has_listeners` first, so a process without listeners pays nothing.
+
+Every lifecycle hook may also ask for ``settings``, the runtime settings in force
+(pluggy's opt-in arguments). A caller that holds them passes them; one that would
+have to read them passes a function, called only if some plugin asks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, Union
 
-from queuectl_core.dispatch import call_each, describe_failure
+from queuectl_core.dispatch import Arguments, call_each, describe_failure
 from queuectl_core.plugins import get_plugin_manager
 
 if TYPE_CHECKING:
     from queuectl_core.job import Attempt, Job, WorkerInfo
+    from queuectl_core.settings import Settings
 
 __all__ = [
     "Event",
+    "SettingsSource",
     "describe_failure",
     "has_listeners",
     "job_cancelled",
@@ -43,47 +50,59 @@ Event = Literal[
     "worker_stopped",
 ]
 
+#: The settings a hook may ask for, or the function that reads them when one does.
+SettingsSource = Union["Settings", Callable[[], "Settings"]]
+
 
 def has_listeners(event: Event) -> bool:
     """Whether any plugin implements ``queuectl_<event>`` (skip building arguments if not)."""
     return bool(getattr(get_plugin_manager().hook, f"queuectl_{event}").get_hookimpls())
 
 
-def job_enqueued(job: Job) -> None:
+def _emit(hook_name: str, values: dict[str, Any], settings: SettingsSource) -> None:
+    if callable(settings):
+        call_each(hook_name, Arguments(values, settings=settings))
+    else:
+        values["settings"] = settings
+        call_each(hook_name, values)
+
+
+def job_enqueued(job: Job, settings: SettingsSource) -> None:
     """``queuectl_job_enqueued``: ``job`` was stored."""
-    call_each("queuectl_job_enqueued", {"job": job})
+    _emit("queuectl_job_enqueued", {"job": job}, settings)
 
 
-def job_started(job: Job, attempt: int, worker: WorkerInfo) -> None:
+def job_started(job: Job, attempt: int, worker: WorkerInfo, settings: SettingsSource) -> None:
     """``queuectl_job_started``: ``worker`` is about to run attempt ``attempt`` of ``job``."""
-    call_each("queuectl_job_started", {"job": job, "attempt": attempt, "worker": worker})
+    _emit("queuectl_job_started", {"job": job, "attempt": attempt, "worker": worker}, settings)
 
 
-def job_succeeded(job: Job, attempt: Attempt) -> None:
+def job_succeeded(job: Job, attempt: Attempt, settings: SettingsSource) -> None:
     """``queuectl_job_succeeded``: ``attempt`` succeeded and ``job`` is completed."""
-    call_each("queuectl_job_succeeded", {"job": job, "attempt": attempt})
+    _emit("queuectl_job_succeeded", {"job": job, "attempt": attempt}, settings)
 
 
-def job_failed(job: Job, attempt: Attempt, retry_at: datetime) -> None:
+def job_failed(job: Job, attempt: Attempt, retry_at: datetime, settings: SettingsSource) -> None:
     """``queuectl_job_failed``: ``attempt`` failed; the job runs again at ``retry_at``."""
-    call_each("queuectl_job_failed", {"job": job, "attempt": attempt, "retry_at": retry_at})
+    values = {"job": job, "attempt": attempt, "retry_at": retry_at}
+    _emit("queuectl_job_failed", values, settings)
 
 
-def job_dead(job: Job, attempt: Attempt | None) -> None:
+def job_dead(job: Job, attempt: Attempt | None, settings: SettingsSource) -> None:
     """``queuectl_job_dead``: ``job`` moved to the dead letter queue."""
-    call_each("queuectl_job_dead", {"job": job, "attempt": attempt})
+    _emit("queuectl_job_dead", {"job": job, "attempt": attempt}, settings)
 
 
-def job_cancelled(job: Job) -> None:
+def job_cancelled(job: Job, settings: SettingsSource) -> None:
     """``queuectl_job_cancelled``: a person cancelled ``job``."""
-    call_each("queuectl_job_cancelled", {"job": job})
+    _emit("queuectl_job_cancelled", {"job": job}, settings)
 
 
-def worker_started(worker: WorkerInfo) -> None:
+def worker_started(worker: WorkerInfo, settings: SettingsSource) -> None:
     """``queuectl_worker_started``: ``worker`` registered and is about to claim jobs."""
-    call_each("queuectl_worker_started", {"worker": worker})
+    _emit("queuectl_worker_started", {"worker": worker}, settings)
 
 
-def worker_stopped(worker: WorkerInfo) -> None:
+def worker_stopped(worker: WorkerInfo, settings: SettingsSource) -> None:
     """``queuectl_worker_stopped``: ``worker`` is exiting after a clean stop."""
-    call_each("queuectl_worker_stopped", {"worker": worker})
+    _emit("queuectl_worker_stopped", {"worker": worker}, settings)

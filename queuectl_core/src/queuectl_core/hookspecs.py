@@ -3,7 +3,10 @@
 Registration hooks hand the plugin a ``register`` callback; lifecycle hooks are
 notifications whose return value is ignored. A lifecycle hook that raises is
 logged with the plugin's name and never changes a job's outcome or stops a worker.
-Each spec says in which process and thread it runs. Plugins mark their
+Each spec says in which process and thread it runs. Every lifecycle hook may also
+ask for ``settings``, the runtime settings in force (a pluggy opt-in argument: an
+implementation names only the arguments it wants), so a plugin needs no storage
+connection of its own to read them. Plugins mark their
 implementations with :data:`hookimpl` (also ``from queuectl_core import hookimpl``).
 """
 
@@ -20,7 +23,7 @@ if TYPE_CHECKING:
 
     from queuectl_core.executors.base import Executor
     from queuectl_core.job import Attempt, Job, WorkerInfo
-    from queuectl_core.settings import Setting
+    from queuectl_core.settings import Setting, Settings
     from queuectl_core.storage import BackendSpec
 
 hookspec = pluggy.HookspecMarker("queuectl")
@@ -73,7 +76,7 @@ def queuectl_register_commands(cli: click.Group) -> None:
 
 
 @hookspec
-def queuectl_job_enqueued(job: Job) -> None:
+def queuectl_job_enqueued(job: Job, settings: Settings) -> None:
     """A job was stored.
 
     Runs in the process that enqueued it (``queuectl enqueue``, or a program calling
@@ -82,7 +85,7 @@ def queuectl_job_enqueued(job: Job) -> None:
 
 
 @hookspec
-def queuectl_job_started(job: Job, attempt: int, worker: WorkerInfo) -> None:
+def queuectl_job_started(job: Job, attempt: int, worker: WorkerInfo, settings: Settings) -> None:
     """A worker claimed the job and is about to run attempt number ``attempt``.
 
     Runs in the worker process, on its main thread, just before the attempt starts:
@@ -91,7 +94,7 @@ def queuectl_job_started(job: Job, attempt: int, worker: WorkerInfo) -> None:
 
 
 @hookspec
-def queuectl_job_succeeded(job: Job, attempt: Attempt) -> None:
+def queuectl_job_succeeded(job: Job, attempt: Attempt, settings: Settings) -> None:
     """An attempt succeeded; ``job`` is completed.
 
     Runs in the worker process, on its main thread (the loop that runs jobs), once the
@@ -100,7 +103,7 @@ def queuectl_job_succeeded(job: Job, attempt: Attempt) -> None:
 
 
 @hookspec
-def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime) -> None:
+def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime, settings: Settings) -> None:
     """An attempt failed and a retry is scheduled at ``retry_at`` (UTC).
 
     Runs in the worker process, on its main thread (the loop that runs jobs), once the
@@ -111,7 +114,7 @@ def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime) -> None:
 
 
 @hookspec
-def queuectl_job_dead(job: Job, attempt: Attempt | None) -> None:
+def queuectl_job_dead(job: Job, attempt: Attempt | None, settings: Settings) -> None:
     """The job ran out of retries and moved to the dead letter queue.
 
     Runs in the worker process, on its main thread (the loop that runs jobs), once the
@@ -122,7 +125,7 @@ def queuectl_job_dead(job: Job, attempt: Attempt | None) -> None:
 
 
 @hookspec
-def queuectl_job_cancelled(job: Job) -> None:
+def queuectl_job_cancelled(job: Job, settings: Settings) -> None:
     """A person cancelled the job.
 
     Runs in the process that cancelled it (``queuectl cancel``, or a program calling
@@ -131,7 +134,7 @@ def queuectl_job_cancelled(job: Job) -> None:
 
 
 @hookspec
-def queuectl_worker_started(worker: WorkerInfo) -> None:
+def queuectl_worker_started(worker: WorkerInfo, settings: Settings) -> None:
     """A worker process registered and is about to claim jobs.
 
     Runs in that worker process, on its main thread, before its first claim.
@@ -139,7 +142,7 @@ def queuectl_worker_started(worker: WorkerInfo) -> None:
 
 
 @hookspec
-def queuectl_worker_stopped(worker: WorkerInfo) -> None:
+def queuectl_worker_stopped(worker: WorkerInfo, settings: Settings) -> None:
     """A worker process is exiting after a clean stop.
 
     Runs in that worker process, on its main thread, as it unregisters, after its last job

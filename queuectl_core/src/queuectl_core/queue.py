@@ -25,6 +25,7 @@ from queuectl_core.errors import (
     UnknownExecutorError,
 )
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
+from queuectl_core.lazy import Lazy
 from queuectl_core.storage import Storage
 
 #: Jobs read per storage call when every matching job is wanted (``list --format csv``).
@@ -93,8 +94,9 @@ class Queue:
         """Store jobs that :func:`prepare_jobs` made, in one step (all or nothing)."""
         self.storage.enqueue(jobs)
         if events.has_listeners("job_enqueued"):
+            stored = Lazy(self.settings)  # read once, and only if a plugin asks for them
             for job in jobs:
-                events.job_enqueued(job)
+                events.job_enqueued(job, stored.get)
         return jobs
 
     def get(self, job_id: str) -> Job:
@@ -145,7 +147,7 @@ class Queue:
 
     def cancel(self, job_id: str) -> Job:
         job = self.storage.cancel(job_id, time.time())
-        events.job_cancelled(job)
+        events.job_cancelled(job, self.settings)
         return job
 
     # -- dead letter queue -------------------------------------------------------
