@@ -17,9 +17,12 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queuectl_core.plugins import get_plugin_manager
+
+if TYPE_CHECKING:
+    from pluggy import HookImpl
 
 log = logging.getLogger("queuectl.plugins")
 trace_log = logging.getLogger("queuectl.plugins.trace")
@@ -63,35 +66,43 @@ def calls(hook_name: str, kwargs: Mapping[str, Any]) -> Iterator[bool]:
     """Call each implementation of ``hook_name``, yielding whether it returned normally.
 
     Each implementation receives the arguments of ``kwargs`` it names (pluggy's
-    opt-in arguments). A caller that only calls iterates to the end
-    (:func:`call_each`); one that gathers what each plugin registered keeps or
+    opt-in arguments). A caller that gathers what each plugin registered keeps or
     drops it after each step.
     """
-    hook = getattr(get_plugin_manager().hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):
-        started = time.perf_counter() if TRACE else 0.0
-        try:
-            impl.function(*(kwargs[name] for name in impl.argnames))
-        except Exception as exc:
-            log.warning(
-                "plugin %s failed in %s: %s",
-                impl.plugin_name,
-                hook_name,
-                describe_failure(exc),
-                exc_info=log.isEnabledFor(logging.DEBUG),
-            )
-            ok = False
-        else:
-            ok = True
-        if TRACE:
-            _trace(hook_name, impl.plugin_name, time.perf_counter() - started, ok)
-        yield ok
+    for impl in _implementations(hook_name):
+        yield _call(impl, hook_name, kwargs)
 
 
 def call_each(hook_name: str, kwargs: Mapping[str, Any]) -> None:
     """Call every implementation of ``hook_name``, isolating failures."""
-    for _ in calls(hook_name, kwargs):
-        pass
+    for impl in _implementations(hook_name):  # no generator: events are on the hot path
+        _call(impl, hook_name, kwargs)
+
+
+def _implementations(hook_name: str) -> Iterator[HookImpl]:
+    """The implementations in pluggy's own call order: the last registered first."""
+    impls: list[HookImpl] = getattr(get_plugin_manager().hook, hook_name).get_hookimpls()
+    return reversed(impls)
+
+
+def _call(impl: HookImpl, hook_name: str, kwargs: Mapping[str, Any]) -> bool:
+    """Call one implementation; log its failure and, if tracing, the call."""
+    started = time.perf_counter() if TRACE else 0.0
+    try:
+        impl.function(*[kwargs[name] for name in impl.argnames])
+        ok = True
+    except Exception as exc:
+        log.warning(
+            "plugin %s failed in %s: %s",
+            impl.plugin_name,
+            hook_name,
+            describe_failure(exc),
+            exc_info=log.isEnabledFor(logging.DEBUG),
+        )
+        ok = False
+    if TRACE:
+        _trace(hook_name, impl.plugin_name, time.perf_counter() - started, ok)
+    return ok
 
 
 def describe_failure(exc: BaseException) -> str:
