@@ -1,5 +1,8 @@
 """Calling hooks so that no plugin can break the caller: the one place hooks are called.
 
+It is handed a hook (``get_plugin_manager().hook.queuectl_...``) and imports nothing
+of queuectl, so the plugin manager can use it too.
+
 pluggy stops calling the remaining implementations when one raises, so
 :func:`calls` calls them one at a time, in pluggy's order (last registered
 first). A failure is logged as one line naming the plugin, the hook and where it
@@ -19,10 +22,8 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from queuectl_core.plugins import get_plugin_manager
-
 if TYPE_CHECKING:
-    from pluggy import HookImpl
+    from pluggy import HookCaller, HookImpl
 
 log = logging.getLogger("queuectl.plugins")
 trace_log = logging.getLogger("queuectl.plugins.trace")
@@ -62,27 +63,21 @@ class Arguments(dict[str, Any]):
         return value
 
 
-def calls(hook_name: str, kwargs: Mapping[str, Any]) -> Iterator[bool]:
-    """Call each implementation of ``hook_name``, yielding whether it returned normally.
+def calls(hook: HookCaller, kwargs: Mapping[str, Any]) -> Iterator[bool]:
+    """Call each implementation of ``hook``, yielding whether it returned normally.
 
     Each implementation receives the arguments of ``kwargs`` it names (pluggy's
     opt-in arguments). A caller that gathers what each plugin registered keeps or
     drops it after each step.
     """
-    for impl in _implementations(hook_name):
-        yield _call(impl, hook_name, kwargs)
+    for impl in reversed(hook.get_hookimpls()):  # pluggy's order: last registered first
+        yield _call(impl, hook.name, kwargs)
 
 
-def call_each(hook_name: str, kwargs: Mapping[str, Any]) -> None:
-    """Call every implementation of ``hook_name``, isolating failures."""
-    for impl in _implementations(hook_name):  # no generator: events are on the hot path
-        _call(impl, hook_name, kwargs)
-
-
-def _implementations(hook_name: str) -> Iterator[HookImpl]:
-    """The implementations in pluggy's own call order: the last registered first."""
-    impls: list[HookImpl] = getattr(get_plugin_manager().hook, hook_name).get_hookimpls()
-    return reversed(impls)
+def call_each(hook: HookCaller, kwargs: Mapping[str, Any]) -> None:
+    """Call every implementation of ``hook`` (``pm.hook.queuectl_...``), isolating failures."""
+    for impl in reversed(hook.get_hookimpls()):  # not calls(): events are on the hot path
+        _call(impl, hook.name, kwargs)
 
 
 def _call(impl: HookImpl, hook_name: str, kwargs: Mapping[str, Any]) -> bool:

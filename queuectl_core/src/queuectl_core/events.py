@@ -21,6 +21,8 @@ from queuectl_core.dispatch import Arguments, call_each, describe_failure
 from queuectl_core.plugins import get_plugin_manager
 
 if TYPE_CHECKING:
+    from pluggy import HookCaller
+
     from queuectl_core.job import Attempt, Job, WorkerInfo
     from queuectl_core.settings import Settings
 
@@ -59,50 +61,56 @@ def has_listeners(event: Event) -> bool:
     return bool(getattr(get_plugin_manager().hook, f"queuectl_{event}").get_hookimpls())
 
 
-def _emit(hook_name: str, values: dict[str, Any], settings: SettingsSource) -> None:
+def _emit(hook: HookCaller, values: dict[str, Any], settings: SettingsSource) -> None:
     if callable(settings):
-        call_each(hook_name, Arguments(values, settings=settings))
+        call_each(hook, Arguments(values, settings=settings))
     else:
         values["settings"] = settings
-        call_each(hook_name, values)
+        call_each(hook, values)
 
 
 def job_enqueued(job: Job, settings: SettingsSource) -> None:
     """``queuectl_job_enqueued``: ``job`` was stored."""
-    _emit("queuectl_job_enqueued", {"job": job}, settings)
+    _emit(get_plugin_manager().hook.queuectl_job_enqueued, {"job": job}, settings)
 
 
 def job_started(job: Job, attempt: int, worker: WorkerInfo, settings: SettingsSource) -> None:
     """``queuectl_job_started``: ``worker`` is about to run attempt ``attempt`` of ``job``."""
-    _emit("queuectl_job_started", {"job": job, "attempt": attempt, "worker": worker}, settings)
+    _emit(
+        get_plugin_manager().hook.queuectl_job_started,
+        {"job": job, "attempt": attempt, "worker": worker},
+        settings,
+    )
 
 
 def job_succeeded(job: Job, attempt: Attempt, settings: SettingsSource) -> None:
     """``queuectl_job_succeeded``: ``attempt`` succeeded and ``job`` is completed."""
-    _emit("queuectl_job_succeeded", {"job": job, "attempt": attempt}, settings)
+    _emit(
+        get_plugin_manager().hook.queuectl_job_succeeded, {"job": job, "attempt": attempt}, settings
+    )
 
 
 def job_failed(job: Job, attempt: Attempt, retry_at: datetime, settings: SettingsSource) -> None:
     """``queuectl_job_failed``: ``attempt`` failed; the job runs again at ``retry_at``."""
     values = {"job": job, "attempt": attempt, "retry_at": retry_at}
-    _emit("queuectl_job_failed", values, settings)
+    _emit(get_plugin_manager().hook.queuectl_job_failed, values, settings)
 
 
 def job_dead(job: Job, attempt: Attempt | None, settings: SettingsSource) -> None:
     """``queuectl_job_dead``: ``job`` moved to the dead letter queue."""
-    _emit("queuectl_job_dead", {"job": job, "attempt": attempt}, settings)
+    _emit(get_plugin_manager().hook.queuectl_job_dead, {"job": job, "attempt": attempt}, settings)
 
 
 def job_cancelled(job: Job, settings: SettingsSource) -> None:
     """``queuectl_job_cancelled``: a person cancelled ``job``."""
-    _emit("queuectl_job_cancelled", {"job": job}, settings)
+    _emit(get_plugin_manager().hook.queuectl_job_cancelled, {"job": job}, settings)
 
 
 def worker_started(worker: WorkerInfo, settings: SettingsSource) -> None:
     """``queuectl_worker_started``: ``worker`` registered and is about to claim jobs."""
-    _emit("queuectl_worker_started", {"worker": worker}, settings)
+    _emit(get_plugin_manager().hook.queuectl_worker_started, {"worker": worker}, settings)
 
 
 def worker_stopped(worker: WorkerInfo, settings: SettingsSource) -> None:
     """``queuectl_worker_stopped``: ``worker`` is exiting after a clean stop."""
-    _emit("queuectl_worker_stopped", {"worker": worker}, settings)
+    _emit(get_plugin_manager().hook.queuectl_worker_stopped, {"worker": worker}, settings)

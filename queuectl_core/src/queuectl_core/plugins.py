@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pluggy
 
 from queuectl_core import hookspecs
+from queuectl_core.dispatch import calls
 
 if TYPE_CHECKING:
     from queuectl_core.entry_points import EntryPoint
@@ -115,11 +116,10 @@ def _collect(hook_name: str) -> list[tuple[Any, ...]]:
 
     A plugin that raises is logged and skipped: nothing it registered is kept.
     """
-    from queuectl_core.dispatch import calls
-
     collected: list[tuple[Any, ...]] = []
     mine: list[tuple[Any, ...]] = []
-    for ok in calls(hook_name, {"register": lambda *args: mine.append(args)}):
+    hook = getattr(get_plugin_manager().hook, hook_name)
+    for ok in calls(hook, {"register": lambda *args: mine.append(args)}):
         if ok:
             collected.extend(mine)
         mine.clear()

@@ -121,8 +121,9 @@ class QueuectlGroup(SuggestingGroup):
             return
         self._plugins_loaded = True
         from queuectl_core.dispatch import call_each
+        from queuectl_core.plugins import get_plugin_manager
 
-        call_each("queuectl_register_commands", {"cli": self})
+        call_each(get_plugin_manager().hook.queuectl_register_commands, {"cli": self})
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Refuse an argument that is not UTF-8 before any command sees it."""
