@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
@@ -23,11 +23,24 @@ if TYPE_CHECKING:
 
     from queuectl_core.executors.base import Executor
     from queuectl_core.job import Attempt, Job, WorkerInfo
-    from queuectl_core.settings import Setting, Settings
+    from queuectl_core.settings import Setting
     from queuectl_core.storage import BackendSpec
 
 hookspec = pluggy.HookspecMarker("queuectl")
 hookimpl = pluggy.HookimplMarker("queuectl")
+
+
+class Settings(Protocol):
+    """The ``settings`` a lifecycle hook receives: a :class:`queuectl_core.settings.Settings`.
+
+    Described here by what a hook reads, not imported: ``settings`` needs the plugin
+    manager, which needs this module, and core has no import cycles.
+    """
+
+    version: int
+
+    def __getitem__(self, name: str) -> Any:
+        """The value in force of the setting ``name``."""
 
 
 @hookspec
