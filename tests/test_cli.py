@@ -498,7 +498,7 @@ def test_plugin_commands_and_unexpected_errors(
     db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert ok(db, "say-hello") == "hello from a plugin\n"
-    assert "could not add its commands: broken plugin" in caplog.text
+    assert "failed in queuectl_register_commands: RuntimeError: broken plugin (at " in caplog.text
     assert "say-hello" in ok(db, "--help")
     message = fails(db, "explode", "value")
     assert message == (

@@ -13,6 +13,7 @@ from queuectl_core.config import Location
 from queuectl_core.errors import InvalidJobError, UnknownBackendError
 from queuectl_core.plugins import hookimpl
 from queuectl_core.queue import prepare_jobs
+from queuectl_core.settings import Settings
 from queuectl_core.testing import JobFactory
 
 
@@ -67,7 +68,7 @@ def test_an_event_listener_that_raises_never_stops_the_others(
     pm.register(Records(), name="records")
     pm.register(Raises(), name="raises")
     with caplog.at_level(logging.WARNING):
-        events.emit("job_cancelled", job=JobFactory()("j1"))
+        events.job_cancelled(JobFactory()("j1"), Settings({}))
     assert seen == ["j1"]
     assert "plugin raises failed in queuectl_job_cancelled: ValueError: listener bug (at " in (
         caplog.text

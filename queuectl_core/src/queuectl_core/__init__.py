@@ -8,15 +8,15 @@ __version__ = "0.1.0"
 __all__ = ["Job", "Queue", "State", "__version__", "hookimpl"]
 
 if TYPE_CHECKING:
+    from queuectl_core.hookspecs import hookimpl
     from queuectl_core.job import Job, State
-    from queuectl_core.plugins import hookimpl
     from queuectl_core.queue import Queue
 
 _LAZY = {
     "Job": "queuectl_core.job",
     "State": "queuectl_core.job",
     "Queue": "queuectl_core.queue",
-    "hookimpl": "queuectl_core.plugins",
+    "hookimpl": "queuectl_core.hookspecs",
 }
 
 

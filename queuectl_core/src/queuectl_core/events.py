@@ -1,45 +1,116 @@
-"""Lifecycle event dispatch that no plugin can break.
+"""Lifecycle events, one typed function per hook, dispatched so no plugin can break them.
 
-pluggy stops calling the remaining implementations when one raises, so events are
-dispatched one implementation at a time; a failure is logged, as one line naming
-the plugin and where it raised (the whole traceback at debug level), and never
-reaches the caller.
+A call site names the event (``events.job_succeeded(job, attempt, settings)``) and
+mypy checks its arguments. Each function calls every implementation of its hook
+through :mod:`queuectl_core.dispatch`: a failure is logged with the plugin's name
+and never reaches the caller. Where building the arguments costs something, check
+:func:`has_listeners` first, so a process without listeners pays nothing.
+
+Every lifecycle hook may also ask for ``settings``, the runtime settings in force
+(pluggy's opt-in arguments). A caller that holds them passes them; one that would
+have to read them passes a function, called only if some plugin asks.
 """
 
 from __future__ import annotations
 
-import logging
-import traceback
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, Union
 
+from queuectl_core.dispatch import Arguments, call_each, describe_failure
 from queuectl_core.plugins import get_plugin_manager
 
-log = logging.getLogger("queuectl.events")
+if TYPE_CHECKING:
+    from pluggy import HookCaller
+
+    from queuectl_core.job import Attempt, Job, WorkerInfo
+    from queuectl_core.settings import Settings
+
+__all__ = [
+    "Event",
+    "SettingsSource",
+    "describe_failure",
+    "has_listeners",
+    "job_cancelled",
+    "job_dead",
+    "job_enqueued",
+    "job_failed",
+    "job_started",
+    "job_succeeded",
+    "worker_started",
+    "worker_stopped",
+]
+
+Event = Literal[
+    "job_enqueued",
+    "job_started",
+    "job_succeeded",
+    "job_failed",
+    "job_dead",
+    "job_cancelled",
+    "worker_started",
+    "worker_stopped",
+]
+
+#: The settings a hook may ask for, or the function that reads them when one does.
+SettingsSource = Union["Settings", Callable[[], "Settings"]]
 
 
-def has_listeners(event: str) -> bool:
+def has_listeners(event: Event) -> bool:
     """Whether any plugin implements ``queuectl_<event>`` (skip building arguments if not)."""
     return bool(getattr(get_plugin_manager().hook, f"queuectl_{event}").get_hookimpls())
 
 
-def emit(event: str, **kwargs: Any) -> None:
-    """Call every implementation of ``queuectl_<event>``, isolating failures."""
-    hook = getattr(get_plugin_manager().hook, f"queuectl_{event}")
-    for impl in reversed(hook.get_hookimpls()):  # pluggy's own call order: LIFO
-        try:
-            impl.function(*(kwargs[name] for name in impl.argnames))
-        except Exception as exc:
-            log.warning(
-                "plugin %s failed in queuectl_%s: %s",
-                impl.plugin_name,
-                event,
-                describe_failure(exc),
-                exc_info=log.isEnabledFor(logging.DEBUG),
-            )
+def _emit(hook: HookCaller, values: dict[str, Any], settings: SettingsSource) -> None:
+    if callable(settings):
+        call_each(hook, Arguments(values, settings=settings))
+    else:
+        values["settings"] = settings
+        call_each(hook, values)
 
 
-def describe_failure(exc: BaseException) -> str:
-    """``Type: message (at file:line)``, the line being where it was raised."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+def job_enqueued(job: Job, settings: SettingsSource) -> None:
+    """``queuectl_job_enqueued``: ``job`` was stored."""
+    _emit(get_plugin_manager().hook.queuectl_job_enqueued, {"job": job}, settings)
+
+
+def job_started(job: Job, attempt: int, worker: WorkerInfo, settings: SettingsSource) -> None:
+    """``queuectl_job_started``: ``worker`` is about to run attempt ``attempt`` of ``job``."""
+    _emit(
+        get_plugin_manager().hook.queuectl_job_started,
+        {"job": job, "attempt": attempt, "worker": worker},
+        settings,
+    )
+
+
+def job_succeeded(job: Job, attempt: Attempt, settings: SettingsSource) -> None:
+    """``queuectl_job_succeeded``: ``attempt`` succeeded and ``job`` is completed."""
+    _emit(
+        get_plugin_manager().hook.queuectl_job_succeeded, {"job": job, "attempt": attempt}, settings
+    )
+
+
+def job_failed(job: Job, attempt: Attempt, retry_at: datetime, settings: SettingsSource) -> None:
+    """``queuectl_job_failed``: ``attempt`` failed; the job runs again at ``retry_at``."""
+    values = {"job": job, "attempt": attempt, "retry_at": retry_at}
+    _emit(get_plugin_manager().hook.queuectl_job_failed, values, settings)
+
+
+def job_dead(job: Job, attempt: Attempt | None, settings: SettingsSource) -> None:
+    """``queuectl_job_dead``: ``job`` moved to the dead letter queue."""
+    _emit(get_plugin_manager().hook.queuectl_job_dead, {"job": job, "attempt": attempt}, settings)
+
+
+def job_cancelled(job: Job, settings: SettingsSource) -> None:
+    """``queuectl_job_cancelled``: a person cancelled ``job``."""
+    _emit(get_plugin_manager().hook.queuectl_job_cancelled, {"job": job}, settings)
+
+
+def worker_started(worker: WorkerInfo, settings: SettingsSource) -> None:
+    """``queuectl_worker_started``: ``worker`` registered and is about to claim jobs."""
+    _emit(get_plugin_manager().hook.queuectl_worker_started, {"worker": worker}, settings)
+
+
+def worker_stopped(worker: WorkerInfo, settings: SettingsSource) -> None:
+    """``queuectl_worker_stopped``: ``worker`` is exiting after a clean stop."""
+    _emit(get_plugin_manager().hook.queuectl_worker_stopped, {"worker": worker}, settings)

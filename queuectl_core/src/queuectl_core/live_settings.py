@@ -1,16 +1,19 @@
-"""The current runtime settings, read cheaply from inside a plugin's lifecycle hooks.
+"""The current runtime settings, read cheaply from outside a lifecycle hook.
 
-Hooks receive no storage or settings, so a plugin opens its own connection to
-the backend the process uses (the CLI's ``--db``/``--backend``/``--config`` when
-running under ``queuectl``, else the environment and config file, which is how
-worker processes inherit their location). It asks for the settings *version* at
-most once per ``check_every`` seconds and reloads the values only when that
-version changed, so a ``config set`` reaches a running worker within a second.
+Lifecycle hooks are handed ``settings`` (an opt-in argument), so they need none of
+this. Code that runs elsewhere (a plugin's own thread, a command) can keep a
+``LiveSettings``: it opens its own connection to the backend the process uses (the
+CLI's ``--db``/``--backend``/``--config`` when running under ``queuectl``, else the
+environment and config file, which is how worker processes inherit their
+location). It asks for the settings *version* at most once per ``check_every``
+seconds and reloads the values only when that version changed, so a ``config set``
+reaches it within a second.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 
@@ -22,11 +25,16 @@ log = logging.getLogger("queuectl.plugins")
 
 
 def current_location() -> Location:
-    """The location chosen by the running ``queuectl`` command, else by env and config."""
+    """The location chosen by the running ``queuectl`` command, else by env and config.
+
+    Only a process that already loaded the CLI looks at it: a worker never imports it.
+    """
+    context = sys.modules.get("queuectl_core.cli.context")
+    if context is None:
+        return resolve()
     import click
 
-    from queuectl_core.cli.context import AppContext
-
+    AppContext = context.AppContext
     ctx = click.get_current_context(silent=True)
     app = ctx.find_object(AppContext) if ctx is not None else None
     return app.location() if app is not None else resolve()

@@ -3,7 +3,8 @@
 Such a plugin reacts to the six job events the same way: it has a setting that
 chooses events (``*_events``, stored as ``"succeeded,dead"``) and one function
 ``notify(event, job, attempt, retry_at)`` that each job hook calls. This module
-names the events, builds that setting, and writes the six hooks once::
+names the events and builds that setting; the plugin writes its hooks as plain
+functions, so ``queuectl plugins``, tracebacks and mypy see them::
 
     SETTINGS = (events_setting("mail_events", "that send a mail"), ...)
 
@@ -11,21 +12,23 @@ names the events, builds that setting, and writes the six hooks once::
         if chosen(event, LIVE_SETTINGS.get()["mail_events"]):
             ...
 
-    # queuectl_job_enqueued, _started, _succeeded, _failed, _dead and _cancelled
-    globals().update(job_event_hooks(notify))
+    @hookimpl
+    def queuectl_job_dead(job, attempt):
+        notify("dead", job, attempt)
 
-The hooks land in the plugin module itself, so an entry point naming the module
-registers them, and ``queuectl plugins`` lists them, like hooks written by hand.
+``job_event_hooks`` (the six hooks made around ``notify``, put in the module with
+``globals().update``) stays for plugins written that way; it is deprecated.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from queuectl_core.hookspecs import hookimpl
 from queuectl_core.job import Attempt, Job
-from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Setting
 
 #: The job events, in the order a value of an events setting lists them.
@@ -69,7 +72,15 @@ def chosen(event: str, events: str) -> bool:
 
 
 def job_event_hooks(notify: Notify) -> dict[str, Callable[..., None]]:
-    """The six job hook implementations by hook name, each calling ``notify``."""
+    """The six job hook implementations by hook name, each calling ``notify``.
+
+    Deprecated: write the hooks as plain ``@hookimpl`` functions calling ``notify``.
+    """
+    warnings.warn(
+        "job_event_hooks is deprecated: write the job hooks as @hookimpl functions",
+        DeprecationWarning,
+        stacklevel=2,
+    )
 
     def enqueued(job: Job) -> None:
         notify("enqueued", job)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pluggy
 
 from queuectl_core import hookspecs
+from queuectl_core.dispatch import calls
 
 if TYPE_CHECKING:
     from queuectl_core.entry_points import EntryPoint
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "queuectl"
 
-hookimpl = pluggy.HookimplMarker("queuectl")
+#: The implementation marker, defined beside ``hookspec``; still importable from here.
+hookimpl = hookspecs.hookimpl
 log = logging.getLogger(__name__)
 _entry_points: dict[str, EntryPoint] = {}
 
@@ -110,20 +112,17 @@ def plugin_infos() -> list[PluginInfo]:
 
 
 def _collect(hook_name: str) -> list[tuple[Any, ...]]:
-    """Call a ``register`` hook and gather what the plugins registered."""
+    """Call a ``register`` hook and gather what the plugins registered.
+
+    A plugin that raises is logged and skipped: nothing it registered is kept.
+    """
     collected: list[tuple[Any, ...]] = []
+    mine: list[tuple[Any, ...]] = []
     hook = getattr(get_plugin_manager().hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # one at a time: a broken plugin is skipped
-        mine: list[tuple[Any, ...]] = []
-        try:
-            register = lambda *args, into=mine: into.append(args)  # noqa: E731
-            impl.function(*(register for _ in impl.argnames))
-        except Exception as exc:
-            log.warning(
-                "plugin %s failed in %s and was skipped: %s", impl.plugin_name, hook_name, exc
-            )
-            continue
-        collected.extend(mine)
+    for ok in calls(hook, {"register": lambda *args: mine.append(args)}):
+        if ok:
+            collected.extend(mine)
+        mine.clear()
     return collected
 
 

@@ -25,6 +25,7 @@ from queuectl_core.errors import (
     UnknownExecutorError,
 )
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
+from queuectl_core.lazy import Lazy
 from queuectl_core.storage import Storage
 
 #: Jobs read per storage call when every matching job is wanted (``list --format csv``).
@@ -94,8 +95,9 @@ class Queue:
         """Store jobs that :func:`prepare_jobs` made, in one step (all or nothing)."""
         self.storage.enqueue(jobs)
         if events.has_listeners("job_enqueued"):
+            stored = Lazy(self.settings)  # read once, and only if a plugin asks for them
             for job in jobs:
-                events.emit("job_enqueued", job=job)
+                events.job_enqueued(job, stored.get)
         return jobs
 
     def get(self, job_id: str) -> Job:
@@ -151,7 +153,7 @@ class Queue:
     def cancel(self, job_id: str) -> Job:
         """Cancel a pending, failed or processing job (its worker stops it); the job."""
         job = self.storage.cancel(job_id, time.time())
-        events.emit("job_cancelled", job=job)
+        events.job_cancelled(job, self.settings)
         return job
 
     # -- dead letter queue -------------------------------------------------------

@@ -67,6 +67,7 @@ def report(
     transition: Transition,
     applied: bool,
     attempt: Callable[[], Attempt],
+    settings: Settings,
 ) -> None:
     """Log an attempt's end and, if its transition applied, emit the lifecycle event.
 
@@ -79,17 +80,12 @@ def report(
         return
     state = transition.state
     if state is State.COMPLETED and events.has_listeners("job_succeeded"):
-        events.emit("job_succeeded", job=transition.applied_to(claim.job), attempt=attempt())
+        events.job_succeeded(transition.applied_to(claim.job), attempt(), settings)
     elif state is State.FAILED and events.has_listeners("job_failed"):
         retry_at = transition.next_run_at or transition.result.finished_at
-        events.emit(
-            "job_failed",
-            job=transition.applied_to(claim.job),
-            attempt=attempt(),
-            retry_at=utc(retry_at),
-        )
+        events.job_failed(transition.applied_to(claim.job), attempt(), utc(retry_at), settings)
     elif state is State.DEAD and events.has_listeners("job_dead"):
-        events.emit("job_dead", job=transition.applied_to(claim.job), attempt=attempt())
+        events.job_dead(transition.applied_to(claim.job), attempt(), settings)
 
 
 def recover(
@@ -116,7 +112,7 @@ def recover(
         recovered += 1
         if claim.job.worker_id:
             orphans.kill_attempt_processes(claim.job.worker_id, claim.job.id, claim.attempt)
-        report(claim, transition, True, _stored_attempt(storage, claim, result))
+        report(claim, transition, True, _stored_attempt(storage, claim, result), settings)
     return recovered
 
 

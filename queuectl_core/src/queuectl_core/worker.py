@@ -258,7 +258,9 @@ class Worker:
             if not done and (retried or finished.maybe_stored):
                 log.info("job %s: result stored before the storage error, or lease lost", job_id)
                 continue
-            recovery.report(finished.claim, finished.transition, done, self._record_of(finished))
+            recovery.report(
+                finished.claim, finished.transition, done, self._record_of(finished), self.settings
+            )
 
     def _record_of(self, finished: Finished) -> Callable[[], Attempt]:
         """Builds the history record of a finished attempt, for the lifecycle events."""
@@ -291,7 +293,7 @@ class Worker:
         with self._stopper.running(claim), self._holdings.running(claim):
             started_at, started = time.time(), time.monotonic()
             if events.has_listeners("job_started"):
-                events.emit("job_started", job=claim.job, attempt=claim.attempt, worker=self.info)
+                events.job_started(claim.job, claim.attempt, self.info, settings)
             result = replace(self._execute(claim, settings), started_at=started_at)
         self._batch.record(time.monotonic() - started)
         return Finished(claim, result, retry.decide(claim.job, result, settings))
@@ -393,7 +395,7 @@ class Worker:
         self._retrying("registering", lambda: self.storage.register_worker(self.info))
         queues = ",".join(self.queues) if self.queues else "all queues"
         log.info("started (pid %d, %s)", self.info.pid, queues)
-        events.emit("worker_started", worker=self.info)
+        events.worker_started(self.info, self.settings)
 
     def _unregister(self, clean: bool) -> None:
         try:  # a crash may leave a job leased: hand it on now rather than at lease expiry
@@ -402,7 +404,7 @@ class Worker:
             log.error("cannot unregister worker %s: %s", self.worker_id, exc)
         if clean:
             log.info("stopped")
-            events.emit("worker_stopped", worker=self.info)
+            events.worker_stopped(self.info, self.settings)
 
 
 def runs_in_process(executor: Executor) -> bool:

@@ -12,15 +12,13 @@ command's module loads only when the CLI asks for plugin commands.
 
 from __future__ import annotations
 
-import atexit
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from queuectl_core import hookimpl
 from queuectl_core.job import Job
-from queuectl_core.live_settings import LiveSettings
-from queuectl_core.settings import Setting
+from queuectl_core.settings import Setting, Settings
 
 if TYPE_CHECKING:
     import click
@@ -50,11 +48,6 @@ def queuectl_register_settings(register: Callable[[Setting], None]) -> None:
 
 # -- a notifier: lifecycle hooks, called in the worker after the state is stored -------
 
-# Hooks receive no settings. LiveSettings reads them from the backend this process
-# uses, at most once a second, so `config set` reaches running workers.
-SETTINGS = LiveSettings()
-atexit.register(SETTINGS.close)
-
 
 def append_line(path: str, job: Job) -> None:
     """Add one line about a finished ``job`` to the file at ``path``."""
@@ -62,20 +55,16 @@ def append_line(path: str, job: Job) -> None:
         log.write(f"{job.id} {job.state.value} after {job.attempts} attempt(s)\n")
 
 
-def notify(job: Job) -> None:
-    path = SETTINGS.get()["hello_log"]
-    if path:
-        append_line(path, job)  # an exception is logged by queuectl, the job is unaffected
+@hookimpl
+def queuectl_job_succeeded(job: Job, settings: Settings) -> None:  # only the arguments it needs
+    if settings["hello_log"]:  # the settings in force, passed by queuectl
+        append_line(settings["hello_log"], job)  # an exception is logged, the job unaffected
 
 
 @hookimpl
-def queuectl_job_succeeded(job: Job) -> None:  # a hook may take only the arguments it needs
-    notify(job)
-
-
-@hookimpl
-def queuectl_job_dead(job: Job) -> None:
-    notify(job)
+def queuectl_job_dead(job: Job, settings: Settings) -> None:
+    if settings["hello_log"]:
+        append_line(settings["hello_log"], job)
 
 
 # -- a Python handler: `queuectl enqueue --type hello.greet --payload '{"name": "Ann"}'`

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from queuectl_core.plugins import hookimpl
+from queuectl_core.hookspecs import hookimpl
 from queuectl_core.storage import BackendSpec, Storage
 
 

@@ -11,19 +11,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from queuectl_callback.options import SETTINGS
+from queuectl_core.hookspecs import hookimpl
 from queuectl_core.lazy import Lazy
-from queuectl_core.live_settings import LiveSettings
-from queuectl_core.notify import chosen, job_event_hooks
-from queuectl_core.plugins import hookimpl
+from queuectl_core.notify import chosen
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from queuectl_callback.runner import CallbackRunner
     from queuectl_core.job import Attempt, Job, WorkerInfo
-    from queuectl_core.settings import Setting
-
-SOURCE = LiveSettings()
+    from queuectl_core.settings import Setting, Settings
 
 
 def _new_runner() -> CallbackRunner:
@@ -36,11 +33,14 @@ RUNNER = Lazy(_new_runner)  # made for the first callback
 
 
 def _notify(
-    event: str, job: Job, attempt: Attempt | None = None, retry_at: datetime | None = None
+    event: str,
+    job: Job,
+    settings: Settings,
+    attempt: Attempt | None = None,
+    retry_at: datetime | None = None,
 ) -> None:
     if (runner := RUNNER.made) is not None:
         runner.reap()
-    settings = SOURCE.get()
     command = settings["callback_command"]
     if not command or not chosen(event, settings["callback_events"]):
         return
@@ -53,7 +53,6 @@ def _notify(
 def _shutdown() -> None:
     if (runner := RUNNER.made) is not None:
         runner.drain()
-    SOURCE.close()
 
 
 atexit.register(_shutdown)
@@ -65,8 +64,34 @@ def queuectl_register_settings(register: Callable[[Setting], None]) -> None:
         register(setting)
 
 
-# queuectl_job_enqueued, _started, _succeeded, _failed, _dead and _cancelled call _notify
-globals().update(job_event_hooks(_notify))
+@hookimpl
+def queuectl_job_enqueued(job: Job, settings: Settings) -> None:
+    _notify("enqueued", job, settings)
+
+
+@hookimpl
+def queuectl_job_started(job: Job, settings: Settings) -> None:
+    _notify("started", job, settings)
+
+
+@hookimpl
+def queuectl_job_succeeded(job: Job, attempt: Attempt, settings: Settings) -> None:
+    _notify("succeeded", job, settings, attempt)
+
+
+@hookimpl
+def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime, settings: Settings) -> None:
+    _notify("failed", job, settings, attempt, retry_at)
+
+
+@hookimpl
+def queuectl_job_dead(job: Job, attempt: Attempt | None, settings: Settings) -> None:
+    _notify("dead", job, settings, attempt)
+
+
+@hookimpl
+def queuectl_job_cancelled(job: Job, settings: Settings) -> None:
+    _notify("cancelled", job, settings)
 
 
 @hookimpl

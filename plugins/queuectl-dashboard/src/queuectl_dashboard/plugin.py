@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from queuectl_core.plugins import hookimpl
+from queuectl_core.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     import click

@@ -14,8 +14,8 @@ import atexit
 import time
 from typing import TYPE_CHECKING
 
+from queuectl_core.hookspecs import hookimpl
 from queuectl_core.lazy import Lazy
-from queuectl_core.plugins import hookimpl
 
 if TYPE_CHECKING:
     import click

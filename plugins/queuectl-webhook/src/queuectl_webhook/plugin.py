@@ -13,20 +13,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from queuectl_core.hookspecs import hookimpl
 from queuectl_core.job import Attempt, Job, WorkerInfo
 from queuectl_core.lazy import Lazy
-from queuectl_core.live_settings import LiveSettings
-from queuectl_core.notify import chosen, job_event_hooks
-from queuectl_core.plugins import hookimpl
-from queuectl_core.settings import Setting
+from queuectl_core.notify import chosen
+from queuectl_core.settings import Setting, Settings
 from queuectl_webhook.options import SETTINGS
 
 if TYPE_CHECKING:
     import click
 
     from queuectl_webhook.dispatcher import Dispatcher
-
-SOURCE = LiveSettings()
 
 
 def _new_dispatcher() -> Dispatcher:
@@ -41,9 +38,12 @@ DISPATCHER = Lazy(_new_dispatcher)  # made by the first event
 
 
 def _notify(
-    event: str, job: Job, attempt: Attempt | None = None, retry_at: datetime | None = None
+    event: str,
+    job: Job,
+    settings: Settings,
+    attempt: Attempt | None = None,
+    retry_at: datetime | None = None,
 ) -> None:
-    settings = SOURCE.get()
     urls = settings["webhook_urls"].split()
     if not urls or not chosen(event, settings["webhook_events"]):
         return
@@ -59,7 +59,6 @@ def _notify(
 def _shutdown() -> None:
     if (dispatcher := DISPATCHER.made) is not None:
         dispatcher.close()
-    SOURCE.close()
 
 
 atexit.register(_shutdown)
@@ -78,8 +77,34 @@ def queuectl_register_commands(cli: click.Group) -> None:
     cli.add_command(webhook)
 
 
-# queuectl_job_enqueued, _started, _succeeded, _failed, _dead and _cancelled call _notify
-globals().update(job_event_hooks(_notify))
+@hookimpl
+def queuectl_job_enqueued(job: Job, settings: Settings) -> None:
+    _notify("enqueued", job, settings)
+
+
+@hookimpl
+def queuectl_job_started(job: Job, settings: Settings) -> None:
+    _notify("started", job, settings)
+
+
+@hookimpl
+def queuectl_job_succeeded(job: Job, attempt: Attempt, settings: Settings) -> None:
+    _notify("succeeded", job, settings, attempt)
+
+
+@hookimpl
+def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime, settings: Settings) -> None:
+    _notify("failed", job, settings, attempt, retry_at)
+
+
+@hookimpl
+def queuectl_job_dead(job: Job, attempt: Attempt | None, settings: Settings) -> None:
+    _notify("dead", job, settings, attempt)
+
+
+@hookimpl
+def queuectl_job_cancelled(job: Job, settings: Settings) -> None:
+    _notify("cancelled", job, settings)
 
 
 @hookimpl

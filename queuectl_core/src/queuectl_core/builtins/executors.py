@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from queuectl_core.plugins import hookimpl
+from queuectl_core.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from queuectl_core.executors.base import Executor

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from queuectl_core.plugins import hookimpl
+from queuectl_core.hookspecs import hookimpl
 
 
 def noop(**_kwargs: Any) -> None:

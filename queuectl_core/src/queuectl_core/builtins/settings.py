@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from queuectl_core import limits
-from queuectl_core.plugins import hookimpl
+from queuectl_core.hookspecs import hookimpl
 from queuectl_core.settings import Setting, duration_in
 from queuectl_core.units import parse_size
 

@@ -120,18 +120,10 @@ class QueuectlGroup(SuggestingGroup):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
+        from queuectl_core.dispatch import call_each
         from queuectl_core.plugins import get_plugin_manager
 
-        hook = get_plugin_manager().hook.queuectl_register_commands
-        for impl in reversed(hook.get_hookimpls()):
-            try:
-                impl.function(*(self for _ in impl.argnames))  # the only argument: cli
-            except Exception as exc:
-                import logging
-
-                logging.getLogger("queuectl.cli").warning(
-                    "plugin %s could not add its commands: %s", impl.plugin_name, exc
-                )
+        call_each(get_plugin_manager().hook.queuectl_register_commands, {"cli": self})
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Refuse an argument that is not UTF-8 before any command sees it."""
