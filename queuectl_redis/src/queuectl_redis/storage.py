@@ -27,7 +27,7 @@ from queuectl_core.errors import (
 )
 from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, Job, State, WorkerInfo, new_token
-from queuectl_core.storage import BatchFirstStorage, Claim, Finish, Transition, Waiter
+from queuectl_core.storage import BatchFirstStorage, Claim, ClaimRequest, Finish, Transition, Waiter
 from queuectl_redis import codec
 from queuectl_redis.codec import optional, pairs
 from queuectl_redis.connection import connect, errors
@@ -174,19 +174,16 @@ class RedisStorage(BatchFirstStorage):
     def finish_and_claim_many(
         self,
         finished: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
+        request: ClaimRequest,
     ) -> tuple[list[bool], list[Claim]]:
+        worker_id, queues, limit = request.worker_id, request.queues, request.limit
         if queues is not None and not queues:
             limit = 0
         if not finished and limit < 1:
             return [], []
         args = _finishes_args(finished, None)
         token = new_token()
-        now, lease_until = float(now), float(lease_until)
+        now, lease_until = float(request.now), float(request.lease_until)
         args += [worker_id, repr(now), repr(lease_until), token, max(limit, 0), _CLAIM_FIELDS]
         applied, version, claimed = self._run("finish_and_claim", *args, *_queue_args(queues))
         claims = [

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from queuectl_core.job import READY_STATES, Outcome, State, new_token
-from queuectl_core.storage import Claim, Finish, Transition
+from queuectl_core.storage import Claim, ClaimRequest, Finish, Transition
 from queuectl_sqlite.rows import (
     ATTEMPTS,
     ID,
@@ -122,15 +122,16 @@ def _best_in(
 
 
 def claim_many(
-    conn: sqlite3.Connection,
-    worker_id: str,
-    queues: Sequence[str] | None,
-    now: float,
-    lease_until: float,
-    limit: int,
+    conn: sqlite3.Connection, request: ClaimRequest, queues: Sequence[str] | None
 ) -> list[Claim]:
-    """Take up to ``limit`` of the best ready jobs under new leases, opening their
-    next attempts."""
+    """Take up to ``request.limit`` of the best ready jobs in ``queues`` (the
+    request's, as SQL wants them) under new leases, opening their next attempts."""
+    worker_id, now, lease_until, limit = (
+        request.worker_id,
+        request.now,
+        request.lease_until,
+        request.limit,
+    )
     if limit < 1:
         return []
     rows = [row[2:] for row in _ready(conn, queues, now, limit)]  # seq, then JOB_COLUMNS

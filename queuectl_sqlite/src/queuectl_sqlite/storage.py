@@ -29,7 +29,7 @@ from queuectl_core.errors import (
 )
 from queuectl_core.host import hostname
 from queuectl_core.job import FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
-from queuectl_core.storage import BatchFirstStorage, Claim, Finish, Transition, Waiter
+from queuectl_core.storage import BatchFirstStorage, Claim, ClaimRequest, Finish, Transition, Waiter
 from queuectl_sqlite import leases
 from queuectl_sqlite.connection import Database, rereads_text
 from queuectl_sqlite.options import DEFAULT_BUSY_TIMEOUT, parse_options
@@ -207,13 +207,9 @@ class SqliteStorage(BatchFirstStorage):
     def finish_and_claim_many(
         self,
         finished: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
+        request: ClaimRequest,
     ) -> tuple[list[bool], list[Claim]]:
-        queues = _queue_list(queues)
+        queues, now, limit = _queue_list(request.queues), request.now, request.limit
         if limit < 1 or queues == []:
             limit = 0
         elif not finished:
@@ -226,7 +222,7 @@ class SqliteStorage(BatchFirstStorage):
             applied = leases.finish_many(conn, finished)
             claims = []
             if limit and (not finished or leases.any_due(conn, queues, now)):
-                claims = leases.claim_many(conn, worker_id, queues, now, lease_until, limit)
+                claims = leases.claim_many(conn, request, queues)
         ready = (leases.makes_ready(transition) for (_, _, transition) in finished)
         if any(done and wakes for done, wakes in zip(applied, ready, strict=True)):
             self._notifier.notify()

@@ -30,7 +30,7 @@ from queuectl_core.job import (
     State,
     WorkerInfo,
 )
-from queuectl_core.storage import Claim, Storage, Transition, Waiter
+from queuectl_core.storage import Claim, ClaimRequest, Storage, Transition, Waiter
 
 #: The backend's options: ``--db``/``QUEUECTL_DB`` set ``name``.
 KNOWN_OPTIONS = ("name",)
@@ -179,14 +179,12 @@ class MemoryStorage(Storage):
         ns = self.namespace
         return Claim(job, ns.tokens[job.id], len(ns.history[job.id]), ns.settings_version)
 
-    def claim(
-        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
-    ) -> Claim | None:
-        ns = self.namespace
+    def claim(self, request: ClaimRequest) -> Claim | None:
+        ns, worker_id, now = self.namespace, request.worker_id, request.now
         with self.lock:
             ready = [
                 (order, job)
-                for order, job in enumerate(self._select(READY_STATES, queues))
+                for order, job in enumerate(self._select(READY_STATES, request.queues))
                 if job.next_run_at <= now
             ]
             if not ready:
@@ -196,7 +194,7 @@ class MemoryStorage(Storage):
                 state=State.PROCESSING,
                 worker_id=worker_id,
                 attempts=best.attempts + 1,
-                lease_expires_at=lease_until,
+                lease_expires_at=request.lease_until,
                 updated_at=now,
             )
             ns.jobs[job.id] = job

@@ -6,7 +6,7 @@ import pytest
 
 from queuectl_core.errors import InvalidStateError, NoSuchJobError
 from queuectl_core.job import Outcome, State
-from queuectl_core.storage import Storage
+from queuectl_core.storage import ClaimRequest, Storage
 from queuectl_core.testing import JobFactory
 from queuectl_core.testing.contract.base import (
     LATER,
@@ -36,7 +36,7 @@ class AdminContract(ContractFixtures):
         cancelled = storage.cancel("a", T0 + 7)
         assert cancelled == storage.get("a")
         assert cancelled.state is X
-        assert storage.claim("w1", None, LATER, LATER + 1) is None
+        assert storage.claim(ClaimRequest("w1", None, LATER, LATER + 1)) is None
 
     def test_cancel_a_processing_job_revokes_its_lease(
         self, storage: Storage, job: JobFactory
