@@ -26,7 +26,7 @@ from queuectl_core.errors import (
     StorageError,
 )
 from queuectl_core.host import hostname
-from queuectl_core.job import Attempt, Job, State, WorkerInfo, new_token
+from queuectl_core.job import CANCELLABLE, Attempt, Job, State, WorkerInfo, new_token
 from queuectl_core.storage import BatchFirstStorage, Claim, ClaimRequest, Finish, Transition, Waiter
 from queuectl_redis import codec
 from queuectl_redis.codec import optional, pairs
@@ -216,7 +216,7 @@ class RedisStorage(BatchFirstStorage):
 
     def cancel(self, job_id: str, now: float) -> Job:
         answer = self._run("cancel", job_id, repr(float(now)), _UNKNOWN_AS)
-        _raise_refusal(answer, "cancelled", "pending, failed or processing")
+        _raise_refusal(answer, "cancelled", CANCELLABLE)
         return codec.job_from_fields(pairs(answer[1]))
 
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
@@ -226,7 +226,7 @@ class RedisStorage(BatchFirstStorage):
             if not ids:
                 return []
             answer = self._run("retry_dead", stamp, _UNKNOWN_AS, *ids)
-            _raise_refusal(answer, "retried", "dead")
+            _raise_refusal(answer, "retried", [State.DEAD])
             return ids
         retried: list[str] = []
         while True:
@@ -250,7 +250,7 @@ class RedisStorage(BatchFirstStorage):
             if not ids:
                 return 0
             answer = self._run("purge", "ids", _UNKNOWN_AS, len(names), *names, *ids)
-            _raise_refusal(answer, "purged", " or ".join(names))
+            _raise_refusal(answer, "purged", names)
             return int(answer[1])
         cutoff = optional(None if updated_before is None else repr(float(updated_before)))
         deleted = 0
@@ -448,14 +448,14 @@ def _held(found: Sequence[Sequence[bytes]]) -> list[Claim]:
     return [claim for _, claim in claims]
 
 
-def _raise_refusal(answer: Sequence[Any], verb: str, allowed: str) -> None:
+def _raise_refusal(answer: Sequence[Any], verb: str, allowed: Sequence[str]) -> None:
     """Raise for a script's ``missing`` or ``state`` answer (nothing was changed)."""
     kind = answer[0]
     if kind == b"missing":
         raise NoSuchJobError(answer[1].decode())
     if kind == b"state":
         job_id, state = answer[1].decode(), answer[2].decode()
-        raise InvalidStateError(f"job {job_id!r} is {state}; only {allowed} jobs can be {verb}")
+        raise InvalidStateError.refusing(job_id, state, allowed, verb)
 
 
 def _distinct(values: Iterable[Any]) -> list[Any]:

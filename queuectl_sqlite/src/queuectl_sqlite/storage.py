@@ -28,7 +28,7 @@ from queuectl_core.errors import (
     StorageError,
 )
 from queuectl_core.host import hostname
-from queuectl_core.job import FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
+from queuectl_core.job import CANCELLABLE, FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
 from queuectl_core.storage import BatchFirstStorage, Claim, ClaimRequest, Finish, Transition, Waiter
 from queuectl_sqlite import leases
 from queuectl_sqlite.connection import Database, rereads_text
@@ -263,10 +263,7 @@ class SqliteStorage(BatchFirstStorage):
         with self._db.write() as conn:
             job = self._get(conn, job_id)
             if job.state in FINAL_STATES:
-                raise InvalidStateError(
-                    f"job {job_id!r} is {job.state}; only pending, failed or processing jobs "
-                    "can be cancelled"
-                )
+                raise InvalidStateError.refusing(job_id, job.state, CANCELLABLE, "cancelled")
             if job.state is State.PROCESSING:
                 leases.close_open_attempt(conn, job_id, Outcome.CANCELLED, now, "cancelled")
             conn.execute(
@@ -354,10 +351,7 @@ class SqliteStorage(BatchFirstStorage):
                 raise NoSuchJobError(job_id)
             state = stored.acts_as(row[1])  # one queuectl does not know: as shown
             if state not in allowed:
-                names = " or ".join(State(state).value for state in allowed)
-                raise InvalidStateError(
-                    f"job {job_id!r} is {state}; only {names} jobs can be {verb}"
-                )
+                raise InvalidStateError.refusing(job_id, state, allowed, verb)
             found.append((job_id, row[0], row[1]))
         return found
 

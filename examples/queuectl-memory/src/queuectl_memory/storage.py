@@ -22,6 +22,7 @@ from typing import Any
 from queuectl_core.config import check_option_names
 from queuectl_core.errors import DuplicateJobError, InvalidStateError, NoSuchJobError
 from queuectl_core.job import (
+    CANCELLABLE,
     FINAL_STATES,
     READY_STATES,
     Attempt,
@@ -286,7 +287,7 @@ class MemoryStorage(Storage):
         with self.lock:
             job = self._job(job_id)
             if job.state in FINAL_STATES:
-                raise InvalidStateError(f"job {job_id!r} is {job.state} and cannot be cancelled")
+                raise InvalidStateError.refusing(job_id, job.state, CANCELLABLE, "cancelled")
             if ns.tokens.pop(job_id, None) is not None:
                 self._close_attempt(job_id, outcome=Outcome.CANCELLED, finished_at=now)
             job = job.evolve(
@@ -295,20 +296,22 @@ class MemoryStorage(Storage):
             ns.jobs[job_id] = job
             return job
 
-    def _chosen(self, job_ids: Sequence[str] | None, states: Sequence[State]) -> list[str]:
+    def _chosen(
+        self, job_ids: Sequence[str] | None, states: Sequence[State], verb: str
+    ) -> list[str]:
         """``job_ids`` after checking each exists and is in ``states``; ``None``: all."""
         if job_ids is None:
             return [job.id for job in self._select(states, None)]
         for job_id in job_ids:
             job = self._job(job_id)
             if job.state not in states:
-                raise InvalidStateError(f"job {job_id!r} is {job.state}")
+                raise InvalidStateError.refusing(job_id, job.state, states, verb)
         return list(dict.fromkeys(job_ids))
 
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
         ns = self.namespace
         with self.lock:
-            chosen = self._chosen(job_ids, [State.DEAD])
+            chosen = self._chosen(job_ids, [State.DEAD], "retried")
             for job_id in chosen:
                 ns.jobs[job_id] = ns.jobs[job_id].evolve(
                     state=State.PENDING, attempts=0, next_run_at=now, updated_at=now
@@ -326,7 +329,7 @@ class MemoryStorage(Storage):
     ) -> int:
         ns = self.namespace
         with self.lock:
-            chosen = self._chosen(job_ids, states)
+            chosen = self._chosen(job_ids, states, "purged")
             if job_ids is None and updated_before is not None:
                 chosen = [i for i in chosen if ns.jobs[i].updated_at < updated_before]
             for job_id in chosen:
