@@ -18,6 +18,7 @@ from typing import Any
 from queuectl_core import events, plugins, settings
 from queuectl_core.config import Location, resolve
 from queuectl_core.errors import (
+    DuplicateJobError,
     InvalidJobError,
     InvalidStateError,
     NoQueueError,
@@ -90,7 +91,16 @@ class Queue:
         return self.store(prepare_jobs(specs))
 
     def store(self, jobs: list[Job]) -> list[Job]:
-        """Store jobs that :func:`prepare_jobs` made, in one step (all or nothing)."""
+        """Store jobs that :func:`prepare_jobs` made, in one step (all or nothing).
+
+        An id that appears twice raises ``DuplicateJobError`` before the backend is
+        called: backends are never handed a batch with a repeated id.
+        """
+        seen: set[str] = set()
+        for job in jobs:
+            if job.id in seen:
+                raise DuplicateJobError(job.id)
+            seen.add(job.id)
         self.storage.enqueue(jobs)
         if events.has_listeners("job_enqueued"):
             for job in jobs:

@@ -128,7 +128,8 @@ class Storage(ABC):
         """Store new jobs, all or nothing, and wake idle workers.
 
         Raises :class:`~queuectl_core.errors.DuplicateJobError` if any id exists
-        already (or appears twice in ``jobs``); then nothing is stored.
+        already; then nothing is stored. Core never passes an id twice in one call
+        (``Queue.store`` refuses such a batch first).
         """
 
     @abstractmethod

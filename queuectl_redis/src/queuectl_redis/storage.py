@@ -84,12 +84,8 @@ class RedisStorage(BatchFirstStorage):
     # -- jobs -----------------------------------------------------------------
 
     def enqueue(self, jobs: Sequence[Job]) -> None:
-        seen: set[str] = set()
         rows: list[list[Any]] = []
         for job in jobs:
-            if job.id in seen:
-                raise DuplicateJobError(job.id)
-            seen.add(job.id)
             ready = int(job.next_run_at <= job.created_at)  # due when made: ready at once
             rows.append([ready, *codec.job_values(job)])
         if not jobs:

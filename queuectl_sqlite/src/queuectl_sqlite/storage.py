@@ -94,11 +94,6 @@ class SqliteStorage(BatchFirstStorage):
     # -- jobs -----------------------------------------------------------------
 
     def enqueue(self, jobs: Sequence[Job]) -> None:
-        seen: set[str] = set()
-        for job in jobs:
-            if job.id in seen:
-                raise DuplicateJobError(job.id)
-            seen.add(job.id)
         if not jobs:
             return
         try:

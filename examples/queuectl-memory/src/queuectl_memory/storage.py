@@ -113,11 +113,9 @@ class MemoryStorage(Storage):
     def enqueue(self, jobs: Sequence[Job]) -> None:
         ns = self.namespace
         with self.lock:
-            seen: set[str] = set()
             for job in jobs:
-                if job.id in ns.jobs or job.id in seen:
+                if job.id in ns.jobs:
                     raise DuplicateJobError(job.id)
-                seen.add(job.id)
             for job in jobs:
                 ns.jobs[job.id] = job.evolve(
                     payload=_stored(job.payload), result=_stored(job.result)
