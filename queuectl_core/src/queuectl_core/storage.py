@@ -16,7 +16,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from queuectl_core.job import Attempt, AttemptResult, Job, Outcome, State, WorkerInfo
+from queuectl_core.job import (
+    READY_STATES,
+    Attempt,
+    AttemptResult,
+    Job,
+    Outcome,
+    State,
+    WorkerInfo,
+)
 
 #: The error of an attempt given back unstarted, where a backend keeps its record.
 RELEASED = "released before it started"
@@ -30,6 +38,13 @@ class Claim:
     token: str  # fencing token: every later change by this worker must present it
     attempt: int  # the attempt's number in the job's history
     settings_version: int | None = None  # see Storage.settings_version
+
+
+def due_by(next_run_at: float | None, now: float) -> bool:
+    """The "ready now?" rule: a waiting job is claimable at ``now`` (so idle workers
+    are woken for it) once its ``next_run_at`` has come; ``None`` keeps a due time
+    that has already passed (a job put back after its claim)."""
+    return next_run_at is None or next_run_at <= now
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +77,11 @@ class Transition:
     result: AttemptResult
     next_run_at: float | None = None
     refund_attempt: bool = False
+
+    def makes_ready(self) -> bool:
+        """Whether the job it moves can be claimed at once, judged at the attempt's
+        end (see :func:`due_by`): backends wake idle workers when it applies."""
+        return self.state in READY_STATES and due_by(self.next_run_at, self.result.finished_at)
 
     def applied_to(self, job: Job) -> Job:
         """The claimed ``job`` as this transition leaves it (lease fields cleared)."""

@@ -27,7 +27,15 @@ from queuectl_core.errors import (
 )
 from queuectl_core.host import hostname
 from queuectl_core.job import CANCELLABLE, Attempt, Job, State, WorkerInfo, new_token
-from queuectl_core.storage import BatchFirstStorage, Claim, ClaimRequest, Finish, Transition, Waiter
+from queuectl_core.storage import (
+    BatchFirstStorage,
+    Claim,
+    ClaimRequest,
+    Finish,
+    Transition,
+    Waiter,
+    due_by,
+)
 from queuectl_redis import codec
 from queuectl_redis.codec import optional, pairs
 from queuectl_redis.connection import connect, errors
@@ -86,7 +94,7 @@ class RedisStorage(BatchFirstStorage):
     def enqueue(self, jobs: Sequence[Job]) -> None:
         rows: list[list[Any]] = []
         for job in jobs:
-            ready = int(job.next_run_at <= job.created_at)  # due when made: ready at once
+            ready = int(due_by(job.next_run_at, job.created_at))  # due when made: ready at once
             rows.append([ready, *codec.job_values(job)])
         if not jobs:
             return
@@ -405,6 +413,7 @@ def _finishes_args(finished: Sequence[Finish], expired_by: float | None) -> list
             if output:
                 outputs.append(output)
             row.append(len(outputs) if output else 0)
+        row.append("1" if transition.makes_ready() else "0")
         rows.append(row)
     # ids read from bytes that are not UTF-8 go back as those bytes (see _escaped)
     return [_json(rows).encode("utf-8", "surrogateescape"), len(outputs), *outputs]

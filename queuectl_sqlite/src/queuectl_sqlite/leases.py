@@ -7,13 +7,12 @@ batch of finishes and the next claims share one (``finish_and_claim_many``).
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from queuectl_core.job import READY_STATES, Outcome, State, new_token
-from queuectl_core.storage import Claim, ClaimRequest, Finish, Transition
+from queuectl_core.job import Outcome, State, new_token
+from queuectl_core.storage import Claim, ClaimRequest, Finish
 from queuectl_sqlite.rows import (
     ATTEMPTS,
     ID,
@@ -281,13 +280,6 @@ def recount(conn: sqlite3.Connection, moves: Sequence[tuple[str, str, str]]) -> 
             deltas[queue, before] -= 1
             deltas[queue, after] += 1
     conn.executemany(COUNT_ADD, [(*key, n) for key, n in deltas.items() if n])
-
-
-def makes_ready(transition: Transition) -> bool:
-    """Whether a job moved by ``transition`` can be claimed right away."""
-    if transition.state not in READY_STATES:
-        return False
-    return transition.next_run_at is None or transition.next_run_at <= time.time()
 
 
 def close_open_attempt(

@@ -194,7 +194,7 @@ class SqliteStorage(BatchFirstStorage):
     ) -> bool:
         with self._db.write() as conn:
             [applied] = leases.finish_many(conn, [(job_id, token, transition)], expired_by)
-        if applied and leases.makes_ready(transition):
+        if applied and transition.makes_ready():
             self._notifier.notify()
         return applied
 
@@ -218,7 +218,7 @@ class SqliteStorage(BatchFirstStorage):
             claims = []
             if limit and (not finished or leases.any_due(conn, queues, now)):
                 claims = leases.claim_many(conn, request, queues)
-        ready = (leases.makes_ready(transition) for (_, _, transition) in finished)
+        ready = (transition.makes_ready() for (_, _, transition) in finished)
         if any(done and wakes for done, wakes in zip(applied, ready, strict=True)):
             self._notifier.notify()
         return applied, claims

@@ -237,7 +237,7 @@ class MemoryStorage(Storage):
             history = ns.history[job_id]
             history[-1] = history[-1].ended(result)
             ns.jobs[job_id] = transition.applied_to(job).evolve(result=_stored(result.result))
-            if transition.state in READY_STATES:
+            if transition.makes_ready():
                 ns.wake()
             return True
 
