@@ -41,7 +41,7 @@ from queuectl_redis.codec import optional, pairs
 from queuectl_redis.connection import connect, errors
 from queuectl_redis.keys import Keys
 from queuectl_redis.options import RedisOptions, parse_options, redact
-from queuectl_redis.scripts import Scripts
+from queuectl_redis.scripts import BATCH, Scripts
 from queuectl_redis.wakeup import PubSubWaiter
 
 #: The fields of a job in ``enqueue``'s arguments, in order (see ``lua/enqueue.lua``).
@@ -50,8 +50,6 @@ _FIELD_NAMES = json.dumps(codec.JOB_FIELDS)
 _CLAIM_FIELDS = json.dumps(codec.CLAIM_FIELDS)
 #: A finish that applied, in ``finish_and_claim``'s answer (a byte of ``b"1"``/``b"0"``).
 _APPLIED = ord("1")
-#: Jobs changed per script call when a person retries or purges every job in a state.
-BATCH = 500  # the same as BATCH in lua/lib.lua
 #: What a state queuectl does not know counts as when a person acts on a job by id.
 _UNKNOWN_AS = stored.PLACEHOLDER_STATE.value
 

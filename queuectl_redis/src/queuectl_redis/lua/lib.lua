@@ -3,7 +3,8 @@
 -- Floats arrive as text and are stored as text: Lua never formats a float.
 -- Optional values arrive as '' (none) or '=' .. value.
 local P = ARGV[1]
-local BATCH = 500 -- jobs changed per call when every job in a state is retried or purged
+-- BATCH (jobs changed per call when every job in a state is retried or purged) is
+-- defined above this file by scripts.py, from its BATCH: Python reads the same number.
 local PROMOTE = 1000 -- scheduled jobs made ready per claim at most
 local WAITING = {pending = true, failed = true}
 local FINAL = {completed = true, dead = true, cancelled = true}
