@@ -38,6 +38,9 @@ from queuectl_sqlite.rows import (
     ID,
     JOB_COLUMNS,
     WORKER_COLUMNS,
+    AttemptRow,
+    JobRow,
+    WorkerRow,
     attempt_from_row,
     insert_jobs,
     job_from_row,
@@ -57,7 +60,10 @@ Found = tuple[str, str, str]
 _INSERT_WORKER = (
     f"INSERT OR REPLACE INTO workers ({WORKER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_LEASED = f"SELECT token, (SELECT max(number) FROM attempts WHERE job_id = jobs.id), {JOB_COLUMNS}"
+#: A held job: its :class:`JobRow` (with ``seq``), then its token and attempt number.
+_LEASED = (
+    f"SELECT {JOB_COLUMNS}, seq, token, (SELECT max(number) FROM attempts WHERE job_id = jobs.id)"
+)
 
 
 class SqliteStorage(BatchFirstStorage):
@@ -125,7 +131,7 @@ class SqliteStorage(BatchFirstStorage):
         row = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise NoSuchJobError(job_id)
-        return job_from_row(row)
+        return job_from_row(JobRow(*row))
 
     @rereads_text
     def attempts(self, job_id: str) -> list[Attempt]:
@@ -135,7 +141,7 @@ class SqliteStorage(BatchFirstStorage):
                 f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE job_id = ? ORDER BY number",
                 (job_id,),
             ).fetchall()
-        return [attempt_from_row(row) for row in rows]
+        return [attempt_from_row(AttemptRow(*row)) for row in rows]
 
     @rereads_text
     def list_jobs(
@@ -161,7 +167,7 @@ class SqliteStorage(BatchFirstStorage):
         )
         with self._db.errors():
             rows = self._db.connection().execute(sql, [*params, limit, offset]).fetchall()
-        return [job_from_row(row) for row in rows]
+        return [job_from_row(JobRow(*row)) for row in rows]
 
     @rereads_text
     def counts(self) -> dict[tuple[str, State], int]:
@@ -249,7 +255,10 @@ class SqliteStorage(BatchFirstStorage):
     def _claims(self, where: str, params: tuple[object, ...]) -> list[Claim]:
         with self._db.errors():
             rows = self._db.connection().execute(f"{_LEASED} FROM jobs {where}", params)
-            return [Claim(job_from_row(row[2:]), row[0], row[1] or 0) for row in rows]
+            claims = []
+            for *job, token, attempt in rows:  # as _LEASED selects them
+                claims.append(Claim(job_from_row(JobRow(*job)), token, attempt or 0))
+            return claims
 
     # -- a person's operations ---------------------------------------------------
 
@@ -344,10 +353,11 @@ class SqliteStorage(BatchFirstStorage):
             row = conn.execute("SELECT queue, state FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise NoSuchJobError(job_id)
-            state = stored.acts_as(row[1])  # one queuectl does not know: as shown
+            queue, stored_state = row
+            state = stored.acts_as(stored_state)  # one queuectl does not know: as shown
             if state not in allowed:
                 raise InvalidStateError.refusing(job_id, state, allowed, verb)
-            found.append((job_id, row[0], row[1]))
+            found.append((job_id, queue, stored_state))
         return found
 
     # -- runtime settings ----------------------------------------------------------
@@ -422,7 +432,7 @@ class SqliteStorage(BatchFirstStorage):
             rows = self._db.connection().execute(
                 f"SELECT {WORKER_COLUMNS} FROM workers ORDER BY started_at, rowid"
             )
-            return [worker_from_row(row) for row in rows]
+            return [worker_from_row(WorkerRow(*row)) for row in rows]
 
     def request_stop(self, worker_ids: Sequence[str] | None = None) -> int:
         with self._db.write() as conn:
