@@ -26,7 +26,7 @@ from queuectl_core.job import AttemptResult, Outcome, State, WorkerInfo
 from queuectl_core.plugins import hookimpl
 from queuectl_core.queue import Queue
 from queuectl_core.settings import Setting
-from queuectl_core.storage import Transition
+from queuectl_core.storage import ClaimRequest, Transition
 
 QUEUECTL = str(Path(sys.executable).with_name("queuectl"))
 
@@ -76,7 +76,7 @@ def run_attempt(
     """Claim ``job_id`` as worker w1 and end the attempt as the worker would."""
     with Queue.open(db=str(db)) as queue:
         now = time.time()
-        claim = queue.storage.claim("w1", None, now, now + 30)
+        claim = queue.storage.claim(ClaimRequest("w1", None, now, now + 30))
         assert claim is not None and claim.job.id == job_id
         result = AttemptResult(outcome, time.time(), exit_code, error, stdout, stderr)
         assert queue.storage.finish(job_id, claim.token, Transition(state, result, now))
@@ -442,7 +442,7 @@ def test_worker_list_shows_the_current_job(db: Path) -> None:
         now = time.time()
         worker = WorkerInfo("w1", "host1", 4242, ("q1", "default"), now, now)
         queue.storage.register_worker(worker)
-        assert queue.storage.claim("w1", None, now, now + 30) is not None
+        assert queue.storage.claim(ClaimRequest("w1", None, now, now + 30)) is not None
     [listed] = as_json(db, "worker", "list")
     assert (listed["id"], listed["pid"], listed["current_jobs"]) == ("w1", 4242, ["busy"])
     row = ok(db, "worker", "list").splitlines()[1].split()

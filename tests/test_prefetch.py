@@ -15,7 +15,7 @@ from queuectl_core import prefetch
 from queuectl_core.job import AttemptResult, Outcome, State
 from queuectl_core.prefetch import BatchSize, Finished, Holdings
 from queuectl_core.queue import Queue
-from queuectl_core.storage import Claim, Finish, Transition
+from queuectl_core.storage import Claim, ClaimRequest, Finish, Transition
 from queuectl_core.testing import JobFactory
 from queuectl_core.worker import Worker
 from tests.conftest import Processes, wait_for
@@ -53,17 +53,11 @@ class CountingStorage(SqliteStorage):
     def finish_and_claim_many(
         self,
         finished: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
+        request: ClaimRequest,
     ) -> tuple[list[bool], list[Claim]]:
         self.calls["finish_and_claim_many"] += 1
-        applied, claims = super().finish_and_claim_many(
-            finished, worker_id, queues, now, lease_until, limit
-        )
-        self.claimed_at.update((claim.job.id, now) for claim in claims)
+        applied, claims = super().finish_and_claim_many(finished, request)
+        self.claimed_at.update((claim.job.id, request.now) for claim in claims)
         return applied, claims
 
     def release(self, held: Sequence[tuple[str, str]], now: float) -> list[bool]:

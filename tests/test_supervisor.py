@@ -18,7 +18,7 @@ from queuectl_core.control import pid_alive, start_detached, stop_workers
 from queuectl_core.errors import WorkerError
 from queuectl_core.job import Outcome, State, WorkerInfo
 from queuectl_core.queue import Queue
-from queuectl_core.storage import Storage
+from queuectl_core.storage import ClaimRequest, Storage
 from queuectl_core.supervisor import run_foreground
 from tests.conftest import Processes, wait_for
 
@@ -185,7 +185,7 @@ def test_stop_cleans_up_a_crashed_worker_and_recovers_its_job(
     now = time.time()
     crashed = WorkerInfo("crashed", socket.gethostname(), finished.pid, (), now, now)
     storage.register_worker(crashed)
-    assert storage.claim("crashed", None, now, now + 300) is not None
+    assert storage.claim(ClaimRequest("crashed", None, now, now + 300)) is not None
 
     stopped = stop_workers(storage, timeout=5, force=False)
 

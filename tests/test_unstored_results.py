@@ -23,7 +23,7 @@ from queuectl_core.errors import StorageFullError
 from queuectl_core.job import AttemptResult, Outcome, State
 from queuectl_core.prefetch import Finished, Holdings
 from queuectl_core.queue import Queue
-from queuectl_core.storage import Claim, Finish, Transition
+from queuectl_core.storage import Claim, ClaimRequest, Finish, Transition
 from queuectl_core.testing import JobFactory
 from queuectl_core.worker import Worker
 from tests.conftest import wait_for
@@ -53,18 +53,12 @@ class RefusingStorage(SqliteStorage):
     def finish_and_claim_many(
         self,
         finished: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
+        request: ClaimRequest,
     ) -> tuple[list[bool], list[Claim]]:
         if self.refusing.is_set():
             self.refused += 1
             raise StorageFullError(f"cannot write {self.path}: disk is full (injected)")
-        applied, claims = super().finish_and_claim_many(
-            finished, worker_id, queues, now, lease_until, limit
-        )
+        applied, claims = super().finish_and_claim_many(finished, request)
         self.claimed_at.update((claim.job.id, time.time()) for claim in claims)
         return applied, claims
 

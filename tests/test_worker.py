@@ -22,7 +22,7 @@ from queuectl_core.config import Location
 from queuectl_core.job import Attempt, Job, Outcome, State, WorkerInfo
 from queuectl_core.plugins import hookimpl
 from queuectl_core.queue import Queue
-from queuectl_core.storage import Storage
+from queuectl_core.storage import ClaimRequest, Storage
 from queuectl_core.worker import Worker
 from tests.conftest import Processes, wait_for
 
@@ -292,7 +292,9 @@ def test_a_job_whose_lease_expired_is_recovered_as_lost_and_retried(
     configure(storage, heartbeat_interval=0.1, backoff_base=1.1)
     queue.enqueue(id="orphan", command="true")
     now = time.time()
-    assert storage.claim("ghost", None, now, lease_until=now - 1) is not None  # a dead worker
+    assert (
+        storage.claim(ClaimRequest("ghost", None, now, lease_until=now - 1)) is not None
+    )  # a dead worker
 
     start_worker(processes)
 

@@ -19,7 +19,7 @@ from redis_common import measure, private_server, profiled, storage, wants_profi
 
 from queuectl_core.job import AttemptResult, Outcome, State
 from queuectl_core.queue import Queue
-from queuectl_core.storage import Claim, Finish, Transition
+from queuectl_core.storage import Claim, ClaimRequest, Finish, Transition
 
 NOOP_JOB = {"type": "noop"}
 LEASE = 300.0
@@ -48,7 +48,7 @@ def drain(store: RedisStorage, batch: int) -> int:
     while True:
         now = time.time()
         _, claims = store.finish_and_claim_many(
-            finishes(claims), "worker-1", None, now, now + LEASE, batch
+            finishes(claims), ClaimRequest("worker-1", None, now, now + LEASE, batch)
         )
         calls += 1
         if not claims:

@@ -27,7 +27,7 @@ from redis_common import private_server, server_cpu, storage
 
 from queuectl_core.job import AttemptResult, Outcome, State
 from queuectl_core.queue import Queue
-from queuectl_core.storage import Transition
+from queuectl_core.storage import ClaimRequest, Transition
 
 INTERVAL = 0.020
 PREFIX = "pickup"
@@ -41,7 +41,9 @@ def idle_worker(url: str, stamps: Any, ready: Any) -> None:
     woken = 0.0
     while True:
         started = time.time()
-        _, claims = store.finish_and_claim_many([], "w", None, started, started + 60, 1)
+        _, claims = store.finish_and_claim_many(
+            [], ClaimRequest("w", None, started, started + 60, 1)
+        )
         claimed = time.time()
         for claim in claims:
             if claim.job.command == "stop":

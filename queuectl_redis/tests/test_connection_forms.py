@@ -16,7 +16,7 @@ from queuectl_redis.testing.servers import RedisServer, free_port
 from queuectl_core.config import Location
 from queuectl_core.errors import QueuectlError
 from queuectl_core.job import AttemptResult, Outcome, State
-from queuectl_core.storage import Transition
+from queuectl_core.storage import ClaimRequest, Transition
 from queuectl_core.testing import JobFactory
 
 QUEUECTL = str(Path(sys.executable).with_name("queuectl"))
@@ -74,7 +74,7 @@ def test_a_job_round_trip_through_each_connection_form(server: dict, form: str) 
     storage = Location(backend="redis", options={"url": server[form], "prefix": prefix}).open()
     try:
         storage.enqueue([JobFactory()("j1")])
-        claim = storage.claim("w1", None, time.time(), time.time() + 30)
+        claim = storage.claim(ClaimRequest("w1", None, time.time(), time.time() + 30))
         assert claim is not None and claim.job.id == "j1"
         done = AttemptResult(Outcome.SUCCEEDED, finished_at=time.time(), exit_code=0)
         assert storage.finish("j1", claim.token, Transition(State.COMPLETED, done))

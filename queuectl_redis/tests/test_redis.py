@@ -28,7 +28,7 @@ from queuectl_core.cli import cli
 from queuectl_core.config import resolve
 from queuectl_core.errors import ConfigError, StorageError
 from queuectl_core.job import Outcome, State, WorkerInfo
-from queuectl_core.storage import Storage, Transition
+from queuectl_core.storage import ClaimRequest, Storage, Transition
 from queuectl_core.testing import JobFactory
 from queuectl_core.testing.contract.base import LEASE, T0, TO, C, F, P, R, ended, one_per_state
 
@@ -151,7 +151,7 @@ def test_counts_stay_exact_through_random_operations(fake: RedisStorage) -> None
         if action == "enqueue":
             delay = rng.choice([0, 0, 5])
             fake.enqueue([job(queue=rng.choice("ab"), created_at=now, next_run_at=now + delay)])
-        elif action == "claim" and (claim := fake.claim("w", None, now, now + LEASE)):
+        elif action == "claim" and (claim := fake.claim(ClaimRequest("w", None, now, now + LEASE))):
             held[claim.job.id] = claim.token
         elif action == "finish" and held:
             job_id = rng.choice(sorted(held))
@@ -195,14 +195,19 @@ def test_an_idle_waiter_picks_up_work_within_milliseconds(
     pickups: list[float] = []
     try:
         for _ in range(20):
-            assert worker_side.claim("w1", None, time.time(), time.time() + LEASE) is None
+            assert (
+                worker_side.claim(ClaimRequest("w1", None, time.time(), time.time() + LEASE))
+                is None
+            )
             enqueued = threading.Timer(0.02, lambda: enqueuer.enqueue([job()]))
             started = time.monotonic()
             enqueued.start()
             claim = None
             while claim is None and time.monotonic() - started < 5:
                 waiter.wait(5.0)
-                claim = worker_side.claim("w1", None, time.time(), time.time() + LEASE)
+                claim = worker_side.claim(
+                    ClaimRequest("w1", None, time.time(), time.time() + LEASE)
+                )
             assert claim is not None
             pickups.append(time.monotonic() - started - 0.02)
             assert worker_side.finish(claim.job.id, claim.token, TO[C])
@@ -294,17 +299,22 @@ def test_a_restart_is_survived_and_loses_no_job(fresh_redis_server: RedisServer)
             if len(done) == 15 and not outage_errors:
                 fresh_redis_server.stop()
                 try:  # the worker's next round trip fails while the server is down
-                    storage.claim("w1", None, time.time(), time.time() + LEASE)
+                    storage.claim(ClaimRequest("w1", None, time.time(), time.time() + LEASE))
                 except StorageError as exc:
                     outage_errors.append(str(exc))
                 fresh_redis_server.start()
             try:
                 if claim is None:
-                    claim = storage.claim("w1", None, time.time(), time.time() + LEASE)
+                    claim = storage.claim(
+                        ClaimRequest("w1", None, time.time(), time.time() + LEASE)
+                    )
                     assert claim is not None
                 finished = Transition(C, ended(at=time.time()))
                 applied, following = storage.finish_and_claim(
-                    claim.job.id, claim.token, finished, "w1", None, time.time(), time.time() + 30
+                    claim.job.id,
+                    claim.token,
+                    finished,
+                    ClaimRequest("w1", None, time.time(), time.time() + 30),
                 )
                 assert applied
                 done.append(claim.job.id)

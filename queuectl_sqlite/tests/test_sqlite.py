@@ -27,7 +27,7 @@ from queuectl_core import plugins
 from queuectl_core.config import Location, resolve
 from queuectl_core.errors import ConfigError
 from queuectl_core.job import AttemptResult, Outcome, State, WorkerInfo
-from queuectl_core.storage import Claim, Transition
+from queuectl_core.storage import Claim, ClaimRequest, Transition
 from queuectl_core.testing import JobFactory
 from queuectl_core.testing.contract.base import C, D, F, P, R, X
 from queuectl_sqlite import schema
@@ -63,7 +63,7 @@ def test_files_are_private_and_in_wal_mode(tmp_path: Path, job: JobFactory) -> N
     path = tmp_path / "new" / "dir" / "q.db"
     storage = SqliteStorage(path)
     storage.enqueue([job() for _ in range(20)])
-    claim = storage.claim("w", None, time.time(), time.time() + 30)
+    claim = storage.claim(ClaimRequest("w", None, time.time(), time.time() + 30))
     assert claim is not None
     files = sorted(p.name for p in path.parent.iterdir())
     assert files == ["q.db", "q.db-shm", "q.db-wal"]
@@ -77,7 +77,7 @@ def test_files_are_private_and_in_wal_mode(tmp_path: Path, job: JobFactory) -> N
 def test_reopening_keeps_everything(db: Path, job: JobFactory) -> None:
     first = SqliteStorage(db)
     first.enqueue([job("a", payload={"n": [1, None]}, max_retries=0), job("b")])
-    claim = first.claim("w1", None, time.time(), time.time() + 30)
+    claim = first.claim(ClaimRequest("w1", None, time.time(), time.time() + 30))
     assert claim is not None
     assert first.finish(claim.job.id, claim.token, Transition(C, done(result=[1, "x"])))
     first.save_setting("max_retries", "7")
@@ -224,7 +224,7 @@ def test_counts_match_the_jobs_after_every_kind_of_change(
     now = time.time()
     storage.enqueue([job(f"j{n}", queue=f"q{n % 3}", priority=n % 4) for n in range(60)])
     claims: list[Claim] = []
-    while len(claims) < 40 and (claim := storage.claim("w", None, now, now + 30)):
+    while len(claims) < 40 and (claim := storage.claim(ClaimRequest("w", None, now, now + 30))):
         claims.append(claim)
     transitions = [
         Transition(C, done()),
@@ -252,7 +252,7 @@ def test_retrying_and_purging_every_job_in_a_state_goes_in_batches(
     monkeypatch.setattr(storage_module, "BATCH", 4)
     now = time.time()
     storage.enqueue([job(f"j{n:02d}", max_retries=0) for n in range(18)])
-    while claim := storage.claim("w", None, now, now + 30):
+    while claim := storage.claim(ClaimRequest("w", None, now, now + 30)):
         assert storage.finish(claim.job.id, claim.token, Transition(D, done(Outcome.FAILED)))
     storage.enqueue([job("still-pending")])
     assert storage.retry_dead(None, now) == [f"j{n:02d}" for n in range(18)]
@@ -268,7 +268,7 @@ def test_counts_match_the_jobs_after_batches_and_releases(
 ) -> None:
     now = time.time()
     storage.enqueue([job(f"j{n}", queue=f"q{n % 3}", priority=n % 4) for n in range(60)])
-    claims = storage.claim_many("w", None, now, now + 30, 40)
+    claims = storage.claim_many(ClaimRequest("w", None, now, now + 30, 40))
     transitions = [
         Transition(C, done()),
         Transition(F, done(Outcome.FAILED), next_run_at=now + 100),
@@ -277,7 +277,7 @@ def test_counts_match_the_jobs_after_batches_and_releases(
     ]
     ends = [(c.job.id, c.token, transitions[n % 4]) for n, c in enumerate(claims[:24])]
     ends += [ends[0], (claims[30].job.id, "stale token", transitions[0])]  # not applied
-    applied, more = storage.finish_and_claim_many(ends, "w", ["q1"], now, now + 30, 5)
+    applied, more = storage.finish_and_claim_many(ends, ClaimRequest("w", ["q1"], now, now + 30, 5))
     assert applied == [True] * 24 + [False, False]
     assert len(more) == 5
     released = storage.release([(c.job.id, c.token) for c in [*claims[24:32], *more]], now)
@@ -300,7 +300,7 @@ def test_a_version_2_database_is_upgraded_and_counts_stay_exact(db: Path, job: J
         conn.execute(schema.COUNT_ADD, ("default", "pending", 1))
     storage = SqliteStorage(db)
     storage.enqueue([job("new")])
-    claims = storage.claim_many("w", None, time.time(), time.time() + 30, 5)
+    claims = storage.claim_many(ClaimRequest("w", None, time.time(), time.time() + 30, 5))
     assert [claim.job.id for claim in claims] == ["old", "new"]
     assert storage.counts() == {("default", R): 2}
     assert storage.finish("old", claims[0].token, Transition(C, done()))
@@ -321,11 +321,13 @@ def test_a_batch_is_one_write_transaction_that_seeks_indexes(
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
     try:
-        claims = storage.claim_many("w", None, now, now + 30, 64)
+        claims = storage.claim_many(ClaimRequest("w", None, now, now + 30, 64))
         ends = [(claim.job.id, claim.token, Transition(C, done())) for claim in claims]
-        applied, claims = storage.finish_and_claim_many(ends, "w", ["q1"], now, now + 30, 64)
+        applied, claims = storage.finish_and_claim_many(
+            ends, ClaimRequest("w", ["q1"], now, now + 30, 64)
+        )
         released = storage.release([(claim.job.id, claim.token) for claim in claims], now)
-        assert storage.claim_many("w", ["nothing here"], now, now + 30, 64) == []
+        assert storage.claim_many(ClaimRequest("w", ["nothing here"], now, now + 30, 64)) == []
     finally:
         conn.set_trace_callback(None)
     assert (len(applied), len(released)) == (64, 64) and all(applied) and all(released)
@@ -369,7 +371,7 @@ def test_claim_and_next_due_seek_the_ready_indexes(
 ) -> None:
     now = time.time()
     storage.enqueue([job(f"j{n}", queue=f"q{n % 3}", priority=n % 5) for n in range(300)])
-    claimed = plans(storage, lambda: storage.claim("w", queues, now, now + 30))
+    claimed = plans(storage, lambda: storage.claim(ClaimRequest("w", queues, now, now + 30)))
     due = plans(storage, lambda: storage.next_due(queues))
     found = claimed | due
     assert found
@@ -421,7 +423,7 @@ def test_claims_follow_priority_then_due_time_then_enqueue_order(
             (j.id for j in waiting if queues is None or j.queue in queues), key=order.__getitem__
         )
         claimed = []
-        while claim := storage.claim("w", queues, now, now + 30):
+        while claim := storage.claim(ClaimRequest("w", queues, now, now + 30)):
             claimed.append(claim.job.id)
         assert claimed == expected
         waiting = [j for j in waiting if j.id not in claimed]
@@ -434,7 +436,7 @@ def test_claims_follow_priority_then_due_time_then_enqueue_order(
 
 def test_output_that_is_not_utf8_round_trips(storage: SqliteStorage, job: JobFactory) -> None:
     storage.enqueue([job("a")])
-    claim = storage.claim("w", None, time.time(), time.time() + 30)
+    claim = storage.claim(ClaimRequest("w", None, time.time(), time.time() + 30))
     assert claim is not None
     stdout, stderr = bytes(range(256)) * 4, b"\xc3\x28 \xa0\xa1 \xf0\x28\x8c\xbc"
     result = done(Outcome.FAILED, stdout=stdout, stderr=stderr, stdout_dropped=5)
@@ -457,16 +459,19 @@ def enqueue_and_work(path: str, number: int, total: int) -> list[str]:
     def step() -> Claim | None:
         now = time.time()
         if claim is None:
-            return storage.claim(f"w{number}", queues, now, now + 120)
+            return storage.claim(ClaimRequest(f"w{number}", queues, now, now + 120))
         finished.append(claim.job.id)
         success = Transition(C, AttemptResult(Outcome.SUCCEEDED, now))
         if len(finished) % 3:
             applied, following = storage.finish_and_claim(
-                claim.job.id, claim.token, success, f"w{number}", queues, now, now + 120
+                claim.job.id,
+                claim.token,
+                success,
+                ClaimRequest(f"w{number}", queues, now, now + 120),
             )
         else:
             applied = storage.finish(claim.job.id, claim.token, success)
-            following = storage.claim(f"w{number}", queues, now, now + 120)
+            following = storage.claim(ClaimRequest(f"w{number}", queues, now, now + 120))
         assert applied, claim.job.id
         return following
 

@@ -12,6 +12,7 @@ from dashboard_support import Client, run_burst
 from queuectl_core.job import State, WorkerInfo
 from queuectl_core.overview import overview
 from queuectl_core.queue import Queue
+from queuectl_core.storage import ClaimRequest
 
 # -- status --------------------------------------------------------------------------------
 
@@ -40,7 +41,7 @@ def test_status_shows_live_workers_and_the_job_each_runs(client: Client, queue: 
     worker = WorkerInfo(id="w-1", host="here", pid=123, started_at=now, heartbeat_at=now)
     queue.storage.register_worker(worker)
     queue.storage.register_worker(WorkerInfo(id="w-old", host="gone", pid=9, heartbeat_at=1.0))
-    claim = queue.storage.claim("w-1", None, now, now + 60)
+    claim = queue.storage.claim(ClaimRequest("w-1", None, now, now + 60))
     assert claim is not None and claim.job.id == "busy"
     status = client.json("/api/status")
     workers = {worker["id"]: worker for worker in status["workers"]}

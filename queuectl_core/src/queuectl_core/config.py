@@ -23,6 +23,7 @@ The file is TOML::
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -169,6 +170,34 @@ def check_option_names(backend: str, options: Mapping[str, str], known: Sequence
         raise ConfigError(
             f"unknown {backend} option {unknown[0]!r}; known options: {', '.join(known)}"
         )
+
+
+def seconds_option(
+    backend: str,
+    options: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    zero_allowed: bool = False,
+) -> float:
+    """The backend option ``name`` as a number of seconds, ``default`` when unset.
+
+    Raises ``ConfigError`` in one line for text that is not a finite number, a
+    negative one, or 0 unless ``zero_allowed``.
+    """
+    raw = options.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
+        bound = ">= 0" if zero_allowed else "> 0"
+        raise ConfigError(
+            f"{backend} option {name!r} must be a number of seconds {bound}, got {raw!r}"
+        )
+    return value
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class QueuectlError(Exception):
     """Base class for every error queuectl reports to a person."""
@@ -29,6 +31,18 @@ class NoSuchJobError(QueuectlError):
 
 class InvalidStateError(QueuectlError):
     """The job is in a state that does not allow the requested operation."""
+
+    @classmethod
+    def refusing(
+        cls, job_id: str, state: str, allowed: Sequence[str], verb: str
+    ) -> InvalidStateError:
+        """The one wording every backend uses to refuse ``verb`` (``"cancelled"``) on a
+        job in ``state``: ``job 'a' is dead; only pending, failed or processing jobs
+        can be cancelled``. ``allowed`` names the states that would do."""
+        names = [str(getattr(name, "value", name)) for name in allowed]
+        listed = names[-1] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        shown = getattr(state, "value", state)
+        return cls(f"job {job_id!r} is {shown}; only {listed} jobs can be {verb}")
 
 
 class UnknownBackendError(QueuectlError):

@@ -26,6 +26,8 @@ class State(str, enum.Enum):
 READY_STATES = (State.PENDING, State.FAILED)
 #: States a job never leaves on its own.
 FINAL_STATES = (State.COMPLETED, State.DEAD, State.CANCELLED)
+#: The states a job can be cancelled from.
+CANCELLABLE = (State.PENDING, State.FAILED, State.PROCESSING)
 
 
 class Outcome(str, enum.Enum):

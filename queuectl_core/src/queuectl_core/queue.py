@@ -18,6 +18,7 @@ from typing import Any
 from queuectl_core import events, plugins, settings
 from queuectl_core.config import Location, resolve
 from queuectl_core.errors import (
+    DuplicateJobError,
     InvalidJobError,
     InvalidStateError,
     NoQueueError,
@@ -92,7 +93,16 @@ class Queue:
         return self.store(prepare_jobs(specs))
 
     def store(self, jobs: list[Job]) -> list[Job]:
-        """Store jobs that :func:`prepare_jobs` made, in one step (all or nothing)."""
+        """Store jobs that :func:`prepare_jobs` made, in one step (all or nothing).
+
+        An id that appears twice raises ``DuplicateJobError`` before the backend is
+        called: backends are never handed a batch with a repeated id.
+        """
+        seen: set[str] = set()
+        for job in jobs:
+            if job.id in seen:
+                raise DuplicateJobError(job.id)
+            seen.add(job.id)
         self.storage.enqueue(jobs)
         if events.has_listeners("job_enqueued"):
             stored = Lazy(self.settings)  # read once, and only if a plugin asks for them

@@ -14,9 +14,17 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from queuectl_core.job import Attempt, AttemptResult, Job, Outcome, State, WorkerInfo
+from queuectl_core.job import (
+    READY_STATES,
+    Attempt,
+    AttemptResult,
+    Job,
+    Outcome,
+    State,
+    WorkerInfo,
+)
 
 #: The error of an attempt given back unstarted, where a backend keeps its record.
 RELEASED = "released before it started"
@@ -32,6 +40,30 @@ class Claim:
     settings_version: int | None = None  # see Storage.settings_version
 
 
+def due_by(next_run_at: float | None, now: float) -> bool:
+    """The "ready now?" rule: a waiting job is claimable at ``now`` (so idle workers
+    are woken for it) once its ``next_run_at`` has come; ``None`` keeps a due time
+    that has already passed (a job put back after its claim)."""
+    return next_run_at is None or next_run_at <= now
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRequest:
+    """Who claims, from which queues, at what time, under what lease, and how many.
+
+    ``queues`` ``None`` means any queue, ``[]`` none. ``limit`` bounds
+    :meth:`Storage.claim_many` and :meth:`Storage.finish_and_claim_many` (0: only
+    finish); :meth:`Storage.claim` and :meth:`Storage.finish_and_claim` take at
+    most one job whatever it says.
+    """
+
+    worker_id: str
+    queues: Sequence[str] | None
+    now: float
+    lease_until: float  # the new leases' ``lease_expires_at``
+    limit: int = 1
+
+
 @dataclass(frozen=True)
 class Transition:
     """What core decided should happen to a claimed job when an attempt ends.
@@ -45,6 +77,11 @@ class Transition:
     result: AttemptResult
     next_run_at: float | None = None
     refund_attempt: bool = False
+
+    def makes_ready(self) -> bool:
+        """Whether the job it moves can be claimed at once, judged at the attempt's
+        end (see :func:`due_by`): backends wake idle workers when it applies."""
+        return self.state in READY_STATES and due_by(self.next_run_at, self.result.finished_at)
 
     def applied_to(self, job: Job) -> Job:
         """The claimed ``job`` as this transition leaves it (lease fields cleared)."""
@@ -111,7 +148,8 @@ class Storage(ABC):
         """Store new jobs, all or nothing, and wake idle workers.
 
         Raises :class:`~queuectl_core.errors.DuplicateJobError` if any id exists
-        already (or appears twice in ``jobs``); then nothing is stored.
+        already; then nothing is stored. Core never passes an id twice in one call
+        (``Queue.store`` refuses such a batch first).
         """
 
     @abstractmethod
@@ -144,16 +182,15 @@ class Storage(ABC):
     # -- leases ----------------------------------------------------------------
 
     @abstractmethod
-    def claim(
-        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
-    ) -> Claim | None:
-        """Atomically take the best ready job, or return ``None``.
+    def claim(self, request: ClaimRequest) -> Claim | None:
+        """Atomically take the best ready job for ``request``, or return ``None``.
 
-        Ready: state pending or failed, ``next_run_at <= now``, queue in ``queues``
-        (``None``: any queue). Best: highest priority, then earliest
-        ``next_run_at``, then enqueue order. The job becomes processing with
-        ``worker_id`` set, ``attempts`` + 1, a new token, ``lease_expires_at =
-        lease_until``; an attempt record is opened with the next attempt number.
+        Ready: state pending or failed, ``next_run_at <= request.now``, queue in
+        ``request.queues`` (``None``: any queue). Best: highest priority, then
+        earliest ``next_run_at``, then enqueue order. The job becomes processing
+        with ``worker_id`` set, ``attempts`` + 1, a new token, ``lease_expires_at =
+        request.lease_until``; an attempt record is opened with the next attempt
+        number. ``request.limit`` is ignored: one job at most.
         """
 
     @abstractmethod
@@ -186,32 +223,23 @@ class Storage(ABC):
         job_id: str,
         token: str,
         transition: Transition,
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
+        request: ClaimRequest,
     ) -> tuple[bool, Claim | None]:
         """``finish`` then ``claim``; backends may do both in one round trip."""
         applied = self.finish(job_id, token, transition)
-        return applied, self.claim(worker_id, queues, now, lease_until)
+        return applied, self.claim(request)
 
     # -- batches: a worker that runs fast jobs claims and stores several at once ------------
 
-    def claim_many(
-        self,
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
-    ) -> list[Claim]:
-        """Up to ``limit`` claims at once, in the order single claims would take them.
+    def claim_many(self, request: ClaimRequest) -> list[Claim]:
+        """Up to ``request.limit`` claims at once, in the order single claims would
+        take them.
 
         Backends should take them in one atomic step; the default claims one by one.
         """
         claims: list[Claim] = []
-        while len(claims) < limit:
-            claim = self.claim(worker_id, queues, now, lease_until)
+        while len(claims) < request.limit:
+            claim = self.claim(request)
             if claim is None:
                 break
             claims.append(claim)
@@ -220,25 +248,20 @@ class Storage(ABC):
     def finish_and_claim_many(
         self,
         finished: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
+        request: ClaimRequest,
     ) -> tuple[list[bool], list[Claim]]:
-        """``finish`` each of ``finished`` in order, then ``claim_many`` up to ``limit``
-        (0: only finish); returns whether each finish applied, and the claims.
+        """``finish`` each of ``finished`` in order, then ``claim_many`` up to
+        ``request.limit`` (0: only finish); returns whether each finish applied, and
+        the claims.
 
         Backends should do it all in one atomic step (one transaction, one round trip).
         The default finishes one by one, through ``finish_and_claim`` for one job.
         """
-        if len(finished) == 1 and limit == 1:
-            applied, claim = self.finish_and_claim(
-                *finished[0], worker_id, queues, now, lease_until
-            )
+        if len(finished) == 1 and request.limit == 1:
+            applied, claim = self.finish_and_claim(*finished[0], request)
             return [applied], [] if claim is None else [claim]
         done = [self.finish(job_id, token, transition) for job_id, token, transition in finished]
-        return done, self.claim_many(worker_id, queues, now, lease_until, limit)
+        return done, self.claim_many(request)
 
     def release(self, held: Sequence[tuple[str, str]], now: float) -> list[bool]:
         """Give back claimed jobs that never started, given as (job id, token) pairs;
@@ -381,45 +404,31 @@ class BatchFirstStorage(Storage):
     """A backend whose primitive is :meth:`finish_and_claim_many`, done in one atomic
     step: ``claim``, ``claim_many`` and ``finish_and_claim`` are defined through it."""
 
-    def claim(
-        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
-    ) -> Claim | None:
-        claims = self.claim_many(worker_id, queues, now, lease_until, 1)
+    def claim(self, request: ClaimRequest) -> Claim | None:
+        if request.limit != 1:
+            request = replace(request, limit=1)
+        claims = self.finish_and_claim_many([], request)[1]
         return claims[0] if claims else None
 
-    def claim_many(
-        self,
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
-    ) -> list[Claim]:
-        return self.finish_and_claim_many([], worker_id, queues, now, lease_until, limit)[1]
+    def claim_many(self, request: ClaimRequest) -> list[Claim]:
+        return self.finish_and_claim_many([], request)[1]
 
     def finish_and_claim(
         self,
         job_id: str,
         token: str,
         transition: Transition,
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
+        request: ClaimRequest,
     ) -> tuple[bool, Claim | None]:
-        [applied], claims = self.finish_and_claim_many(
-            [(job_id, token, transition)], worker_id, queues, now, lease_until, 1
-        )
+        if request.limit != 1:
+            request = replace(request, limit=1)
+        [applied], claims = self.finish_and_claim_many([(job_id, token, transition)], request)
         return applied, claims[0] if claims else None
 
     @abstractmethod
     def finish_and_claim_many(
         self,
         finished: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
+        request: ClaimRequest,
     ) -> tuple[list[bool], list[Claim]]:
         """As :meth:`Storage.finish_and_claim_many`, in one atomic step."""

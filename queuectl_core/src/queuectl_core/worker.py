@@ -48,7 +48,7 @@ from queuectl_core.orphans import Adopted, become_subreaper
 from queuectl_core.prefetch import BatchSize, Finished, Held, Holdings
 from queuectl_core.settings import Settings
 from queuectl_core.stopping import FORCED, Stopper
-from queuectl_core.storage import Claim, Storage, Waiter
+from queuectl_core.storage import Claim, ClaimRequest, Storage, Waiter
 from queuectl_core.stored import cannot_run, problem
 
 log = logging.getLogger("queuectl.worker")
@@ -242,13 +242,11 @@ class Worker:
         self, results: Sequence[Finished], limit: int
     ) -> tuple[list[bool], list[Claim]]:
         now = time.time()
+        request = ClaimRequest(
+            self.worker_id, self.queues, now, now + self.settings["lease_timeout"], limit
+        )
         return self.storage.finish_and_claim_many(
-            [finished.finish() for finished in results],
-            self.worker_id,
-            self.queues,
-            now,
-            now + self.settings["lease_timeout"],
-            limit,
+            [finished.finish() for finished in results], request
         )
 
     def _report(self, results: Sequence[Finished], applied: Sequence[bool], retried: bool) -> None:

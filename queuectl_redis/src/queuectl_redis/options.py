@@ -7,12 +7,11 @@ database number are part of the URL, as redis-py reads them.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from queuectl_core.config import check_option_names
+from queuectl_core.config import check_option_names, seconds_option
 from queuectl_core.errors import ConfigError
 
 KNOWN_OPTIONS = ("url", "prefix", "cluster", "socket_timeout", "connect_timeout")
@@ -63,22 +62,11 @@ def parse_options(options: Mapping[str, str]) -> RedisOptions:
         url=url,
         prefix=prefix,
         cluster=_BOOLEANS[cluster_text],
-        socket_timeout=_seconds(options, "socket_timeout", DEFAULT_SOCKET_TIMEOUT),
-        connect_timeout=_seconds(options, "connect_timeout", DEFAULT_CONNECT_TIMEOUT),
+        socket_timeout=seconds_option("redis", options, "socket_timeout", DEFAULT_SOCKET_TIMEOUT),
+        connect_timeout=seconds_option(
+            "redis", options, "connect_timeout", DEFAULT_CONNECT_TIMEOUT
+        ),
     )
-
-
-def _seconds(options: Mapping[str, str], name: str, default: float) -> float:
-    raw = options.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(str(raw).strip())
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"redis option {name!r} must be a number of seconds > 0, got {raw!r}")
-    return value
 
 
 def redact(url: str) -> str:

@@ -25,14 +25,21 @@ NAMES = (
 )  # fmt: skip
 
 
+#: Jobs changed per script call when every job in a state is retried or purged; the
+#: scripts get it as their ``BATCH`` (see :func:`source`), so both sides read one number.
+BATCH = 500
+
+
 @cache
 def source(name: str) -> str:
-    """The full text of one script: the shared library, then the script itself as a
-    function whose answer is returned once the buffered index writes are applied."""
+    """The full text of one script: ``BATCH``, the shared library, then the script
+    itself as a function whose answer is returned once the buffered index writes are
+    applied."""
     lua = resources.files(__package__).joinpath("lua")
     body = lua.joinpath(f"{name}.lua").read_text()
     return (
-        lua.joinpath("lib.lua").read_text()
+        f"local BATCH = {BATCH}\n"
+        + lua.joinpath("lib.lua").read_text()
         + f"\nlocal function script()\n{body}\nend\n"
         + "local answer = script()\nflush()\nreturn answer\n"
     )

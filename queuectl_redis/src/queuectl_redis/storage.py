@@ -26,14 +26,22 @@ from queuectl_core.errors import (
     StorageError,
 )
 from queuectl_core.host import hostname
-from queuectl_core.job import Attempt, Job, State, WorkerInfo, new_token
-from queuectl_core.storage import BatchFirstStorage, Claim, Finish, Transition, Waiter
+from queuectl_core.job import CANCELLABLE, Attempt, Job, State, WorkerInfo, new_token
+from queuectl_core.storage import (
+    BatchFirstStorage,
+    Claim,
+    ClaimRequest,
+    Finish,
+    Transition,
+    Waiter,
+    due_by,
+)
 from queuectl_redis import codec
 from queuectl_redis.codec import optional, pairs
 from queuectl_redis.connection import connect, errors
 from queuectl_redis.keys import Keys
 from queuectl_redis.options import RedisOptions, parse_options, redact
-from queuectl_redis.scripts import Scripts
+from queuectl_redis.scripts import BATCH, Scripts
 from queuectl_redis.wakeup import PubSubWaiter
 
 #: The fields of a job in ``enqueue``'s arguments, in order (see ``lua/enqueue.lua``).
@@ -42,8 +50,6 @@ _FIELD_NAMES = json.dumps(codec.JOB_FIELDS)
 _CLAIM_FIELDS = json.dumps(codec.CLAIM_FIELDS)
 #: A finish that applied, in ``finish_and_claim``'s answer (a byte of ``b"1"``/``b"0"``).
 _APPLIED = ord("1")
-#: Jobs changed per script call when a person retries or purges every job in a state.
-BATCH = 500  # the same as BATCH in lua/lib.lua
 #: What a state queuectl does not know counts as when a person acts on a job by id.
 _UNKNOWN_AS = stored.PLACEHOLDER_STATE.value
 
@@ -84,13 +90,9 @@ class RedisStorage(BatchFirstStorage):
     # -- jobs -----------------------------------------------------------------
 
     def enqueue(self, jobs: Sequence[Job]) -> None:
-        seen: set[str] = set()
         rows: list[list[Any]] = []
         for job in jobs:
-            if job.id in seen:
-                raise DuplicateJobError(job.id)
-            seen.add(job.id)
-            ready = int(job.next_run_at <= job.created_at)  # due when made: ready at once
+            ready = int(due_by(job.next_run_at, job.created_at))  # due when made: ready at once
             rows.append([ready, *codec.job_values(job)])
         if not jobs:
             return
@@ -174,19 +176,16 @@ class RedisStorage(BatchFirstStorage):
     def finish_and_claim_many(
         self,
         finished: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
+        request: ClaimRequest,
     ) -> tuple[list[bool], list[Claim]]:
+        worker_id, queues, limit = request.worker_id, request.queues, request.limit
         if queues is not None and not queues:
             limit = 0
         if not finished and limit < 1:
             return [], []
         args = _finishes_args(finished, None)
         token = new_token()
-        now, lease_until = float(now), float(lease_until)
+        now, lease_until = float(request.now), float(request.lease_until)
         args += [worker_id, repr(now), repr(lease_until), token, max(limit, 0), _CLAIM_FIELDS]
         applied, version, claimed = self._run("finish_and_claim", *args, *_queue_args(queues))
         claims = [
@@ -219,7 +218,7 @@ class RedisStorage(BatchFirstStorage):
 
     def cancel(self, job_id: str, now: float) -> Job:
         answer = self._run("cancel", job_id, repr(float(now)), _UNKNOWN_AS)
-        _raise_refusal(answer, "cancelled", "pending, failed or processing")
+        _raise_refusal(answer, "cancelled", CANCELLABLE)
         return codec.job_from_fields(pairs(answer[1]))
 
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
@@ -229,7 +228,7 @@ class RedisStorage(BatchFirstStorage):
             if not ids:
                 return []
             answer = self._run("retry_dead", stamp, _UNKNOWN_AS, *ids)
-            _raise_refusal(answer, "retried", "dead")
+            _raise_refusal(answer, "retried", [State.DEAD])
             return ids
         retried: list[str] = []
         while True:
@@ -253,7 +252,7 @@ class RedisStorage(BatchFirstStorage):
             if not ids:
                 return 0
             answer = self._run("purge", "ids", _UNKNOWN_AS, len(names), *names, *ids)
-            _raise_refusal(answer, "purged", " or ".join(names))
+            _raise_refusal(answer, "purged", names)
             return int(answer[1])
         cutoff = optional(None if updated_before is None else repr(float(updated_before)))
         deleted = 0
@@ -412,6 +411,7 @@ def _finishes_args(finished: Sequence[Finish], expired_by: float | None) -> list
             if output:
                 outputs.append(output)
             row.append(len(outputs) if output else 0)
+        row.append("1" if transition.makes_ready() else "0")
         rows.append(row)
     # ids read from bytes that are not UTF-8 go back as those bytes (see _escaped)
     return [_json(rows).encode("utf-8", "surrogateescape"), len(outputs), *outputs]
@@ -451,14 +451,14 @@ def _held(found: Sequence[Sequence[bytes]]) -> list[Claim]:
     return [claim for _, claim in claims]
 
 
-def _raise_refusal(answer: Sequence[Any], verb: str, allowed: str) -> None:
+def _raise_refusal(answer: Sequence[Any], verb: str, allowed: Sequence[str]) -> None:
     """Raise for a script's ``missing`` or ``state`` answer (nothing was changed)."""
     kind = answer[0]
     if kind == b"missing":
         raise NoSuchJobError(answer[1].decode())
     if kind == b"state":
         job_id, state = answer[1].decode(), answer[2].decode()
-        raise InvalidStateError(f"job {job_id!r} is {state}; only {allowed} jobs can be {verb}")
+        raise InvalidStateError.refusing(job_id, state, allowed, verb)
 
 
 def _distinct(values: Iterable[Any]) -> list[Any]:

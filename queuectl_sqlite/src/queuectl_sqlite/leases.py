@@ -7,25 +7,13 @@ batch of finishes and the next claims share one (``finish_and_claim_many``).
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from queuectl_core.job import READY_STATES, Outcome, State, new_token
-from queuectl_core.storage import Claim, Finish, Transition
-from queuectl_sqlite.rows import (
-    ATTEMPTS,
-    ID,
-    JOB_COLUMNS,
-    LEASE_EXPIRES_AT,
-    QUEUE,
-    STATE,
-    UPDATED_AT,
-    WORKER_ID,
-    job_from_row,
-    to_json,
-)
+from queuectl_core.job import Outcome, State, new_token
+from queuectl_core.storage import Claim, ClaimRequest, Finish
+from queuectl_sqlite.rows import ID, JOB_COLUMNS, JobRow, job_from_row, to_json
 from queuectl_sqlite.schema import COUNT_ADD, PROCESSING, READY
 
 #: Above this many queues a claim walks one index filtered by queue instead of each
@@ -36,7 +24,7 @@ MAX_QUEUE_WALKS = 16
 LEVEL_SEEKS = 8
 #: Ids per ``IN (...)`` list: old SQLite versions allow 999 parameters per statement.
 IN_BATCH = 500
-#: A claim's candidate: (priority, next_run_at, seq, then ``JOB_COLUMNS``).
+#: Any other row, read where it is selected.
 Row = tuple[Any, ...]
 
 
@@ -69,7 +57,7 @@ def next_due(conn: sqlite3.Connection, queues: Sequence[str] | None) -> float | 
 
 def _ready(
     conn: sqlite3.Connection, queues: Sequence[str] | None, now: float, limit: int
-) -> list[Row]:
+) -> list[JobRow]:
     """Up to ``limit`` ready jobs, best first: highest priority, then earliest due,
     then enqueue order."""
     if queues is None:
@@ -84,13 +72,14 @@ def _ready(
     if len(found) == 1:
         return found[0]
     return sorted(
-        (row for rows in found for row in rows), key=lambda row: (-row[0], row[1], row[2])
+        (row for rows in found for row in rows),
+        key=lambda row: (-row.priority, row.next_run_at, row.seq),
     )[:limit]
 
 
 def _best_in(
     conn: sqlite3.Connection, index: str, where: str, params: list[Any], now: float, limit: int
-) -> list[Row]:
+) -> list[JobRow]:
     """Up to ``limit`` due jobs, best first, among the ready jobs ``where`` selects,
     through ``index``.
 
@@ -101,52 +90,56 @@ def _best_in(
     """
     jobs = f"FROM jobs INDEXED BY {index} WHERE {READY}{where}"
     level_below = f"SELECT priority {jobs} AND priority < ? ORDER BY priority DESC LIMIT 1"
-    best = f"SELECT priority, next_run_at, seq, {JOB_COLUMNS} {jobs} AND next_run_at <= ?"
+    best = f"SELECT {JOB_COLUMNS}, seq {jobs} AND next_run_at <= ?"
     level: int | None = _scalar(
         conn, f"SELECT priority {jobs} ORDER BY priority DESC LIMIT 1", params
     )
-    rows: list[Row] = []
+    rows: list[JobRow] = []
     for _ in range(LEVEL_SEEKS):
         if level is None:
             return rows
         sql = f"{best} AND priority = ? ORDER BY next_run_at, seq LIMIT ?"
-        rows += conn.execute(sql, [*params, now, level, limit - len(rows)]).fetchall()
+        rows += map(JobRow._make, conn.execute(sql, [*params, now, level, limit - len(rows)]))
         if len(rows) >= limit:
             return rows
         level = _scalar(conn, level_below, [*params, level])
     if level is None:
         return rows
     sql = f"{best} AND priority <= ? ORDER BY priority DESC, next_run_at, seq LIMIT ?"
-    rows += conn.execute(sql, [*params, now, level, limit - len(rows)]).fetchall()
+    rows += map(JobRow._make, conn.execute(sql, [*params, now, level, limit - len(rows)]))
     return rows
 
 
 def claim_many(
-    conn: sqlite3.Connection,
-    worker_id: str,
-    queues: Sequence[str] | None,
-    now: float,
-    lease_until: float,
-    limit: int,
+    conn: sqlite3.Connection, request: ClaimRequest, queues: Sequence[str] | None
 ) -> list[Claim]:
-    """Take up to ``limit`` of the best ready jobs under new leases, opening their
-    next attempts."""
+    """Take up to ``request.limit`` of the best ready jobs in ``queues`` (the
+    request's, as SQL wants them) under new leases, opening their next attempts."""
+    worker_id, now, lease_until, limit = (
+        request.worker_id,
+        request.now,
+        request.lease_until,
+        request.limit,
+    )
     if limit < 1:
         return []
-    rows = [row[2:] for row in _ready(conn, queues, now, limit)]  # seq, then JOB_COLUMNS
+    rows = _ready(conn, queues, now, limit)
     if not rows:
         return []
-    numbers = _next_attempts(conn, [row[1] for row in rows])
+    numbers = _next_attempts(conn, [row.id for row in rows])
     version = settings_version(conn)
     claims, leased = [], []
-    for seq, *values in rows:
+    for row in rows:
         token = new_token()
-        leased.append((worker_id, token, lease_until, now, seq))
-        values[STATE], values[WORKER_ID] = State.PROCESSING.value, worker_id
-        values[UPDATED_AT], values[LEASE_EXPIRES_AT] = now, lease_until
-        values[ATTEMPTS] += 1
-        job = job_from_row(tuple(values))
-        claims.append(Claim(job, token, numbers[job.id], version))
+        leased.append((worker_id, token, lease_until, now, row.seq))
+        claimed = row._replace(
+            state=State.PROCESSING.value,
+            worker_id=worker_id,
+            updated_at=now,
+            lease_expires_at=lease_until,
+            attempts=row.attempts + 1,
+        )
+        claims.append(Claim(job_from_row(claimed), token, numbers[row.id], version))
     conn.executemany(
         "UPDATE jobs SET state = 'processing', worker_id = ?, attempts = attempts + 1, "
         "token = ?, lease_expires_at = ?, updated_at = ? WHERE seq = ?",
@@ -157,7 +150,7 @@ def claim_many(
         f"VALUES ({ID}, ?, ?, ?, 'running')",
         [(job_id, number, worker_id, now) for job_id, number in numbers.items()],
     )
-    recount(conn, [(row[1 + QUEUE], row[1 + STATE], State.PROCESSING.value) for row in rows])
+    recount(conn, [(row.queue, row.state, State.PROCESSING.value) for row in rows])
     return claims
 
 
@@ -260,15 +253,22 @@ def _fence(
         f"WHERE id IN ({{marks}}) AND {PROCESSING}"
     )
     ids = list(dict.fromkeys(job_id for job_id, _ in held))
-    leased = {row[0]: row[1:] for row in _select_in(conn, sql, ids)}
+    leased = {
+        job_id: (seq, token, queue, expires)
+        for job_id, seq, token, queue, expires in _select_in(conn, sql, ids)
+    }
     holds: list[tuple[int, str] | None] = []
     for job_id, token in held:
         found = leased.get(job_id)
-        if found is None or found[1] != token or (expired_by is not None and found[3] > expired_by):
+        if found is None:
+            holds.append(None)
+            continue
+        seq, holder, queue, expires = found
+        if holder != token or (expired_by is not None and expires > expired_by):
             holds.append(None)
         else:
             del leased[job_id]
-            holds.append((found[0], found[2]))
+            holds.append((seq, queue))
     return holds
 
 
@@ -280,13 +280,6 @@ def recount(conn: sqlite3.Connection, moves: Sequence[tuple[str, str, str]]) -> 
             deltas[queue, before] -= 1
             deltas[queue, after] += 1
     conn.executemany(COUNT_ADD, [(*key, n) for key, n in deltas.items() if n])
-
-
-def makes_ready(transition: Transition) -> bool:
-    """Whether a job moved by ``transition`` can be claimed right away."""
-    if transition.state not in READY_STATES:
-        return False
-    return transition.next_run_at is None or transition.next_run_at <= time.time()
 
 
 def close_open_attempt(

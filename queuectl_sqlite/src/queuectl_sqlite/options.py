@@ -6,12 +6,11 @@ one-line :class:`~queuectl_core.errors.ConfigError`.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from queuectl_core.config import check_option_names
+from queuectl_core.config import check_option_names, seconds_option
 from queuectl_core.errors import ConfigError
 
 SYNCHRONOUS_MODES = ("normal", "full", "extra")
@@ -43,19 +42,7 @@ def parse_options(options: Mapping[str, str]) -> SqliteOptions:
     return SqliteOptions(
         path=os.path.abspath(os.path.expanduser(path)),
         synchronous=synchronous,
-        busy_timeout=_seconds(options.get("busy_timeout")),
+        busy_timeout=seconds_option(
+            "sqlite", options, "busy_timeout", DEFAULT_BUSY_TIMEOUT, zero_allowed=True
+        ),
     )
-
-
-def _seconds(raw: str | None) -> float:
-    if raw is None:
-        return DEFAULT_BUSY_TIMEOUT
-    try:
-        value = float(str(raw).strip())
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise ConfigError(
-            f"sqlite option 'busy_timeout' must be a number of seconds >= 0, got {raw!r}"
-        )
-    return value

@@ -10,27 +10,75 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from queuectl_core import stored
 from queuectl_core.job import Attempt, Job, WorkerInfo
 
-JOB_COLUMNS = (
-    "id, command, type, payload, queue, priority, max_retries, timeout, state, attempts, "
-    "created_at, updated_at, next_run_at, worker_id, lease_expires_at, last_error, result"
-)
+
+class JobRow(NamedTuple):
+    """A ``jobs`` row as ``JOB_COLUMNS`` selects it (``seq`` only where selected after
+    them), read by name: Python and SQL cannot silently disagree on a position."""
+
+    id: str
+    command: str
+    type: str
+    payload: str | None
+    queue: str
+    priority: int
+    max_retries: int
+    timeout: float | None
+    state: str
+    attempts: int
+    created_at: float
+    updated_at: float
+    next_run_at: float
+    worker_id: str | None
+    lease_expires_at: float | None
+    last_error: str | None
+    result: str | None
+    seq: int = 0  # the enqueue order, when selected
+
+
+class AttemptRow(NamedTuple):
+    """An ``attempts`` row as ``ATTEMPT_COLUMNS`` selects it, read by name."""
+
+    job_id: str
+    number: int
+    worker_id: str
+    started_at: float
+    outcome: str
+    finished_at: float | None
+    exit_code: int | None
+    error: str | None
+    stdout: bytes | None
+    stderr: bytes | None
+    stdout_dropped: int
+    stderr_dropped: int
+
+
+class WorkerRow(NamedTuple):
+    """A ``workers`` row as ``WORKER_COLUMNS`` selects it, read by name."""
+
+    id: str
+    host: str
+    pid: int
+    queues: str
+    started_at: float
+    heartbeat_at: float
+    stop_requested: int
+    extra: str
+
+
+#: The columns of a job, in :class:`JobRow` order (``seq`` apart).
+JOB_COLUMNS = ", ".join(JobRow._fields[:-1])
 #: The columns a newly enqueued job sets; the rest (lease, error, result) start NULL.
 NEW_JOB_COLUMNS = (
     "id, command, type, payload, queue, priority, max_retries, timeout, state, attempts, "
     "created_at, updated_at, next_run_at"
 )
-#: Positions in ``JOB_COLUMNS`` of the values a claim changes.
-QUEUE, STATE, ATTEMPTS, UPDATED_AT, WORKER_ID, LEASE_EXPIRES_AT = 4, 8, 9, 11, 13, 14
-ATTEMPT_COLUMNS = (
-    "job_id, number, worker_id, started_at, outcome, finished_at, exit_code, error, "
-    "stdout, stderr, stdout_dropped, stderr_dropped"
-)
-WORKER_COLUMNS = "id, host, pid, queues, started_at, heartbeat_at, stop_requested, extra"
+ATTEMPT_COLUMNS = ", ".join(AttemptRow._fields)
+WORKER_COLUMNS = ", ".join(WorkerRow._fields)
 #: The parameter of a job id in SQL: an id read from bytes that are not UTF-8 (a
 #: :class:`~queuectl_core.stored.NotUtf8`) binds as those bytes, a BLOB (see
 #: :mod:`queuectl_sqlite.connection`), which the cast turns back into the TEXT stored;
@@ -86,56 +134,47 @@ _INSERT_ANY = f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({', '.join('?' * 17)})"
 _INSERT_NEW = f"INSERT INTO jobs ({NEW_JOB_COLUMNS}) VALUES ({', '.join('?' * 13)})"
 
 
-def job_from_row(row: tuple[Any, ...]) -> Job:
-    """A job from a row selected with ``JOB_COLUMNS``."""
-    (
-        job_id, command, job_type, payload, queue, priority, max_retries, timeout, state,
-        attempts, created_at, updated_at, next_run_at, worker_id, lease_expires_at,
-        last_error, result,
-    ) = row  # fmt: skip
+def job_from_row(row: JobRow) -> Job:
+    """A job from its row."""
     return stored.readable(
         Job(
-            id=job_id,
-            command=command,
-            type=job_type,
-            payload=from_json(payload),
-            queue=queue,
-            priority=priority,
-            max_retries=max_retries,
-            timeout=timeout,
-            state=stored.state(state),
-            attempts=attempts,
-            created_at=created_at,
-            updated_at=updated_at,
-            next_run_at=next_run_at,
-            worker_id=worker_id,
-            lease_expires_at=lease_expires_at,
-            last_error=last_error,
-            result=from_json(result),
+            id=row.id,
+            command=row.command,
+            type=row.type,
+            payload=from_json(row.payload),
+            queue=row.queue,
+            priority=row.priority,
+            max_retries=row.max_retries,
+            timeout=row.timeout,
+            state=stored.state(row.state),
+            attempts=row.attempts,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            next_run_at=row.next_run_at,
+            worker_id=row.worker_id,
+            lease_expires_at=row.lease_expires_at,
+            last_error=row.last_error,
+            result=from_json(row.result),
         )
     )
 
 
-def attempt_from_row(row: tuple[Any, ...]) -> Attempt:
-    """An attempt from a row selected with ``ATTEMPT_COLUMNS``."""
-    (
-        job_id, number, worker_id, started_at, outcome, finished_at, exit_code, error,
-        stdout, stderr, stdout_dropped, stderr_dropped,
-    ) = row  # fmt: skip
+def attempt_from_row(row: AttemptRow) -> Attempt:
+    """An attempt from its row."""
     return stored.readable_attempt(
         Attempt(
-            job_id=job_id,
-            number=number,
-            worker_id=worker_id,
-            started_at=started_at,
-            outcome=stored.outcome(outcome),
-            finished_at=finished_at,
-            exit_code=exit_code,
-            error=error,
-            stdout=stored.output(stdout),
-            stderr=stored.output(stderr),
-            stdout_dropped=stdout_dropped,
-            stderr_dropped=stderr_dropped,
+            job_id=row.job_id,
+            number=row.number,
+            worker_id=row.worker_id,
+            started_at=row.started_at,
+            outcome=stored.outcome(row.outcome),
+            finished_at=row.finished_at,
+            exit_code=row.exit_code,
+            error=row.error,
+            stdout=stored.output(row.stdout),
+            stderr=stored.output(row.stderr),
+            stdout_dropped=row.stdout_dropped,
+            stderr_dropped=row.stderr_dropped,
         )
     )
 
@@ -149,16 +188,15 @@ def worker_values(worker: WorkerInfo) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def worker_from_row(row: tuple[Any, ...]) -> WorkerInfo:
-    """A worker from a row selected with ``WORKER_COLUMNS``."""
-    worker_id, host, pid, queues, started_at, heartbeat_at, stop_requested, extra = row
+def worker_from_row(row: WorkerRow) -> WorkerInfo:
+    """A worker from its row."""
     return WorkerInfo(
-        id=worker_id,
-        host=host,
-        pid=pid,
-        queues=tuple(json.loads(queues)),
-        started_at=started_at,
-        heartbeat_at=heartbeat_at,
-        stop_requested=bool(stop_requested),
-        extra=json.loads(extra),
+        id=row.id,
+        host=row.host,
+        pid=row.pid,
+        queues=tuple(json.loads(row.queues)),
+        started_at=row.started_at,
+        heartbeat_at=row.heartbeat_at,
+        stop_requested=bool(row.stop_requested),
+        extra=json.loads(row.extra),
     )

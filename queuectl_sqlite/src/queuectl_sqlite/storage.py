@@ -28,8 +28,8 @@ from queuectl_core.errors import (
     StorageError,
 )
 from queuectl_core.host import hostname
-from queuectl_core.job import FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
-from queuectl_core.storage import BatchFirstStorage, Claim, Finish, Transition, Waiter
+from queuectl_core.job import CANCELLABLE, FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
+from queuectl_core.storage import BatchFirstStorage, Claim, ClaimRequest, Finish, Transition, Waiter
 from queuectl_sqlite import leases
 from queuectl_sqlite.connection import Database, rereads_text
 from queuectl_sqlite.options import DEFAULT_BUSY_TIMEOUT, parse_options
@@ -38,6 +38,9 @@ from queuectl_sqlite.rows import (
     ID,
     JOB_COLUMNS,
     WORKER_COLUMNS,
+    AttemptRow,
+    JobRow,
+    WorkerRow,
     attempt_from_row,
     insert_jobs,
     job_from_row,
@@ -57,7 +60,10 @@ Found = tuple[str, str, str]
 _INSERT_WORKER = (
     f"INSERT OR REPLACE INTO workers ({WORKER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_LEASED = f"SELECT token, (SELECT max(number) FROM attempts WHERE job_id = jobs.id), {JOB_COLUMNS}"
+#: A held job: its :class:`JobRow` (with ``seq``), then its token and attempt number.
+_LEASED = (
+    f"SELECT {JOB_COLUMNS}, seq, token, (SELECT max(number) FROM attempts WHERE job_id = jobs.id)"
+)
 
 
 class SqliteStorage(BatchFirstStorage):
@@ -94,11 +100,6 @@ class SqliteStorage(BatchFirstStorage):
     # -- jobs -----------------------------------------------------------------
 
     def enqueue(self, jobs: Sequence[Job]) -> None:
-        seen: set[str] = set()
-        for job in jobs:
-            if job.id in seen:
-                raise DuplicateJobError(job.id)
-            seen.add(job.id)
         if not jobs:
             return
         try:
@@ -130,7 +131,7 @@ class SqliteStorage(BatchFirstStorage):
         row = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
             raise NoSuchJobError(job_id)
-        return job_from_row(row)
+        return job_from_row(JobRow(*row))
 
     @rereads_text
     def attempts(self, job_id: str) -> list[Attempt]:
@@ -140,7 +141,7 @@ class SqliteStorage(BatchFirstStorage):
                 f"SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE job_id = ? ORDER BY number",
                 (job_id,),
             ).fetchall()
-        return [attempt_from_row(row) for row in rows]
+        return [attempt_from_row(AttemptRow(*row)) for row in rows]
 
     @rereads_text
     def list_jobs(
@@ -166,7 +167,7 @@ class SqliteStorage(BatchFirstStorage):
         )
         with self._db.errors():
             rows = self._db.connection().execute(sql, [*params, limit, offset]).fetchall()
-        return [job_from_row(row) for row in rows]
+        return [job_from_row(JobRow(*row)) for row in rows]
 
     @rereads_text
     def counts(self) -> dict[tuple[str, State], int]:
@@ -199,7 +200,7 @@ class SqliteStorage(BatchFirstStorage):
     ) -> bool:
         with self._db.write() as conn:
             [applied] = leases.finish_many(conn, [(job_id, token, transition)], expired_by)
-        if applied and leases.makes_ready(transition):
+        if applied and transition.makes_ready():
             self._notifier.notify()
         return applied
 
@@ -207,13 +208,9 @@ class SqliteStorage(BatchFirstStorage):
     def finish_and_claim_many(
         self,
         finished: Sequence[Finish],
-        worker_id: str,
-        queues: Sequence[str] | None,
-        now: float,
-        lease_until: float,
-        limit: int,
+        request: ClaimRequest,
     ) -> tuple[list[bool], list[Claim]]:
-        queues = _queue_list(queues)
+        queues, now, limit = _queue_list(request.queues), request.now, request.limit
         if limit < 1 or queues == []:
             limit = 0
         elif not finished:
@@ -226,8 +223,8 @@ class SqliteStorage(BatchFirstStorage):
             applied = leases.finish_many(conn, finished)
             claims = []
             if limit and (not finished or leases.any_due(conn, queues, now)):
-                claims = leases.claim_many(conn, worker_id, queues, now, lease_until, limit)
-        ready = (leases.makes_ready(transition) for (_, _, transition) in finished)
+                claims = leases.claim_many(conn, request, queues)
+        ready = (transition.makes_ready() for (_, _, transition) in finished)
         if any(done and wakes for done, wakes in zip(applied, ready, strict=True)):
             self._notifier.notify()
         return applied, claims
@@ -258,7 +255,10 @@ class SqliteStorage(BatchFirstStorage):
     def _claims(self, where: str, params: tuple[object, ...]) -> list[Claim]:
         with self._db.errors():
             rows = self._db.connection().execute(f"{_LEASED} FROM jobs {where}", params)
-            return [Claim(job_from_row(row[2:]), row[0], row[1] or 0) for row in rows]
+            claims = []
+            for *job, token, attempt in rows:  # as _LEASED selects them
+                claims.append(Claim(job_from_row(JobRow(*job)), token, attempt or 0))
+            return claims
 
     # -- a person's operations ---------------------------------------------------
 
@@ -267,10 +267,7 @@ class SqliteStorage(BatchFirstStorage):
         with self._db.write() as conn:
             job = self._get(conn, job_id)
             if job.state in FINAL_STATES:
-                raise InvalidStateError(
-                    f"job {job_id!r} is {job.state}; only pending, failed or processing jobs "
-                    "can be cancelled"
-                )
+                raise InvalidStateError.refusing(job_id, job.state, CANCELLABLE, "cancelled")
             if job.state is State.PROCESSING:
                 leases.close_open_attempt(conn, job_id, Outcome.CANCELLED, now, "cancelled")
             conn.execute(
@@ -356,13 +353,11 @@ class SqliteStorage(BatchFirstStorage):
             row = conn.execute("SELECT queue, state FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 raise NoSuchJobError(job_id)
-            state = stored.acts_as(row[1])  # one queuectl does not know: as shown
+            queue, stored_state = row
+            state = stored.acts_as(stored_state)  # one queuectl does not know: as shown
             if state not in allowed:
-                names = " or ".join(State(state).value for state in allowed)
-                raise InvalidStateError(
-                    f"job {job_id!r} is {state}; only {names} jobs can be {verb}"
-                )
-            found.append((job_id, row[0], row[1]))
+                raise InvalidStateError.refusing(job_id, state, allowed, verb)
+            found.append((job_id, queue, stored_state))
         return found
 
     # -- runtime settings ----------------------------------------------------------
@@ -437,7 +432,7 @@ class SqliteStorage(BatchFirstStorage):
             rows = self._db.connection().execute(
                 f"SELECT {WORKER_COLUMNS} FROM workers ORDER BY started_at, rowid"
             )
-            return [worker_from_row(row) for row in rows]
+            return [worker_from_row(WorkerRow(*row)) for row in rows]
 
     def request_stop(self, worker_ids: Sequence[str] | None = None) -> int:
         with self._db.write() as conn:

@@ -22,6 +22,7 @@ from typing import Any
 from queuectl_core.config import check_option_names
 from queuectl_core.errors import DuplicateJobError, InvalidStateError, NoSuchJobError
 from queuectl_core.job import (
+    CANCELLABLE,
     FINAL_STATES,
     READY_STATES,
     Attempt,
@@ -30,7 +31,7 @@ from queuectl_core.job import (
     State,
     WorkerInfo,
 )
-from queuectl_core.storage import Claim, Storage, Transition, Waiter
+from queuectl_core.storage import Claim, ClaimRequest, Storage, Transition, Waiter
 
 #: The backend's options: ``--db``/``QUEUECTL_DB`` set ``name``.
 KNOWN_OPTIONS = ("name",)
@@ -112,11 +113,9 @@ class MemoryStorage(Storage):
     def enqueue(self, jobs: Sequence[Job]) -> None:
         ns = self.namespace
         with self.lock:
-            seen: set[str] = set()
             for job in jobs:
-                if job.id in ns.jobs or job.id in seen:
+                if job.id in ns.jobs:
                     raise DuplicateJobError(job.id)
-                seen.add(job.id)
             for job in jobs:
                 ns.jobs[job.id] = job.evolve(
                     payload=_stored(job.payload), result=_stored(job.result)
@@ -179,14 +178,12 @@ class MemoryStorage(Storage):
         ns = self.namespace
         return Claim(job, ns.tokens[job.id], len(ns.history[job.id]), ns.settings_version)
 
-    def claim(
-        self, worker_id: str, queues: Sequence[str] | None, now: float, lease_until: float
-    ) -> Claim | None:
-        ns = self.namespace
+    def claim(self, request: ClaimRequest) -> Claim | None:
+        ns, worker_id, now = self.namespace, request.worker_id, request.now
         with self.lock:
             ready = [
                 (order, job)
-                for order, job in enumerate(self._select(READY_STATES, queues))
+                for order, job in enumerate(self._select(READY_STATES, request.queues))
                 if job.next_run_at <= now
             ]
             if not ready:
@@ -196,7 +193,7 @@ class MemoryStorage(Storage):
                 state=State.PROCESSING,
                 worker_id=worker_id,
                 attempts=best.attempts + 1,
-                lease_expires_at=lease_until,
+                lease_expires_at=request.lease_until,
                 updated_at=now,
             )
             ns.jobs[job.id] = job
@@ -240,7 +237,7 @@ class MemoryStorage(Storage):
             history = ns.history[job_id]
             history[-1] = history[-1].ended(result)
             ns.jobs[job_id] = transition.applied_to(job).evolve(result=_stored(result.result))
-            if transition.state in READY_STATES:
+            if transition.makes_ready():
                 ns.wake()
             return True
 
@@ -288,7 +285,7 @@ class MemoryStorage(Storage):
         with self.lock:
             job = self._job(job_id)
             if job.state in FINAL_STATES:
-                raise InvalidStateError(f"job {job_id!r} is {job.state} and cannot be cancelled")
+                raise InvalidStateError.refusing(job_id, job.state, CANCELLABLE, "cancelled")
             if ns.tokens.pop(job_id, None) is not None:
                 self._close_attempt(job_id, outcome=Outcome.CANCELLED, finished_at=now)
             job = job.evolve(
@@ -297,20 +294,22 @@ class MemoryStorage(Storage):
             ns.jobs[job_id] = job
             return job
 
-    def _chosen(self, job_ids: Sequence[str] | None, states: Sequence[State]) -> list[str]:
+    def _chosen(
+        self, job_ids: Sequence[str] | None, states: Sequence[State], verb: str
+    ) -> list[str]:
         """``job_ids`` after checking each exists and is in ``states``; ``None``: all."""
         if job_ids is None:
             return [job.id for job in self._select(states, None)]
         for job_id in job_ids:
             job = self._job(job_id)
             if job.state not in states:
-                raise InvalidStateError(f"job {job_id!r} is {job.state}")
+                raise InvalidStateError.refusing(job_id, job.state, states, verb)
         return list(dict.fromkeys(job_ids))
 
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
         ns = self.namespace
         with self.lock:
-            chosen = self._chosen(job_ids, [State.DEAD])
+            chosen = self._chosen(job_ids, [State.DEAD], "retried")
             for job_id in chosen:
                 ns.jobs[job_id] = ns.jobs[job_id].evolve(
                     state=State.PENDING, attempts=0, next_run_at=now, updated_at=now
@@ -328,7 +327,7 @@ class MemoryStorage(Storage):
     ) -> int:
         ns = self.namespace
         with self.lock:
-            chosen = self._chosen(job_ids, states)
+            chosen = self._chosen(job_ids, states, "purged")
             if job_ids is None and updated_before is not None:
                 chosen = [i for i in chosen if ns.jobs[i].updated_at < updated_before]
             for job_id in chosen:

@@ -3,7 +3,8 @@
 -- Floats arrive as text and are stored as text: Lua never formats a float.
 -- Optional values arrive as '' (none) or '=' .. value.
 local P = ARGV[1]
-local BATCH = 500 -- jobs changed per call when every job in a state is retried or purged
+-- BATCH (jobs changed per call when every job in a state is retried or purged) is
+-- defined above this file by scripts.py, from its BATCH: Python reads the same number.
 local PROMOTE = 1000 -- scheduled jobs made ready per claim at most
 local WAITING = {pending = true, failed = true}
 local FINAL = {completed = true, dead = true, cancelled = true}
@@ -261,8 +262,9 @@ end
 
 -- ARGV[i]: a JSON array of finishes, each an array of text: id, token, expired_by (opt),
 -- state, refund (0/1), error (opt), result (opt), finished_at, next_run_at (opt),
--- outcome, exit_code (opt), stdout_dropped, stderr_dropped, started_at (opt), then the
--- positions of its stdout and stderr (bytes) among ARGV[i + 2 ..], or 0 when empty;
+-- outcome, exit_code (opt), stdout_dropped, stderr_dropped, started_at (opt), the
+-- positions of its stdout and stderr (bytes) among ARGV[i + 2 ..], or 0 when empty, then
+-- whether the job is ready at once ('1'/'0': Transition.makes_ready in core decides);
 -- ARGV[i + 1]: how many such outputs there are. One text for the whole batch: each
 -- argument costs the client far more than a little JSON. Returns whether each applied
 -- (a text of '1' and '0') and the index of the first argument after the outputs.
@@ -299,8 +301,7 @@ local function finish(a, stdout, stderr)
     if pair[2] then record[#record + 1], record[#record + 2] = pair[1], pair[2] end
   end
   redis.call('HSET', attempt_key(id, f[8]), unpack(record))
-  if WAITING[state] and wait(k, id, f[4], f[5], next_run_at,
-      tonumber(next_run_at) <= tonumber(finished_at)) then
+  if WAITING[state] and wait(k, id, f[4], f[5], next_run_at, a[17] == '1') then
     wake()
   end
   return true

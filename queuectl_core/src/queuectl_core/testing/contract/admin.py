@@ -6,7 +6,7 @@ import pytest
 
 from queuectl_core.errors import InvalidStateError, NoSuchJobError
 from queuectl_core.job import Outcome, State
-from queuectl_core.storage import Storage
+from queuectl_core.storage import ClaimRequest, Storage
 from queuectl_core.testing.contract.base import (
     LATER,
     T0,
@@ -36,7 +36,7 @@ class AdminContract(ContractFixtures):
         cancelled = storage.cancel("a", T0 + 7)
         assert cancelled == storage.get("a")
         assert cancelled.state is X
-        assert storage.claim("w1", None, LATER, LATER + 1) is None
+        assert storage.claim(ClaimRequest("w1", None, LATER, LATER + 1)) is None
 
     def test_cancel_a_processing_job_revokes_its_lease(
         self, storage: Storage, job: JobFactory
@@ -58,8 +58,11 @@ class AdminContract(ContractFixtures):
     ) -> None:
         settle(storage, job("a"), state)
         before = storage.get("a")
-        with pytest.raises(InvalidStateError):
+        with pytest.raises(InvalidStateError) as caught:
             storage.cancel("a", T0 + 7)
+        assert str(caught.value) == (
+            f"job 'a' is {state.value}; only pending, failed or processing jobs can be cancelled"
+        )
         assert storage.get("a") == before
         with pytest.raises(NoSuchJobError):
             storage.cancel("unknown", T0 + 7)
@@ -97,8 +100,13 @@ class AdminContract(ContractFixtures):
     ) -> None:
         one_per_state(storage, job)
         before = storage.list_jobs()
-        with pytest.raises(error):
+        with pytest.raises(error) as caught:
             storage.retry_dead(chosen, T0 + 1)
+        wording = {
+            NoSuchJobError: "no job with id 'unknown'",
+            InvalidStateError: "job 'c1' is completed; only dead jobs can be retried",
+        }
+        assert str(caught.value) == wording[error]
         assert storage.list_jobs() == before
 
     # -- purge ---------------------------------------------------------------------------
@@ -138,3 +146,8 @@ class AdminContract(ContractFixtures):
             with pytest.raises(error):
                 storage.purge([D], chosen)
             assert storage.get("d1").state is D
+        with pytest.raises(InvalidStateError) as caught:
+            storage.purge([D, X], ["d1", "c1"])
+        assert (
+            str(caught.value) == "job 'c1' is completed; only dead or cancelled jobs can be purged"
+        )

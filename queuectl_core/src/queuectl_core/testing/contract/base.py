@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from queuectl_core.job import AttemptResult, Job, Outcome, State
-from queuectl_core.storage import Claim, Storage, Transition
+from queuectl_core.storage import Claim, ClaimRequest, Storage, Transition
 from queuectl_core.testing.factory import JobFactory
 
 T0 = 1_700_000_000.0  # the suite's "now"
@@ -53,7 +53,7 @@ def take(
     queues: Sequence[str] | None = None,
 ) -> Claim:
     """Claim the best ready job, which must exist (and be ``job_id`` when given)."""
-    claim = storage.claim(worker, queues, now, now + LEASE)
+    claim = storage.claim(ClaimRequest(worker, queues, now, now + LEASE))
     assert claim is not None, f"nothing to claim at {now} from {queues}"
     if job_id is not None:
         assert claim.job.id == job_id

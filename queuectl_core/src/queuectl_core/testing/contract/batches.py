@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from queuectl_core.job import Outcome
-from queuectl_core.storage import RELEASED, Claim, Storage, Transition
+from queuectl_core.storage import RELEASED, Claim, ClaimRequest, Storage, Transition
 from queuectl_core.testing.contract.base import (
     FAILURE,
     LATER,
@@ -63,17 +63,17 @@ class BatchesContract(ContractFixtures):
             ]
         )
         storage.enqueue([job("z", queue="other"), job("m"), job("high-early-2", priority=5)])
-        first = storage.claim_many("w1", None, T0, T0 + LEASE, 4)
+        first = storage.claim_many(ClaimRequest("w1", None, T0, T0 + LEASE, 4))
         assert claim_ids(first) == ["high-early", "high-late", "high-early-2", "low"]
-        rest = storage.claim_many("w1", None, T0, T0 + LEASE, 100)
+        rest = storage.claim_many(ClaimRequest("w1", None, T0, T0 + LEASE, 100))
         assert claim_ids(rest) == ["z", "m", "neg"]
-        assert storage.claim_many("w1", None, T0, T0 + LEASE, 100) == []
+        assert storage.claim_many(ClaimRequest("w1", None, T0, T0 + LEASE, 100)) == []
 
     def test_claim_many_leases_each_job_as_a_claim_does(
         self, storage: Storage, job: JobFactory
     ) -> None:
         storage.enqueue([job("a"), job("b")])
-        claims = storage.claim_many("w1", None, T0 + 2, T0 + 2 + LEASE, 5)
+        claims = storage.claim_many(ClaimRequest("w1", None, T0 + 2, T0 + 2 + LEASE, 5))
         assert claim_ids(claims) == ["a", "b"]
         assert len({claim.token for claim in claims}) == 2
         for claim in claims:
@@ -96,10 +96,15 @@ class BatchesContract(ContractFixtures):
                 job("a2", queue="a"),
             ]
         )
-        assert storage.claim_many("w1", ["a"], T0, T0 + LEASE, 0) == []
-        assert storage.claim_many("w1", [], T0, T0 + LEASE, 5) == []
-        assert claim_ids(storage.claim_many("w1", ["a"], T0, T0 + LEASE, 5)) == ["a1", "a2"]
-        assert claim_ids(storage.claim_many("w1", ["a", "b"], T0 + 10, LATER, 1)) == ["later"]
+        assert storage.claim_many(ClaimRequest("w1", ["a"], T0, T0 + LEASE, 0)) == []
+        assert storage.claim_many(ClaimRequest("w1", [], T0, T0 + LEASE, 5)) == []
+        assert claim_ids(storage.claim_many(ClaimRequest("w1", ["a"], T0, T0 + LEASE, 5))) == [
+            "a1",
+            "a2",
+        ]
+        assert claim_ids(storage.claim_many(ClaimRequest("w1", ["a", "b"], T0 + 10, LATER, 1))) == [
+            "later"
+        ]
         assert storage.get("b1").state is P
 
     # -- finish_and_claim_many -------------------------------------------------------------
@@ -108,14 +113,10 @@ class BatchesContract(ContractFixtures):
         self, storage: Storage, job: JobFactory
     ) -> None:
         storage.enqueue([job(name) for name in "abcde"])
-        a, b, c = storage.claim_many("w1", None, T0, T0 + LEASE, 3)
+        a, b, c = storage.claim_many(ClaimRequest("w1", None, T0, T0 + LEASE, 3))
         applied, more = storage.finish_and_claim_many(
             [("a", a.token, TO[C]), ("b", b.token, TO[F]), ("c", c.token, TO[D])],
-            "w1",
-            None,
-            T0,
-            T0 + LEASE,
-            5,
+            ClaimRequest("w1", None, T0, T0 + LEASE, 5),
         )
         assert applied == [True, True, True]
         assert [storage.get(name).state for name in "abc"] == [C, F, D]
@@ -133,29 +134,38 @@ class BatchesContract(ContractFixtures):
         self, storage: Storage, job: JobFactory
     ) -> None:
         storage.enqueue([job("a"), job("b"), job("c")])
-        a, b = storage.claim_many("w1", None, T0, T0 + LEASE, 2)
+        a, b = storage.claim_many(ClaimRequest("w1", None, T0, T0 + LEASE, 2))
         batch = [("a", a.token + "x", TO[C]), ("b", b.token, TO[C]), ("b", b.token, TO[F])]
         before, history = storage.get("a"), storage.attempts("a")
 
-        applied, claims = storage.finish_and_claim_many(batch, "w1", None, T0, T0 + LEASE, 0)
+        applied, claims = storage.finish_and_claim_many(
+            batch, ClaimRequest("w1", None, T0, T0 + LEASE, 0)
+        )
 
         assert (applied, claims) == ([False, True, False], [])
         assert (storage.get("a"), storage.attempts("a")) == (before, history)
         assert storage.get("b").state is C
         done_b = storage.get("b"), storage.attempts("b")
         # the same batch again (an answer lost, the call sent again) changes nothing
-        applied, claims = storage.finish_and_claim_many(batch, "w1", None, T0, T0 + LEASE, 0)
+        applied, claims = storage.finish_and_claim_many(
+            batch, ClaimRequest("w1", None, T0, T0 + LEASE, 0)
+        )
         assert (applied, claims) == ([False, False, False], [])
         assert (storage.get("b"), storage.attempts("b")) == done_b
         assert storage.get("c").state is P
 
     def test_an_empty_batch_only_claims(self, storage: Storage, job: JobFactory) -> None:
         storage.enqueue([job("a"), job("b")])
-        assert storage.finish_and_claim_many([], "w1", None, T0, T0 + LEASE, 0) == ([], [])
-        applied, claims = storage.finish_and_claim_many([], "w1", None, T0, T0 + LEASE, 1)
+        assert storage.finish_and_claim_many([], ClaimRequest("w1", None, T0, T0 + LEASE, 0)) == (
+            [],
+            [],
+        )
+        applied, claims = storage.finish_and_claim_many(
+            [], ClaimRequest("w1", None, T0, T0 + LEASE, 1)
+        )
         assert (applied, claim_ids(claims)) == ([], ["a"])
         applied, claims = storage.finish_and_claim_many(
-            [("a", claims[0].token, TO[C])], "w1", ["elsewhere"], T0, T0 + LEASE, 3
+            [("a", claims[0].token, TO[C])], ClaimRequest("w1", ["elsewhere"], T0, T0 + LEASE, 3)
         )
         assert (applied, claims) == ([True], [])
         assert storage.get("b").state is P
@@ -166,7 +176,7 @@ class BatchesContract(ContractFixtures):
         storage.enqueue([job("a")])
         first = take(storage, "a")
         applied, claims = storage.finish_and_claim_many(
-            [("a", first.token, TO[P])], "w1", ["default"], T0, T0 + LEASE, 2
+            [("a", first.token, TO[P])], ClaimRequest("w1", ["default"], T0, T0 + LEASE, 2)
         )
         assert applied == [True]
         [again] = claims
@@ -179,13 +189,15 @@ class BatchesContract(ContractFixtures):
         self, storage: Storage, job: JobFactory, batched: bool
     ) -> None:
         storage.enqueue([job("late"), job("on-time")])
-        late, on_time = storage.claim_many("w1", None, T0, T0 + LEASE, 2)
+        late, on_time = storage.claim_many(ClaimRequest("w1", None, T0, T0 + LEASE, 2))
         ends = [
             ("late", late.token, Transition(C, ended(at=T0 + 5, started_at=T0 + 3))),
             ("on-time", on_time.token, TO[C]),
         ]
         if batched:
-            applied, _ = storage.finish_and_claim_many(ends, "w1", None, T0, T0 + LEASE, 0)
+            applied, _ = storage.finish_and_claim_many(
+                ends, ClaimRequest("w1", None, T0, T0 + LEASE, 0)
+            )
             assert applied == [True, True]
         else:
             assert all(storage.finish(*end) for end in ends)
@@ -200,7 +212,7 @@ class BatchesContract(ContractFixtures):
         self, storage: Storage, job: JobFactory
     ) -> None:
         storage.enqueue([job("a"), job("b")])
-        a, _ = storage.claim_many("w1", None, T0, T0 + LEASE, 2)
+        a, _ = storage.claim_many(ClaimRequest("w1", None, T0, T0 + LEASE, 2))
 
         assert storage.release([("a", a.token)], T0 + 1) == [True]
 
@@ -268,7 +280,7 @@ class BatchesContract(ContractFixtures):
         self, storage: Storage, job: JobFactory
     ) -> None:
         storage.enqueue([job(name) for name in "abc"])
-        claims = storage.claim_many("w1", None, T0, T0 + LEASE, 3)
+        claims = storage.claim_many(ClaimRequest("w1", None, T0, T0 + LEASE, 3))
         storage.cancel("b", T0 + 1)
         held = [(claim.job.id, claim.token) for claim in claims]
         assert storage.release(held, T0 + 2) == [True, False, True]
@@ -297,7 +309,7 @@ class BatchesContract(ContractFixtures):
             try:
                 if number == 0:  # one of them only takes jobs and gives them back
                     for _ in range(50):
-                        given = storage.claim_many(worker, None, T0, T0 + LEASE, 3)
+                        given = storage.claim_many(ClaimRequest(worker, None, T0, T0 + LEASE, 3))
                         held = [(claim.job.id, claim.token) for claim in given]
                         assert storage.release(held, T0) == [True] * len(given)
                     given_back.set()
@@ -307,7 +319,7 @@ class BatchesContract(ContractFixtures):
                     last_round = given_back.is_set()
                     ends = [(claim.job.id, claim.token, TO[C]) for claim in claims]
                     applied, claims = storage.finish_and_claim_many(
-                        ends, worker, None, T0, T0 + LEASE, number
+                        ends, ClaimRequest(worker, None, T0, T0 + LEASE, number)
                     )
                     assert applied == [True] * len(ends)
                     taken[number] += claim_ids(claims)

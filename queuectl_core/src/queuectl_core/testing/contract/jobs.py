@@ -10,6 +10,7 @@ import pytest
 
 from queuectl_core.errors import DuplicateJobError, NoSuchJobError
 from queuectl_core.job import State
+from queuectl_core.queue import Queue
 from queuectl_core.storage import Storage
 from queuectl_core.testing.contract.base import (
     LATER,
@@ -73,11 +74,13 @@ class JobsContract(ContractFixtures):
     def test_a_duplicate_id_rejects_the_whole_batch(
         self, storage: Storage, job: JobFactory, batch: list[str]
     ) -> None:
+        """An id stored already is the backend's to refuse; an id twice in one batch
+        is refused by core (``Queue.store``) before the backend sees it."""
         old = job("old", command="echo original")
         storage.enqueue([old])
         duplicate = "old" if "old" in batch else "new"
         with pytest.raises(DuplicateJobError) as caught:
-            storage.enqueue([job(job_id, command="echo changed") for job_id in batch])
+            Queue(storage).store([job(job_id, command="echo changed") for job_id in batch])
         assert caught.value.job_id == duplicate
         assert storage.list_jobs() == [old]
         assert storage.counts() == {("default", P): 1}

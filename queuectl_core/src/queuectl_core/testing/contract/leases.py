@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from queuectl_core.job import Attempt, Job, Outcome, State
-from queuectl_core.storage import Claim, Storage, Transition
+from queuectl_core.storage import Claim, ClaimRequest, Storage, Transition
 from queuectl_core.testing.contract.base import (
     FAILURE,
     LATER,
@@ -37,7 +37,7 @@ def claimed_ids(
 ) -> list[str]:
     """Claim until nothing is ready; the ids in claim order."""
     ids = []
-    while (claim := storage.claim("w1", queues, now, now + LEASE)) is not None:
+    while (claim := storage.claim(ClaimRequest("w1", queues, now, now + LEASE))) is not None:
         ids.append(claim.job.id)
     return ids
 
@@ -64,7 +64,7 @@ class LeasesContract(ContractFixtures):
         assert claim.job.payload == {"k": "v"}
         assert storage.attempts("a") == [Attempt("a", 1, "w1", started_at=T0 + 2)]
         # only a fenced finish recovers a job, never a claim, even long after its lease
-        assert storage.claim("w2", None, LATER, LATER + LEASE) is None
+        assert storage.claim(ClaimRequest("w2", None, LATER, LATER + LEASE)) is None
 
     def test_claim_order_is_priority_then_due_time_then_enqueue_order(
         self, storage: Storage, job: JobFactory
@@ -90,7 +90,7 @@ class LeasesContract(ContractFixtures):
 
     def test_a_job_is_claimed_only_once_it_is_due(self, storage: Storage, job: JobFactory) -> None:
         storage.enqueue([job("later", next_run_at=T0 + 10)])
-        assert storage.claim("w1", None, T0 + 9.999, T0 + 60) is None
+        assert storage.claim(ClaimRequest("w1", None, T0 + 9.999, T0 + 60)) is None
         assert storage.next_due() == T0 + 10
         take(storage, "later", now=T0 + 10)
 
@@ -284,19 +284,23 @@ class LeasesContract(ContractFixtures):
         token = take(storage, "a").token if valid_token else "not-a-token"
         if not valid_token:
             take(storage, "a")
-        applied, claim = storage.finish_and_claim("a", token, TO[C], "w1", None, T0, T0 + LEASE)
+        applied, claim = storage.finish_and_claim(
+            "a", token, TO[C], ClaimRequest("w1", None, T0, T0 + LEASE)
+        )
         assert applied is valid_token
         assert storage.get("a").state is (C if valid_token else R)
         assert claim is not None and claim.job == storage.get("b")
         assert (claim.job.state, claim.attempt) == (R, 1)
-        applied, claim = storage.finish_and_claim("b", claim.token, TO[C], "w1", None, T0, T0 + 9)
+        applied, claim = storage.finish_and_claim(
+            "b", claim.token, TO[C], ClaimRequest("w1", None, T0, T0 + 9)
+        )
         assert (applied, claim) == (True, None)
 
     def test_finish_and_claim_finishes_first(self, storage: Storage, job: JobFactory) -> None:
         storage.enqueue([job("a")])
         first = take(storage, "a")
         applied, claim = storage.finish_and_claim(
-            "a", first.token, TO[P], "w1", ["default"], T0, T0 + 9
+            "a", first.token, TO[P], ClaimRequest("w1", ["default"], T0, T0 + 9)
         )
         assert applied and claim is not None
         assert (claim.job.id, claim.attempt, claim.job.attempts) == ("a", 2, 1)
@@ -318,7 +322,9 @@ class LeasesContract(ContractFixtures):
             storage = instances[number % 2]
             start.wait()
             try:
-                while (claim := storage.claim(f"w{number}", None, T0, T0 + LEASE)) is not None:
+                while (
+                    claim := storage.claim(ClaimRequest(f"w{number}", None, T0, T0 + LEASE))
+                ) is not None:
                     taken[number].append(claim.job.id)
                     assert storage.finish(claim.job.id, claim.token, TO[C])
             except BaseException as exc:  # reported below, in the test's thread
