@@ -7,14 +7,14 @@
 # .venv, the peers' own environment benchmarks/.peers/, the Debian packages
 # redis-server and task-spooler), then runs benchmarks/suite.py.
 # See docs/benchmarks/README.md.
-source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_env.sh"  # cd to the repo; uv, $PYTHON
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_env.sh"  # cd to the repo; .venv, $UV, sync
 PEERS=benchmarks/.peers
 REQUIREMENTS=benchmarks/peers/requirements.txt
 
 # queuectl with its Redis backend, installed as scripts/test.sh installs it.
 if ! .venv/bin/python -c "import queuectl_core, queuectl_sqlite, queuectl_redis" 2>/dev/null; then
     echo "installing queuectl into .venv..." >&2
-    uv sync --quiet --all-packages --python "$PYTHON"
+    sync --quiet --all-packages
     compile_sources
 fi
 
@@ -30,8 +30,8 @@ PY
 }
 if ! peers_installed; then
     echo "installing the peers into $PEERS (uv, $REQUIREMENTS)..." >&2
-    [ -x "$PEERS/bin/python" ] || uv venv --quiet --python "$PYTHON" "$PEERS"
-    uv pip install --quiet --python "$PEERS/bin/python" -r "$REQUIREMENTS"
+    [ -x "$PEERS/bin/python" ] || "$UV" venv --quiet --python "$PYTHON" "$PEERS"
+    "$UV" pip install --quiet --python "$PEERS/bin/python" -r "$REQUIREMENTS"
 fi
 
 # Debian packages whose programs are missing: redis-server, task-spooler (tsp).

@@ -51,7 +51,7 @@ make_venv() {
     fi
     rm -rf .venv
     if [ -n "$UV" ]; then
-        "$UV" venv --quiet --python "$PYTHON" .venv
+        "$UV" venv --quiet --seed --python "$PYTHON" .venv  # --seed: pip too, for a later run without uv
     elif ! "$PYTHON" -m venv .venv >/dev/null 2>&1; then
         rm -rf .venv
         install_venv_package
@@ -65,6 +65,7 @@ make_venv
 if [ -z "$UV" ]; then
     if ! .venv/bin/python -m uv --version >/dev/null 2>&1; then
         echo "installing uv (the workspace's package manager) into .venv with pip..." >&2
+        .venv/bin/python -m pip --version >/dev/null 2>&1 || .venv/bin/python -m ensurepip --upgrade >/dev/null
         .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
     fi
     UV=.venv/bin/uv
