@@ -104,7 +104,7 @@ def describe(peers_python: Path) -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         "redis_server": _first_line(["redis-server", "--version"]),
         "tsp": _first_line(["tsp", "-V"]),
-        "queuectl": f"{version('queuectl')}, commit {_git_commit()}",
+        "queuectl": f"{version('queuectl-core')}, commit {_git_commit()}",
         "redis_py_main": version("redis"),
         "peers": peer_versions(peers_python),
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()],

@@ -27,6 +27,7 @@ from queuectl_core.plugins import hookimpl
 from queuectl_core.queue import Queue
 from queuectl_core.settings import Setting
 from queuectl_core.storage import ClaimRequest, Transition
+from queuectl_core.testing.cli import QueuectlCli
 
 QUEUECTL = str(Path(sys.executable).with_name("queuectl"))
 
@@ -591,3 +592,10 @@ def test_command_runs_and_stops_workers(db: Path, tmp_path: Path) -> None:
     assert stopped.returncode == 0, stopped.stderr
     assert len(json.loads(stopped.stdout)) == 2
     assert queuectl(db, "worker", "list").stdout == b"no workers\n"
+
+
+def test_version_names_the_installed_distribution(queuectl_cli: QueuectlCli) -> None:
+    from importlib.metadata import version
+
+    done = queuectl_cli.run("--version")
+    assert done.stdout == f"queuectl, version {version('queuectl-core')}\n"

@@ -136,6 +136,7 @@ def test_queuectl_core_alone_runs_a_job_on_sqlite(venv: Venv) -> None:
     assert "queuectl-redis" not in venv.installed()
     venv.runs_a_job("hello-from-a-wheel")
     assert "sqlite" in venv.queuectl("plugins")
+    assert venv.queuectl("--version") == "queuectl, version 0.1.0\n"  # read from queuectl-core
 
 
 def test_installing_queuectl_changes_no_one_elses_pytest_runs(venv: Venv) -> None:

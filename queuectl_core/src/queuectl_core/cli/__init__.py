@@ -48,7 +48,7 @@ BUILTIN_COMMANDS = {
     "--db", metavar="LOCATION", help="Where the backend keeps its data: SQLite file, server URL."
 )
 @click.option("-v", "--verbose", count=True, help="Log more (-vv for debug).")
-@click.version_option(package_name="queuectl", prog_name="queuectl")
+@click.version_option(package_name="queuectl-core", prog_name="queuectl")
 @click.pass_context
 def cli(
     ctx: click.Context, config_file: str | None, backend: str | None, db: str | None, verbose: int
