@@ -81,7 +81,8 @@ def test_a_daemon_a_finished_job_started_is_reaped_when_it_ends(cli: Cli) -> Non
     """A job may start a daemon on purpose: it is left running, and reaped once it
     exits (the worker is its subreaper)."""
     cli.config(poll_interval="0.2")
-    cli.enqueue("--id", "daemon", "--command", "setsid sleep 1 & echo started")
+    # it lives 3 s: long enough for the worker's once-a-second sweep to see it alive
+    cli.enqueue("--id", "daemon", "--command", "setsid sleep 3 & echo started")
     cli.run("worker", "start")
     cli.wait_state("daemon", "completed")
     [worker] = cli.workers()
@@ -91,4 +92,4 @@ def test_a_daemon_a_finished_job_started_is_reaped_when_it_ends(cli: Cli) -> Non
         for c in f.read_text().split()
     ]
     wait_for(children, 5, "the daemon to be re-parented to the worker")
-    wait_for(lambda: not children(), 10, "the ended daemon to be reaped")
+    wait_for(lambda: not children(), 15, "the ended daemon to be reaped")

@@ -3,6 +3,7 @@ already running, an unwritable log or HOME, a store that cannot be written."""
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -151,7 +152,8 @@ def test_worker_stop_stops_workers_when_the_database_is_full(
 ) -> None:
     cli = queuectl_cli
     cli.env["QUEUECTL_DB"] = str(small_disk / "queue.db")
-    cli.enqueue("--id", "long", "--command", "sleep 300")
+    long = long_command()
+    cli.enqueue("--id", "long", "--command", long)
     cli.run("worker", "start", "--count", "2")
     cli.wait_state("long", "processing")
     pids = local_pids(cli)
@@ -160,7 +162,7 @@ def test_worker_stop_stops_workers_when_the_database_is_full(
     fill(small_disk, "filler-2")  # what emptying the write-ahead log after that failure freed
 
     assert_stopped_with_a_note(cli, pids, "disk is full")
-    assert not _sleepers("sleep 300")
+    assert not _sleepers(long)
 
     filler.unlink()  # space again: a later stop cleans up what could not be stored
     assert cli.run("worker", "stop").stderr == ""
@@ -173,7 +175,8 @@ def test_worker_stop_stops_workers_when_redis_refuses_writes(
 ) -> None:
     cli = queuectl_cli
     cli.use_backend(Location("redis", {"url": fresh_redis_server.url}).environ())
-    cli.enqueue("--id", "long", "--command", "sleep 300")
+    long = long_command()
+    cli.enqueue("--id", "long", "--command", long)
     cli.run("worker", "start", "--count", "2")
     cli.wait_state("long", "processing")
     pids = local_pids(cli)
@@ -184,10 +187,16 @@ def test_worker_stop_stops_workers_when_redis_refuses_writes(
             assert_stopped_with_a_note(cli, pids, "maxmemory")
         finally:
             client.config_set("maxmemory", "0")
-    assert not _sleepers("sleep 300")
+    assert not _sleepers(long)
     assert cli.run("worker", "stop").stderr == ""
     assert cli.workers() == []
     assert cli.job("long")["state"] in ("pending", "failed")
+
+
+def long_command() -> str:
+    """A long job's command no other test (running beside this one) runs: its
+    processes are looked for by their exact command line."""
+    return f"sleep {300 + random.random():.6f}"
 
 
 def _sleepers(command: str) -> list[str]:
