@@ -67,3 +67,24 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     graph.add_import(importer="pkg.b", imported="pkg.a")
     graph.add_import(importer="pkg.b", imported="pkg.c")
     assert import_cycles(graph) == [["pkg.a", "pkg.b"]]
+
+
+def depends_on(graph: grimp.ImportGraph, module: str, prefix: str) -> list[str]:
+    """The modules under ``prefix`` that ``module`` imports, directly or not."""
+    return sorted(m for m in graph.find_upstream_modules(module) if m.startswith(prefix))
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["queuectl_core.worker.loop", "queuectl_core.worker.supervisor", "queuectl_core.dispatch"],
+)
+def test_the_worker_runtime_imports_no_cli(graph: grimp.ImportGraph, module: str) -> None:
+    assert depends_on(graph, module, "queuectl_core.cli") == []
+
+
+def test_the_plugin_kit_imports_neither_cli_nor_worker(graph: grimp.ImportGraph) -> None:
+    kit = sorted(m for m in graph.modules if m.startswith("queuectl_core.pluginkit."))
+    assert kit, "no pluginkit modules found"
+    for module in kit:
+        assert depends_on(graph, module, "queuectl_core.cli") == [], module
+        assert depends_on(graph, module, "queuectl_core.worker") == [], module

@@ -41,7 +41,7 @@ def test_every_hook_spec_says_in_which_process_and_thread_it_runs() -> None:
 def test_job_event_hooks_still_work_for_old_plugins_but_warn(fresh_plugins: None) -> None:
     import types
 
-    from queuectl_core.notify import job_event_hooks
+    from queuectl_core.pluginkit.notifier import job_event_hooks
 
     seen: list[tuple[str, str]] = []
 

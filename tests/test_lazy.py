@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from queuectl_core.lazy import Lazy
+from queuectl_core.pluginkit.lazy import Lazy
 
 
 def test_nothing_is_made_before_the_first_get() -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from queuectl_sqlite.storage import SqliteStorage
 
-from queuectl_core import prefetch
+from queuectl_core.worker import prefetch
 from queuectl_core.job import AttemptResult, Outcome, State
-from queuectl_core.prefetch import BatchSize, Finished, Holdings
 from queuectl_core.queue import Queue
 from queuectl_core.storage import Claim, ClaimRequest, Finish, Transition
 from queuectl_core.testing import JobFactory
 from queuectl_core.worker import Worker
+from queuectl_core.worker.prefetch import BatchSize, Finished, Holdings
 from tests.conftest import Processes, wait_for
 
 #: (job name, time.time()) of every run of :func:`record`, in this process.

@@ -12,17 +12,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from queuectl_core.worker.launch import start_detached
+from queuectl_core.worker.pids import pid_alive
+from queuectl_core.worker.shutdown import stop_workers
 
 from queuectl_core.config import Location
-from queuectl_core.control import pid_alive, start_detached, stop_workers
 from queuectl_core.errors import WorkerError
 from queuectl_core.job import Outcome, State, WorkerInfo
 from queuectl_core.queue import Queue
 from queuectl_core.storage import ClaimRequest, Storage
-from queuectl_core.supervisor import run_foreground
+from queuectl_core.worker.supervisor import run_foreground
 from tests.conftest import Processes, wait_for
 
-SUPERVISOR = "queuectl_core.supervisor"
+SUPERVISOR = "queuectl_core.worker.supervisor"
 
 
 def start_supervisor(processes: Processes, *args: str) -> subprocess.Popen[bytes]:

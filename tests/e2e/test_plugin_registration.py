@@ -21,7 +21,7 @@ import time
 import click
 
 from queuectl_core.job import AttemptResult, Outcome
-from queuectl_core.live_settings import LiveSettings
+from queuectl_core.pluginkit.live_settings import LiveSettings
 from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Setting
 from queuectl_core.storage import BackendSpec

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from callback_support import wait_for_lines
 
-from queuectl_core.notify import JOB_EVENTS
+from queuectl_core.pluginkit.notifier import JOB_EVENTS
 from queuectl_core.testing.pytest_plugin import QueuectlCli
 
 

@@ -16,7 +16,7 @@ from queuectl_webhook.sender import from_error, from_status
 from queuectl_webhook.signing import signature
 from webhook_support import readme_verify
 
-from queuectl_core.notify import JOB_EVENTS, parse_events
+from queuectl_core.pluginkit.notifier import JOB_EVENTS, parse_events
 
 BODY = b'{"event":"dead"}'
 KNOWN = "958d4d775849a8c09f790135913f9ae3ea792bb0a4e6b9b8e0a1eba07a7ddf42"

@@ -20,6 +20,15 @@ _LAZY = {
 }
 
 
+def _keep_old_paths() -> None:
+    from queuectl_core import moved
+
+    moved.install()
+
+
+_keep_old_paths()
+
+
 def __getattr__(name: str) -> Any:  # imports stay lazy so the CLI starts fast
     module = _LAZY.get(name)
     if module is None:

@@ -26,7 +26,7 @@ from queuectl_core.errors import (
     UnknownExecutorError,
 )
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
-from queuectl_core.lazy import Lazy
+from queuectl_core.pluginkit.lazy import Lazy
 from queuectl_core.storage import Storage
 
 #: Jobs read per storage call when every matching job is wanted (``list --format csv``).

@@ -9,11 +9,14 @@ short reason for bad input (for a number, its range: see :mod:`queuectl_core.lim
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queuectl_core import limits, plugins
 from queuectl_core.errors import SettingError
 from queuectl_core.setting import Setting, count_in, duration_in
+
+if TYPE_CHECKING:
+    from queuectl_core.storage import Storage
 
 __all__ = [  # Setting and its parsers are declared in queuectl_core.setting; importable here too
     "Setting",
@@ -21,6 +24,7 @@ __all__ = [  # Setting and its parsers are declared in queuectl_core.setting; im
     "count_in",
     "duration_in",
     "format_value",
+    "load",
     "registry",
     "unknown_setting_message",
     "validate",
@@ -57,6 +61,11 @@ class Settings:
     def items(self) -> list[tuple[str, Any]]:
         """Every (name, value), sorted by name."""
         return sorted(self._values.items())
+
+
+def load(storage: Storage) -> Settings:
+    """The settings in force in ``storage``."""
+    return Settings(*storage.load_settings())
 
 
 def registry() -> dict[str, Setting]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from queuectl_core import limits
-from queuectl_core.notify import events_setting
+from queuectl_core.pluginkit.notifier import events_setting
 from queuectl_core.settings import Setting, duration_in
 
 SETTINGS = (

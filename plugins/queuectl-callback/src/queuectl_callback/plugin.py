@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from queuectl_callback.options import SETTINGS
 from queuectl_core.hookspecs import hookimpl
-from queuectl_core.lazy import Lazy
-from queuectl_core.notify import chosen
+from queuectl_core.pluginkit.lazy import Lazy
+from queuectl_core.pluginkit.notifier import chosen
 
 if TYPE_CHECKING:
     from datetime import datetime

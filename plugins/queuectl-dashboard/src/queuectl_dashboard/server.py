@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from queuectl_core.cli.serving import bind_without_lookup, http_url, listen
 from queuectl_core.errors import QueuectlError
+from queuectl_core.pluginkit.serving import bind_without_lookup, http_url, listen
 from queuectl_dashboard.api import Api, ApiError, Query, api_error
 from queuectl_dashboard.hosts import HostCheck
 from queuectl_dashboard.page import Page

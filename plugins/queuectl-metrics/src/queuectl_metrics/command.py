@@ -7,7 +7,7 @@ import sys
 import click
 
 from queuectl_core.cli.context import AppContext, pass_app
-from queuectl_core.cli.serving import port_option, serve_until_stopped
+from queuectl_core.pluginkit.serving import port_option, serve_until_stopped
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9851

@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 from queuectl_core.hookspecs import hookimpl
-from queuectl_core.lazy import Lazy
+from queuectl_core.pluginkit.lazy import Lazy
 
 if TYPE_CHECKING:
     import click

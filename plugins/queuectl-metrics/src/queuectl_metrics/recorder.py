@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable, Mapping
 
 from queuectl_core.config import Location
-from queuectl_core.live_settings import current_location
+from queuectl_core.pluginkit.live_settings import current_location
+from queuectl_core.pluginkit.threads import start_daemon_thread
 from queuectl_core.storage import Storage
-from queuectl_core.threads import start_daemon_thread
 
 log = logging.getLogger("queuectl.metrics")
 

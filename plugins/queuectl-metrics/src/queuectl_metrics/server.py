@@ -15,8 +15,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from prometheus_client import CollectorRegistry
 
-from queuectl_core.cli.serving import bind_without_lookup, http_url, listen
 from queuectl_core.errors import QueuectlError
+from queuectl_core.pluginkit.serving import bind_without_lookup, http_url, listen
 from queuectl_metrics.collector import CONTENT_TYPE, exposition
 
 if TYPE_CHECKING:

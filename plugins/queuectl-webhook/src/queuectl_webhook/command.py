@@ -7,7 +7,7 @@ import click
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
 from queuectl_core.cli.group import CliError
-from queuectl_core.notify import JOB_EVENTS
+from queuectl_core.pluginkit.notifier import JOB_EVENTS
 from queuectl_webhook.options import check_url
 
 

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterable
 
-from queuectl_core.threads import start_daemon_thread
+from queuectl_core.pluginkit.threads import start_daemon_thread
 from queuectl_webhook.event import Delivery
 from queuectl_webhook.retries import Policy, deliver
 

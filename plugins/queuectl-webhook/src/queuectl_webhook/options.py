@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from queuectl_core import limits
-from queuectl_core.notify import events_setting
+from queuectl_core.pluginkit.notifier import events_setting
 from queuectl_core.settings import Setting, count_in, duration_in
 
 MAX_RETRIES = limits.WEBHOOK_RETRIES[1]

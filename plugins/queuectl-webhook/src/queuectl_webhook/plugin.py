@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from queuectl_core.hookspecs import hookimpl
 from queuectl_core.job import Attempt, Job, WorkerInfo
-from queuectl_core.lazy import Lazy
-from queuectl_core.notify import chosen
+from queuectl_core.pluginkit.lazy import Lazy
+from queuectl_core.pluginkit.notifier import chosen
 from queuectl_core.settings import Setting, Settings
 from queuectl_webhook.options import SETTINGS
 

@@ -104,12 +104,12 @@ def start(
     If workers of this backend already run on this host, says how many and starts
     none, unless --add is given.
     """
-    from queuectl_core import control
     from queuectl_core.config import state_home
+    from queuectl_core.worker import launch
 
     log_file = log_file or state_home() / "workers.log"
     require_shared_backend(app, "worker start runs workers in other processes")
-    started = control.start_detached(app.location(), count, queues, log_file, add=add)
+    started = launch.start_detached(app.location(), count, queues, log_file, add=add)
     if not as_json:
         click.echo(f"started {render.plural(len(started), 'worker')}, logging to {log_file}")
     print_workers(app, started, as_json)
@@ -132,7 +132,7 @@ def require_shared_backend(app: AppContext, why: str) -> None:
 @pass_app
 def run(app: AppContext, count: int, queues: tuple[str, ...] | None, burst: bool) -> None:
     """Run workers in the foreground (systemd, containers)."""
-    from queuectl_core import supervisor
+    from queuectl_core.worker import supervisor
 
     if count != 1:
         require_shared_backend(app, "more than one worker run in processes of their own")
@@ -153,9 +153,9 @@ def run(app: AppContext, count: int, queues: tuple[str, ...] | None, burst: bool
 @pass_app
 def stop(app: AppContext, timeout: float | None, force: bool, as_json: bool) -> None:
     """Stop every worker gracefully; returns once they have exited."""
-    from queuectl_core import control
+    from queuectl_core.worker import shutdown
 
-    stopped = control.stop_workers(
+    stopped = shutdown.stop_workers(
         app.queue().storage,
         timeout,
         force,

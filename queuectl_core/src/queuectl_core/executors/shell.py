@@ -9,7 +9,7 @@ descriptors watched for one short run, epoll's set-up and tear-down (about ten s
 calls) costs more than it saves. A timeout or an abort stops the whole process
 group: ``SIGTERM``, up to ``kill_grace`` seconds for it to end, then ``SIGKILL``;
 the attempt's processes that left the group are found by their environment and
-stopped too (see :mod:`queuectl_core.orphans`).
+stopped too (see :mod:`queuectl_core.worker.orphans`).
 
 When the shell exits on its own, what its pipes already hold is read and the attempt
 ends at once: background processes it left behind are neither waited for nor killed
@@ -27,11 +27,12 @@ import signal
 import time
 from types import TracebackType
 
-from queuectl_core import limits, orphans
+from queuectl_core import limits
 from queuectl_core.executors.base import ExecutionContext, interrupted_error, timed_out_error
 from queuectl_core.executors.output import OutputTail
 from queuectl_core.executors.spawn import Child, spawn
 from queuectl_core.job import AttemptResult, Outcome
+from queuectl_core.worker import orphans
 
 _READ_SIZE = 65536
 _DRAIN_READS = 16  # reads per pipe once the shell is gone: 1 MiB, the largest pipe buffer
@@ -220,7 +221,7 @@ class _Run:
 
         The attempt's processes that left the group (``setsid``, daemons) get the same
         SIGTERM and, once the group has ended, SIGKILL; those re-parented to the
-        worker are reaped (see :mod:`queuectl_core.orphans`).
+        worker are reaped (see :mod:`queuectl_core.worker.orphans`).
         """
         pgid = self.process.pid  # the shell leads its session and its process group
         self._unwatch_abort()

@@ -6,7 +6,7 @@ Run it as ``python -m queuectl_core.worker --worker-id ID [--queues a,b] [--burs
 a :class:`Worker` and call :meth:`Worker.run`.
 
 While its jobs are fast, a worker claims several at once and stores their results
-together with the next claims (see :mod:`queuectl_core.prefetch`).
+together with the next claims (see :mod:`queuectl_core.worker.prefetch`).
 
 A result the storage refuses (a full disk, an unreachable server) is kept, never
 run again: the worker claims nothing more, the heartbeat keeps renewing the job's
@@ -19,7 +19,7 @@ a graceful stop waits for the result to be stored.
 Stopping: the first SIGTERM, SIGINT or SIGHUP stops claiming and lets the running job
 finish (jobs claimed but not started are given back); a second one interrupts the
 job, which goes back to pending without using up an attempt (see
-:mod:`queuectl_core.stopping`).
+:mod:`queuectl_core.worker.stopping`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from queuectl_core import events, recovery, retry
+from queuectl_core import events, retry
+from queuectl_core import settings as settings_module
 from queuectl_core.executors import declared_by, for_job
 from queuectl_core.executors.base import (
     ExecutionContext,
@@ -41,15 +42,16 @@ from queuectl_core.executors.base import (
     JobInterrupted,
     interrupted_error,
 )
-from queuectl_core.heartbeat import Heartbeat
 from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, AttemptResult, Outcome, WorkerInfo
-from queuectl_core.orphans import Adopted, become_subreaper
-from queuectl_core.prefetch import BatchSize, Finished, Held, Holdings
 from queuectl_core.settings import Settings
-from queuectl_core.stopping import FORCED, Stopper
 from queuectl_core.storage import Claim, ClaimRequest, Storage, Waiter
 from queuectl_core.stored import cannot_run, problem
+from queuectl_core.worker import recovery, reporting
+from queuectl_core.worker.heartbeat import Heartbeat
+from queuectl_core.worker.orphans import Adopted, become_subreaper
+from queuectl_core.worker.prefetch import BatchSize, Finished, Held, Holdings
+from queuectl_core.worker.stopping import FORCED, Stopper
 
 log = logging.getLogger("queuectl.worker")
 T = TypeVar("T")
@@ -256,7 +258,7 @@ class Worker:
             if not done and (retried or finished.maybe_stored):
                 log.info("job %s: result stored before the storage error, or lease lost", job_id)
                 continue
-            recovery.report(
+            reporting.report(
                 finished.claim, finished.transition, done, self._record_of(finished), self.settings
             )
 
@@ -264,7 +266,7 @@ class Worker:
         """Builds the history record of a finished attempt, for the lifecycle events."""
         claim, result = finished.claim, finished.result
         started_at = claim.job.updated_at if result.started_at is None else result.started_at
-        return lambda: recovery.attempt_record(claim, result, self.worker_id, started_at)
+        return lambda: reporting.attempt_record(claim, result, self.worker_id, started_at)
 
     def _release(self, held: Sequence[Held]) -> list[bool]:
         return self.storage.release([(h.claim.job.id, h.claim.token) for h in held], time.time())
@@ -364,7 +366,7 @@ class Worker:
             self._storage_failing = True
 
     def _load_settings(self) -> Settings:
-        return recovery.load_settings(self.storage)
+        return settings_module.load(self.storage)
 
     def _refresh_settings(self, version: int | None) -> None:
         """Reload the settings if ``version`` (``None``: ask the storage) is not ours."""
@@ -462,7 +464,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             return worker.run()
     finally:
         storage.close()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

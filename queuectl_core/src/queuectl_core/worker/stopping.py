@@ -21,8 +21,12 @@ from types import FrameType
 from typing import TypeVar
 
 from queuectl_core.executors.base import JobInterrupted
+from queuectl_core.pluginkit.threads import (
+    POKE_SIGNAL,
+    STOP_SIGNALS,
+    call_with_stop_signals_blocked,
+)
 from queuectl_core.storage import Claim
-from queuectl_core.threads import POKE_SIGNAL, STOP_SIGNALS, call_with_stop_signals_blocked
 
 log = logging.getLogger("queuectl.worker")
 T = TypeVar("T")
@@ -170,7 +174,8 @@ class Stopper:
         self._previous.clear()
 
     def start_thread(self, start: Callable[[], None]) -> None:
-        """Start a thread that never receives our signals (see :mod:`queuectl_core.threads`)."""
+        """Start a thread that never receives our signals (see
+        :mod:`queuectl_core.pluginkit.threads`)."""
         if not self._signals:
             start()
             return

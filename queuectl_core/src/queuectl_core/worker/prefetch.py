@@ -22,7 +22,7 @@ starts.
 
 Results the storage refused (a full disk, an unreachable server) are kept as
 *unstored* until a retry stores them: their leases are renewed like the others',
-and a lost lease drops one (see :mod:`queuectl_core.worker`).
+and a lost lease drops one (see :mod:`queuectl_core.worker.loop`).
 """
 
 from __future__ import annotations

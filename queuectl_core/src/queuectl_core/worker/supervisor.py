@@ -3,8 +3,8 @@
 ``run_foreground`` runs one worker in this process, or supervises N child workers
 (``python -m queuectl_core.worker``): it relays stop signals to them, recovers the
 jobs of a child that dies at once (no waiting for the lease to expire) and restarts
-it with backoff. :mod:`queuectl_core.control` starts such a supervisor in the
-background (``python -m queuectl_core.supervisor``, children even for one worker)
+it with backoff. :mod:`queuectl_core.worker.launch` starts such a supervisor in the
+background (``python -m queuectl_core.worker.supervisor``, children even for one worker)
 and stops workers.
 
 Stop signals: the first asks for a graceful stop, the second forces one (see
@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from queuectl_core import handoff, recovery
+from queuectl_core import handoff
 from queuectl_core.config import Location, adopted, without_location
 from queuectl_core.errors import WorkerError
 from queuectl_core.host import short_hostname
 from queuectl_core.storage import Storage
-from queuectl_core.worker import Worker, configure_logging
+from queuectl_core.worker import recovery
+from queuectl_core.worker.loop import Worker, configure_logging
 
 log = logging.getLogger("queuectl.supervisor")
 
@@ -282,12 +283,12 @@ def _ignore(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m queuectl_core.supervisor``: what ``start_detached`` runs.
+    """``python -m queuectl_core.worker.supervisor``: what ``start_detached`` runs.
 
     Its workers are always child processes, even one: a worker that is killed is
     then restarted and its jobs recovered at once.
     """
-    parser = argparse.ArgumentParser(prog="python -m queuectl_core.supervisor")
+    parser = argparse.ArgumentParser(prog="python -m queuectl_core.worker.supervisor")
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--queues", help="comma-separated queue names (default: all)")
     parser.add_argument("--burst", action="store_true", help="exit when no job is ready")

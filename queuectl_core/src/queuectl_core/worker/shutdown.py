@@ -1,158 +1,31 @@
-"""Starting and stopping workers from the command line.
+"""Stopping every registered worker from the command line (``worker stop``).
 
-``start_detached`` starts a supervisor (:mod:`queuectl_core.supervisor`) in the
-background and returns once its workers are registered; ``stop_workers`` stops
-every registered worker (through its supervisor, or the backend's stop request for
-other hosts) and returns once they have exited.
+:func:`stop_workers` signals the workers of this host (through their supervisor),
+leaves a stop request in the backend for workers on other hosts, and returns once
+they have exited, forcing and then killing them after their grace periods.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 
-from queuectl_core import private, recovery
-from queuectl_core.config import Location
+from queuectl_core import settings as settings_module
 from queuectl_core.errors import WorkerError
-from queuectl_core.host import hostname, short_hostname
+from queuectl_core.host import hostname
 from queuectl_core.job import WorkerInfo
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Storage
-from queuectl_core.supervisor import spawn_with_location, stop_signal
+from queuectl_core.worker import recovery
+from queuectl_core.worker.pids import may_signal, pid_alive, runs_queuectl, send_signal
+from queuectl_core.worker.supervisor import stop_signal
 
 log = logging.getLogger("queuectl.supervisor")
 
-POLL = 0.02  # seconds between registry checks while starting and stopping
+POLL = 0.02  # seconds between registry checks while stopping
 EXTRA_GRACE = 5.0  # after a forced stop: seconds beyond kill_grace before SIGKILL
-
-
-#: Detached supervisors started by this process, kept referenced so that they are
-#: reaped (see ``pid_alive``) rather than reported as leaked when they outlive it.
-_detached: list[subprocess.Popen[bytes]] = []
-
-
-def start_detached(
-    location: Location,
-    count: int,
-    queues: Sequence[str] | None,
-    log_file: Path,
-    timeout: float = 30,
-    add: bool = False,
-) -> list[WorkerInfo]:
-    """Start a background supervisor of ``count`` workers; return them once registered.
-
-    While workers of this backend run on this host, refuses (``WorkerError``
-    saying how many) unless ``add``: a second ``worker start`` is more often a
-    mistake than a wish for twice the workers.
-    """
-    if count < 1:
-        raise WorkerError("the number of workers must be at least 1")
-    command = [sys.executable, "-m", "queuectl_core.supervisor", "--count", str(count)]
-    if queues:
-        command += ["--queues", ",".join(queues)]
-    storage = location.open()  # a broken location fails here, before anything starts
-    try:
-        if not add:
-            _refuse_if_running(storage)
-        log_handle = _open_log(log_file)
-        try:
-            process = spawn_with_location(
-                command,
-                location,
-                stdin=subprocess.DEVNULL,
-                stdout=log_handle,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        finally:
-            os.close(log_handle)
-        _detached.append(process)
-        return _wait_registered(storage, process, count, log_file, timeout)
-    finally:
-        storage.close()
-
-
-def running_here(storage: Storage) -> list[WorkerInfo]:
-    """The registered workers that run on this host (a live queuectl process each)."""
-    host = hostname()
-    return [
-        worker
-        for worker in storage.workers()
-        if worker.host == host and pid_alive(worker.pid) and _runs_queuectl(worker.pid) is not False
-    ]
-
-
-def _refuse_if_running(storage: Storage) -> None:
-    running = running_here(storage)
-    if running:
-        count = len(running)
-        ids = ", ".join(worker.id for worker in running[:5]) + (", ..." if count > 5 else "")
-        raise WorkerError(
-            f"{count} worker{'s' if count != 1 else ''} of this backend already "
-            f"run{'s' if count == 1 else ''} on this host ({ids}); "
-            "'worker start --add' starts more beside them, 'worker stop' stops them"
-        )
-
-
-def _wait_registered(
-    storage: Storage,
-    process: subprocess.Popen[bytes],
-    count: int,
-    log_file: Path,
-    timeout: float,
-) -> list[WorkerInfo]:
-    """The supervisor's ``count`` workers once registered; ``WorkerError`` if they exit
-    or do not register within ``timeout`` seconds."""
-    prefix = f"{short_hostname()}-{process.pid}-"
-    deadline = time.monotonic() + timeout
-    while True:
-        started = [w for w in storage.workers() if w.id.startswith(prefix)]
-        if len(started) >= count:
-            return started
-        status = process.poll()
-        if status is not None:
-            raise WorkerError(
-                f"the workers exited at start (status {status}): {_last_line(log_file)}"
-            )
-        if time.monotonic() >= deadline:
-            process.terminate()
-            raise WorkerError(
-                f"the workers did not start within {timeout:g}s: {_last_line(log_file)}"
-            )
-        time.sleep(POLL)
-
-
-def _open_log(path: Path) -> int:
-    """The workers' log opened for appending (created 0600, its directories 0700);
-    ``WorkerError`` naming the path if it cannot be."""
-    try:
-        private.make_dirs(path.parent)
-        return private.open_append(path)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        if isinstance(exc.filename, str) and exc.filename != str(path):
-            reason = f"{exc.filename}: {reason}"
-        raise WorkerError(f"cannot write the workers' log {path}: {reason}") from None
-
-
-def _last_line(path: Path) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - 4096))
-            lines = handle.read().decode("utf-8", "replace").strip().splitlines()
-    except OSError:
-        return "(no log)"
-    return lines[-1] if lines else f"(nothing in {path})"
-
-
-# -- stopping -----------------------------------------------------------------------------
 
 
 def stop_workers(
@@ -173,7 +46,7 @@ def stop_workers(
     local workers are still stopped by signal, and ``warn`` gets one line saying
     what could not be stored.
     """
-    stopper = _Stopper(storage)
+    stopper = Shutdown(storage)
     try:
         return stopper.stop(timeout, force)
     finally:
@@ -182,7 +55,7 @@ def stop_workers(
             warn(note)
 
 
-class _Stopper:
+class Shutdown:
     """One ``stop_workers`` call: the targets, the signals sent, the wait."""
 
     def __init__(self, storage: Storage) -> None:
@@ -236,7 +109,7 @@ class _Stopper:
 
     def _settings(self) -> Settings:
         try:
-            return recovery.load_settings(self.storage)
+            return settings_module.load(self.storage)
         except Exception as exc:  # the defaults are good enough to stop by
             log.debug("cannot read the settings: %s", exc)
             return Settings({})
@@ -283,11 +156,11 @@ class _Stopper:
             self._recover(worker)
             return
         fresh = now - worker.heartbeat_at <= self.settings["lease_timeout"]
-        if not _may_signal(worker.pid, fresh):
+        if not may_signal(worker.pid, fresh):
             return  # e.g. a program embedding a worker: it sees the stop request
         self.pids.add(worker.pid)
         supervisor = worker.extra.get("supervisor_pid")
-        if isinstance(supervisor, int) and _may_signal(supervisor, fresh):
+        if isinstance(supervisor, int) and may_signal(supervisor, fresh):
             self.pids.add(supervisor)
             self.signal_pids.add(supervisor)
         else:
@@ -298,7 +171,7 @@ class _Stopper:
         while self.signals_sent < upto:
             self.signals_sent += 1
             for pid in self.signal_pids:
-                _kill(pid, stop_signal(self.signals_sent))
+                send_signal(pid, stop_signal(self.signals_sent))
 
     def _running(self) -> list[str]:
         """What still runs: targeted workers still registered, local processes alive.
@@ -333,12 +206,12 @@ class _Stopper:
         silent = now - worker.heartbeat_at > 2 * float(self.settings["lease_timeout"])
         if not self._local(worker):
             return silent
-        return not pid_alive(worker.pid) or (silent and not _runs_queuectl(worker.pid))
+        return not pid_alive(worker.pid) or (silent and not runs_queuectl(worker.pid))
 
     def _kill(self) -> None:
         """SIGKILL what still runs on this host and recover the jobs it held."""
         for pid in self.pids:
-            _kill(pid, signal.SIGKILL)
+            send_signal(pid, signal.SIGKILL)
         deadline = time.monotonic() + EXTRA_GRACE
         while any(pid_alive(pid) for pid in self.pids) and time.monotonic() < deadline:
             time.sleep(POLL)
@@ -346,47 +219,3 @@ class _Stopper:
             if self._local(worker) and worker.pid in self.pids:
                 log.warning("worker %s killed", worker.id)
                 self._recover(worker)
-
-
-def _kill(pid: int, signum: int) -> None:
-    try:
-        os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
-    except PermissionError:  # another user's: its heartbeat brings it the stop request
-        log.warning("no permission to signal pid %d", pid)
-
-
-def _runs_queuectl(pid: int) -> bool | None:
-    """Whether the process's command line mentions queuectl; ``None`` without ``/proc``."""
-    try:
-        return b"queuectl" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return None
-
-
-def _may_signal(pid: int, fresh: bool) -> bool:
-    """Whether ``pid`` is a live queuectl process (a reused pid is never signalled);
-    where ``/proc`` cannot tell, a ``fresh`` registry entry vouches for it."""
-    if not pid_alive(pid):
-        return False
-    recognised = _runs_queuectl(pid)
-    return fresh if recognised is None else recognised
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid runs (a zombie child of ours is reaped: gone)."""
-    if pid <= 0:
-        return False
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:  # not our child: ask the kernel
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True

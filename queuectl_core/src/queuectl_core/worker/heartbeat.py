@@ -1,7 +1,7 @@
 """A worker's heartbeat thread: lease renewal, registry heartbeat, lost-job sweep.
 
 Every ``heartbeat_interval`` it extends the leases of the jobs the worker holds:
-the one it runs and, with prefetch (:mod:`queuectl_core.prefetch`), those waiting
+the one it runs and, with prefetch (:mod:`queuectl_core.worker.prefetch`), those waiting
 to run or to be stored (and has the worker abort or drop a job whose lease is
 gone: cancelled, or recovered by someone else), records in the registry that the
 worker is alive (learning whether a stop was requested), and recovers jobs whose
@@ -16,9 +16,9 @@ import threading
 import time
 from typing import Protocol
 
-from queuectl_core import recovery
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, Storage
+from queuectl_core.worker import recovery
 
 log = logging.getLogger("queuectl.worker")
 
