@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from queuectl_sqlite.storage import SqliteStorage
 
-from queuectl_core.worker import prefetch
 from queuectl_core.job import AttemptResult, Outcome, State
 from queuectl_core.queue import Queue
 from queuectl_core.storage import Claim, ClaimRequest, Finish, Transition
 from queuectl_core.testing import JobFactory
-from queuectl_core.worker import Worker
+from queuectl_core.worker import Worker, prefetch
 from queuectl_core.worker.prefetch import BatchSize, Finished, Holdings
 from tests.conftest import Processes, wait_for
 

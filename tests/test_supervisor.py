@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from queuectl_core.worker.launch import start_detached
-from queuectl_core.worker.pids import pid_alive
-from queuectl_core.worker.shutdown import stop_workers
 
 from queuectl_core.config import Location
 from queuectl_core.errors import WorkerError
 from queuectl_core.job import Outcome, State, WorkerInfo
 from queuectl_core.queue import Queue
 from queuectl_core.storage import ClaimRequest, Storage
+from queuectl_core.worker.launch import start_detached
+from queuectl_core.worker.pids import pid_alive
+from queuectl_core.worker.shutdown import stop_workers
 from queuectl_core.worker.supervisor import run_foreground
 from tests.conftest import Processes, wait_for
 

@@ -18,13 +18,12 @@ from pathlib import Path
 import pytest
 from queuectl_sqlite.storage import SqliteStorage
 
-from queuectl_core.worker import recovery
 from queuectl_core.errors import StorageFullError
 from queuectl_core.job import AttemptResult, Outcome, State
 from queuectl_core.queue import Queue
 from queuectl_core.storage import Claim, ClaimRequest, Finish, Transition
 from queuectl_core.testing import JobFactory
-from queuectl_core.worker import Worker
+from queuectl_core.worker import Worker, recovery
 from queuectl_core.worker.prefetch import Finished, Holdings
 from tests.conftest import wait_for
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -77,12 +78,14 @@ def test_a_cancel_kills_what_left_the_process_group(cli: Cli) -> None:
     wait_for(lambda: not zombie_children(worker["pid"]), 5, lambda: reaped(cli, worker["pid"]))
 
 
-def test_a_daemon_a_finished_job_started_is_reaped_when_it_ends(cli: Cli) -> None:
+def test_a_daemon_a_finished_job_started_is_reaped_when_it_ends(cli: Cli, tmp_path: Path) -> None:
     """A job may start a daemon on purpose: it is left running, and reaped once it
     exits (the worker is its subreaper)."""
+    stop = tmp_path / "stop-the-daemon"
     cli.config(poll_interval="0.2")
-    # it lives 3 s: long enough for the worker's once-a-second sweep to see it alive
-    cli.enqueue("--id", "daemon", "--command", "setsid sleep 3 & echo started")
+    # it lives until told: the worker's once-a-second sweep must have seen it alive
+    daemon = f"setsid sh -c 'until [ -e {stop} ]; do sleep 0.1; done' & echo started"
+    cli.enqueue("--id", "daemon", "--command", daemon)
     cli.run("worker", "start")
     cli.wait_state("daemon", "completed")
     [worker] = cli.workers()
@@ -91,5 +94,7 @@ def test_a_daemon_a_finished_job_started_is_reaped_when_it_ends(cli: Cli) -> Non
         for f in Path(f"/proc/{worker['pid']}/task").glob("*/children")
         for c in f.read_text().split()
     ]
-    wait_for(children, 5, "the daemon to be re-parented to the worker")
+    wait_for(children, 10, "the daemon to be re-parented to the worker")
+    time.sleep(1.5)  # past a sweep that sees it alive
+    stop.touch()
     wait_for(lambda: not children(), 15, "the ended daemon to be reaped")

@@ -106,12 +106,16 @@ def test_higher_priority_runs_first_fifo_within_a_priority(cli: Cli) -> None:
     assert order == ["high", "mid1", "mid2", "low"]
 
 
-def test_delayed_job_waits_for_its_time(cli: Cli) -> None:
+def test_delayed_job_waits_for_its_time(cli: Cli, tmp_path: Path) -> None:
     cli.run("worker", "start", "--count", "1")
     wait_for(lambda: bool(cli.workers()), 10, lambda: "the worker never registered")
     enqueued = time.time()
-    cli.enqueue("--id", "later", "--command", "true", "--delay", "2s")
-    cli.enqueue("--id", "now", "--command", "true")
+    # one enqueue of both, so a slow command start cannot let the delay pass between them
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(
+        '{"id": "later", "command": "true", "delay": "2s"}\n{"id": "now", "command": "true"}\n'
+    )
+    cli.enqueue("--file", str(jobs))
     now = cli.wait_state("now", "completed")
     job = cli.wait_state("later", "completed", timeout=10)
     # one worker, FIFO: only the delay lets the job enqueued second run first
@@ -172,10 +176,11 @@ def test_dlq_purge_and_retry_all(cli: Cli) -> None:
     assert cli.run("show", "d1", check=False).returncode == 1
 
 
-def test_graceful_stop_lets_the_running_job_finish(cli: Cli) -> None:
+def test_graceful_stop_lets_the_running_job_finish(cli: Cli, tmp_path: Path) -> None:
+    started = tmp_path / "started"
     cli.run("worker", "start", "--count", "1")
-    cli.enqueue("--id", "long", "--command", "sleep 1.5; echo finished")
-    cli.wait_state("long", "processing")
+    cli.enqueue("--id", "long", "--command", f"touch {started}; sleep 1.5; echo finished")
+    wait_for(started.exists, 10, "the job to start")  # a file: no command to wait for
     cli.run("worker", "stop")  # returns once the worker exited
     assert cli.workers() == []
     job = cli.job("long")

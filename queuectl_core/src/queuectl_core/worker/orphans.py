@@ -24,6 +24,8 @@ import sys
 import time
 from collections.abc import Iterable
 
+from queuectl_core.worker.pids import exists
+
 log = logging.getLogger("queuectl.worker")
 
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
@@ -117,22 +119,11 @@ def reap(pids: Iterable[int], wait: float = REAP_WAIT) -> None:
                 if os.waitpid(pid, os.WNOHANG)[0] == pid:
                     pending.discard(pid)
             except ChildProcessError:  # not ours (yet)
-                if not _exists(pid):
+                if not exists(pid):
                     pending.discard(pid)
         if not pending or time.monotonic() >= deadline:
             return
         time.sleep(0.01)
-
-
-def _exists(pid: int) -> bool:
-    """Whether ``pid`` exists, a zombie included."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Adopted:

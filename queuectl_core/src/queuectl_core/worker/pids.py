@@ -45,6 +45,11 @@ def pid_alive(pid: int) -> bool:
             return False
     except ChildProcessError:  # not our child: ask the kernel
         pass
+    return exists(pid)
+
+
+def exists(pid: int) -> bool:
+    """Whether ``pid`` exists, a zombie included."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
