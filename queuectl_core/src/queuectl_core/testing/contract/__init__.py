@@ -17,23 +17,39 @@ Then run ``pytest`` with the queuectl pytest plugin (``-p queuectl_core.testing.
 which shows the compared values of a failed assertion. Every instance made during a test is closed
 at its end. Times are logical (``T0`` onwards) and handed to the backend as ``now``.
 
-The suite is one mixin per topic: :mod:`.jobs`, :mod:`.leases`, :mod:`.batches`,
-:mod:`.admin` and :mod:`.registry`, on the fixtures and helpers of :mod:`.base`.
+The suite is one mixin per role of :mod:`queuectl_core.storage`, in a module of the same
+name as the role's: :mod:`.jobs` (``JobStore``), :mod:`.leases` (``Leases``),
+:mod:`.batches` (``Batches``), :mod:`.admin` (``Admin``), :mod:`.registry`
+(``WorkerRegistry``), :mod:`.settings` (``SettingsStore``) and :mod:`.stats`
+(``StatsStore``), on the fixtures and helpers of :mod:`.base`.
 """
 
 from __future__ import annotations
 
+from queuectl_core.storage import Storage
 from queuectl_core.testing.contract.admin import AdminContract
 from queuectl_core.testing.contract.batches import BatchesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
 from queuectl_core.testing.contract.registry import RegistryContract
+from queuectl_core.testing.contract.settings import SettingsContract
+from queuectl_core.testing.contract.stats import StatsContract
 
 __all__ = ["StorageContract"]
 
 
 # pytest runs inherited tests in reverse MRO order: this one runs the basics first.
 class StorageContract(
-    RegistryContract, AdminContract, BatchesContract, LeasesContract, JobsContract
+    StatsContract,
+    SettingsContract,
+    RegistryContract,
+    AdminContract,
+    BatchesContract,
+    LeasesContract,
+    JobsContract,
 ):
-    """Tests of every guarantee in :mod:`queuectl_core.storage`; subclass to run."""
+    """Tests of every guarantee in :mod:`queuectl_core.storage`, one mixin per role, and
+    of what :class:`~queuectl_core.storage.Storage` adds to them; subclass to run."""
+
+    def test_describe_names_the_location(self, storage: Storage) -> None:
+        assert isinstance(storage.describe(), str) and storage.describe()

@@ -1,4 +1,4 @@
-"""The contract of what an operator does to jobs: cancel, retry dead ones, purge."""
+"""The contract of what an operator does to jobs, ``Admin``: cancel, retry dead ones, purge."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from queuectl_core.testing.factory import JobFactory
 
 
 class AdminContract(ContractFixtures):
-    """Cancelling, the dead letter queue and purging: all or nothing, never a lost lease."""
+    """Checks :class:`~queuectl_core.storage.Admin`: cancelling, the dead letter queue
+    and purging, all or nothing, never a lost lease."""
 
     # -- cancel ------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from queuectl_core.job import AttemptResult, Job, Outcome, State
-from queuectl_core.storage import Claim, ClaimRequest, Storage, Transition
+from queuectl_core.storage import Claim, ClaimRequest, Leases, Storage, Transition
 from queuectl_core.testing.factory import JobFactory
 
 T0 = 1_700_000_000.0  # the suite's "now"
@@ -45,7 +45,7 @@ TO = {  # a transition into each state an attempt can end in
 
 
 def take(
-    storage: Storage,
+    storage: Leases,
     job_id: str | None = None,
     *,
     now: float = T0,

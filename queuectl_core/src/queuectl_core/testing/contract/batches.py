@@ -1,4 +1,4 @@
-"""The contract of batches: claiming and finishing several jobs at once, giving back
+"""The contract of batches, ``Batches``: claiming and finishing several jobs at once, giving back
 unstarted ones, and an attempt's real start.
 
 A worker that runs fast jobs claims several at once (``claim_many``), stores their
@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from queuectl_core.job import Outcome
-from queuectl_core.storage import RELEASED, Claim, ClaimRequest, Storage, Transition
+from queuectl_core.storage import RELEASED, Batches, Claim, ClaimRequest, Storage, Transition
 from queuectl_core.testing.contract.base import (
     FAILURE,
     LATER,
@@ -41,12 +41,13 @@ def claim_ids(claims: list[Claim]) -> list[str]:
 
 
 def keeps_attempt_records(storage: Storage) -> bool:
-    """Whether the backend keeps ``Storage.release``'s default (records stay)."""
-    return type(storage).release is Storage.release
+    """Whether the backend keeps ``Batches.release``'s default (records stay)."""
+    return type(storage).release is Batches.release
 
 
 class BatchesContract(ContractFixtures):
-    """``claim_many``, ``finish_and_claim_many``, ``release`` and ``started_at``."""
+    """Checks :class:`~queuectl_core.storage.Batches`: ``claim_many``,
+    ``finish_and_claim_many``, ``release`` and ``started_at``."""
 
     # -- claim_many ----------------------------------------------------------------------
 

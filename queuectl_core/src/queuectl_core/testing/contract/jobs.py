@@ -1,4 +1,4 @@
-"""The contract of storing jobs: enqueue, get, list, counts, next_due, round-trips."""
+"""The contract of storing jobs, ``JobStore``: enqueue, get, list, counts, next_due, round-trips."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ from queuectl_core.testing.factory import JobFactory
 
 
 class JobsContract(ContractFixtures):
-    """Jobs go in, come back unchanged, and are listed and counted exactly."""
+    """Checks :class:`~queuectl_core.storage.JobStore`: jobs go in, come back
+    unchanged, and are listed and counted exactly."""
 
     # -- enqueue, get, attempts ----------------------------------------------------
 

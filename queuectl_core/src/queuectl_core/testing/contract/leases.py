@@ -1,4 +1,4 @@
-"""The contract of leases: claim order, renew, finish, fencing tokens, lost workers.
+"""The contract of leases, ``Leases``: claim order, renew, finish, fencing tokens, lost workers.
 
 A claim leases a job to one worker until its lease expires; only the current
 token renews or finishes it, and concurrent claims never hand out a job twice.
@@ -48,7 +48,8 @@ def leases(claims: Sequence[Claim]) -> list[tuple[Job, str, int]]:
 
 
 class LeasesContract(ContractFixtures):
-    """Claiming, renewing and finishing jobs, and recovering those of lost workers."""
+    """Checks :class:`~queuectl_core.storage.Leases`: claiming, renewing and finishing
+    jobs, and recovering those of lost workers."""
 
     # -- claim ----------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The contract of what workers share besides jobs: settings, the registry, waiters."""
+"""The contract of the worker registry and of waking idle workers:
+:class:`~queuectl_core.storage.WorkerRegistry`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from queuectl_core.job import WorkerInfo
-from queuectl_core.storage import Storage, Transition
+from queuectl_core.storage import Storage, Transition, WorkerRegistry
 from queuectl_core.testing.contract.base import (
     FAILURE,
     T0,
@@ -27,7 +28,7 @@ def worker(worker_id: str, started_at: float, **fields: Any) -> WorkerInfo:
     return WorkerInfo(worker_id, "host-ü", 4242, started_at=started_at, **fields)
 
 
-def waits_for(storage: Storage, trigger: Callable[[], None]) -> float:
+def waits_for(storage: WorkerRegistry, trigger: Callable[[], None]) -> float:
     """Seconds an idle waiter on ``storage`` sleeps on after ``trigger`` ran."""
     waiter = storage.waiter("w-idle")
     triggered = threading.Event()
@@ -53,69 +54,13 @@ def waits_for(storage: Storage, trigger: Callable[[], None]) -> float:
 
 
 class RegistryContract(ContractFixtures):
-    """Settings, the worker registry and stop requests, waking idle waiters, ``describe``."""
-
-    # -- plugin statistics ------------------------------------------------------------------
-
-    def test_stats_start_at_zero_and_add_up_across_instances(
-        self, open_storage: Callable[[], Storage]
-    ) -> None:
-        storage, other = open_storage(), open_storage()
-        assert storage.stats() == {}
-        storage.add_stats({'metrics:done{q="a"}': 1, "metrics:seconds": 0.25, "other:ü": 2})
-        other.add_stats({'metrics:done{q="a"}': 2, "metrics:seconds": 0.5})
-        other.add_stats({})
-        assert storage.stats("metrics:") == {'metrics:done{q="a"}': 3, "metrics:seconds": 0.75}
-        assert other.stats() == {
-            'metrics:done{q="a"}': 3,
-            "metrics:seconds": 0.75,
-            "other:ü": 2,
-        }
-        assert storage.stats("nothing") == {}
-
-    def test_concurrent_stats_increments_are_not_lost(
-        self, open_storage: Callable[[], Storage]
-    ) -> None:
-        instances = [open_storage() for _ in range(4)]
-
-        def add(storage: Storage) -> None:
-            for _ in range(50):
-                storage.add_stats({"c:a": 1, "c:b": 2})
-
-        threads = [threading.Thread(target=add, args=(s,)) for s in instances]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert instances[0].stats("c:") == {"c:a": 200, "c:b": 400}
-
-    # -- settings -------------------------------------------------------------------------
-
-    def test_settings_are_saved_removed_and_versioned(
-        self, open_storage: Callable[[], Storage]
-    ) -> None:
-        storage, other = open_storage(), open_storage()
-        overrides, version = storage.load_settings()
-        assert overrides == {}
-        assert storage.settings_version() == version
-        previous = version
-        for name, value, expected in [
-            ("max_retries", "5", {"max_retries": "5"}),
-            ("backoff_max", "1h 30m ✓", {"max_retries": "5", "backoff_max": "1h 30m ✓"}),
-            ("max_retries", "6", {"max_retries": "6", "backoff_max": "1h 30m ✓"}),
-            ("max_retries", None, {"backoff_max": "1h 30m ✓"}),
-        ]:
-            storage.save_setting(name, value)
-            overrides, version = other.load_settings()
-            assert overrides == expected
-            assert version != previous
-            assert storage.settings_version() == other.settings_version() == version
-            previous = version
+    """Checks :class:`~queuectl_core.storage.WorkerRegistry`: entries, heartbeats and
+    stop requests seen by every instance, and waiters woken by work from any of them."""
 
     # -- workers ---------------------------------------------------------------------------
 
     def test_registered_workers_are_listed_oldest_first(
-        self, open_storage: Callable[[], Storage]
+        self, open_storage: Callable[[], WorkerRegistry]
     ) -> None:
         storage, other = open_storage(), open_storage()
         young = worker("young", T0 + 5, queues=("a", "b"), extra={"v": [1, "x"]})
@@ -130,7 +75,7 @@ class RegistryContract(ContractFixtures):
         storage.unregister_worker("never-registered")
         assert other.workers() == [replaced]
 
-    def test_heartbeat_reports_a_requested_stop(self, storage: Storage) -> None:
+    def test_heartbeat_reports_a_requested_stop(self, storage: WorkerRegistry) -> None:
         for number, name in enumerate(("a", "b", "c")):
             storage.register_worker(worker(name, T0 + number))
         assert storage.heartbeat("a", T0 + 10) is False
@@ -145,7 +90,7 @@ class RegistryContract(ContractFixtures):
 
     # -- waiting ----------------------------------------------------------------------------
 
-    def test_a_waiter_returns_within_its_timeout(self, storage: Storage) -> None:
+    def test_a_waiter_returns_within_its_timeout(self, storage: WorkerRegistry) -> None:
         waiter = storage.waiter("w1")
         try:
             for timeout in (0.0, 0.3):
@@ -169,6 +114,3 @@ class RegistryContract(ContractFixtures):
             "retry_dead": lambda: other.retry_dead(["a"], T0),
         }
         assert waits_for(storage, triggers[event]) < 2.0
-
-    def test_describe_names_the_location(self, storage: Storage) -> None:
-        assert isinstance(storage.describe(), str) and storage.describe()

@@ -1,0 +1,52 @@
+"""The role of what a person does to jobs: :class:`Admin`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from queuectl_core.job import Job, State
+
+
+class Admin(ABC):
+    """Cancelling jobs, retrying dead ones and purging: what ``queuectl cancel``,
+    ``dlq retry``, ``dlq purge`` and ``purge`` ask of a backend.
+
+    A backend must make each call all or nothing when it is given ids: an unknown id
+    or a job in the wrong state changes nothing. A job in the wrong state is refused
+    with ``InvalidStateError.refusing``, so every backend words it the same. Cancelling
+    a processing job revokes its token, so its worker can no longer change it.
+    Checked by :class:`~queuectl_core.testing.contract.admin.AdminContract`.
+    """
+
+    @abstractmethod
+    def cancel(self, job_id: str, now: float) -> Job:
+        """Cancel a pending, failed or processing job and return it.
+
+        A processing job's lease is revoked (its worker's renew and finish then
+        fail) and its open attempt closed as cancelled. Raises ``NoSuchJobError``,
+        or ``InvalidStateError`` for a completed, dead or cancelled job.
+        """
+
+    @abstractmethod
+    def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
+        """Move dead jobs back to pending with ``attempts`` 0 and return their ids.
+
+        ``None`` retries every dead job. Explicit ids are all or nothing: an
+        unknown id raises ``NoSuchJobError`` and a job that is not dead raises
+        ``InvalidStateError``, and then nothing changes. Wakes idle workers.
+        """
+
+    @abstractmethod
+    def purge(
+        self,
+        states: Sequence[State],
+        job_ids: Sequence[str] | None = None,
+        *,
+        updated_before: float | None = None,
+    ) -> int:
+        """Delete jobs (and their attempts) in ``states``; returns how many.
+
+        With ``job_ids``, only those; all or nothing as in ``retry_dead``. Without,
+        ``updated_before`` keeps jobs whose ``updated_at`` is at or after it.
+        """

@@ -1,0 +1,55 @@
+"""The role of storing jobs: :class:`JobStore`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from queuectl_core.job import Attempt, Job, State
+
+
+class JobStore(ABC):
+    """Where jobs and their attempt histories live, and how they are read back.
+
+    A backend must store every field exactly as given (payloads, large priorities,
+    binary output) and return it unchanged; enqueue is all or nothing. Reads see
+    every change committed before them, by any process. ``counts`` is called
+    constantly (``queuectl status``), so it must not scan the jobs.
+    Checked by :class:`~queuectl_core.testing.contract.jobs.JobsContract`.
+    """
+
+    @abstractmethod
+    def enqueue(self, jobs: Sequence[Job]) -> None:
+        """Store new jobs, all or nothing, and wake idle workers.
+
+        Raises :class:`~queuectl_core.errors.DuplicateJobError` if any id exists
+        already; then nothing is stored. Core never passes an id twice in one call
+        (``Queue.store`` refuses such a batch first).
+        """
+
+    @abstractmethod
+    def get(self, job_id: str) -> Job:
+        """The job with this id; raises ``NoSuchJobError``."""
+
+    @abstractmethod
+    def attempts(self, job_id: str) -> list[Attempt]:
+        """The job's attempt history, oldest first; raises ``NoSuchJobError``."""
+
+    @abstractmethod
+    def list_jobs(
+        self,
+        *,
+        states: Sequence[State] | None = None,
+        queues: Sequence[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Job]:
+        """Jobs matching the filters (``None``: any), newest first, one page."""
+
+    @abstractmethod
+    def counts(self) -> dict[tuple[str, State], int]:
+        """Number of jobs per (queue, state); only non-zero entries. Must be cheap."""
+
+    @abstractmethod
+    def next_due(self, queues: Sequence[str] | None = None) -> float | None:
+        """The earliest ``next_run_at`` of a pending or failed job, or ``None``."""

@@ -1,0 +1,85 @@
+"""The values that cross the storage seam: claims, claim requests and transitions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from queuectl_core.job import READY_STATES, AttemptResult, Job, State
+
+#: The error of an attempt given back unstarted, where a backend keeps its record.
+RELEASED = "released before it started"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job a worker holds under a lease."""
+
+    job: Job  # already in state processing, attempts incremented
+    token: str  # fencing token: every later change by this worker must present it
+    attempt: int  # the attempt's number in the job's history
+    settings_version: int | None = None  # see SettingsStore.settings_version
+
+
+def due_by(next_run_at: float | None, now: float) -> bool:
+    """The "ready now?" rule: a waiting job is claimable at ``now`` (so idle workers
+    are woken for it) once its ``next_run_at`` has come; ``None`` keeps a due time
+    that has already passed (a job put back after its claim)."""
+    return next_run_at is None or next_run_at <= now
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRequest:
+    """Who claims, from which queues, at what time, under what lease, and how many.
+
+    ``queues`` ``None`` means any queue, ``[]`` none. ``limit`` bounds
+    :meth:`~queuectl_core.storage.Batches.claim_many` and
+    :meth:`~queuectl_core.storage.Batches.finish_and_claim_many` (0: only finish);
+    :meth:`~queuectl_core.storage.Leases.claim` and
+    :meth:`~queuectl_core.storage.Leases.finish_and_claim` take at most one job
+    whatever it says.
+    """
+
+    worker_id: str
+    queues: Sequence[str] | None
+    now: float
+    lease_until: float  # the new leases' ``lease_expires_at``
+    limit: int = 1
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What core decided should happen to a claimed job when an attempt ends.
+
+    ``state`` is completed, failed (a retry at ``next_run_at``), dead, or pending
+    (an interrupted attempt put back; ``refund_attempt`` then undoes the claim's
+    increment of ``attempts``).
+    """
+
+    state: State
+    result: AttemptResult
+    next_run_at: float | None = None
+    refund_attempt: bool = False
+
+    def makes_ready(self) -> bool:
+        """Whether the job it moves can be claimed at once, judged at the attempt's
+        end (see :func:`due_by`): backends wake idle workers when it applies."""
+        return self.state in READY_STATES and due_by(self.next_run_at, self.result.finished_at)
+
+    def applied_to(self, job: Job) -> Job:
+        """The claimed ``job`` as this transition leaves it (lease fields cleared)."""
+        result = self.result
+        return job.evolve(
+            state=self.state,
+            attempts=job.attempts - 1 if self.refund_attempt else job.attempts,
+            updated_at=result.finished_at,
+            next_run_at=job.next_run_at if self.next_run_at is None else self.next_run_at,
+            worker_id=None,
+            lease_expires_at=None,
+            last_error=result.error,
+            result=result.result,
+        )
+
+
+#: An attempt's end to store: (job id, token, transition), as ``finish`` takes them.
+Finish = tuple[str, str, Transition]
