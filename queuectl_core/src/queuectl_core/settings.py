@@ -16,7 +16,7 @@ from queuectl_core.errors import SettingError
 from queuectl_core.setting import Setting, count_in, duration_in
 
 if TYPE_CHECKING:
-    from queuectl_core.storage import Storage
+    from queuectl_core.storage import SettingsStore
 
 __all__ = [  # Setting and its parsers are declared in queuectl_core.setting; importable here too
     "Setting",
@@ -63,7 +63,7 @@ class Settings:
         return sorted(self._values.items())
 
 
-def load(storage: Storage) -> Settings:
+def load(storage: SettingsStore) -> Settings:
     """The settings in force in ``storage``."""
     return Settings(*storage.load_settings())
 
