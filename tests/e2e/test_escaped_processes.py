@@ -87,14 +87,16 @@ def test_a_daemon_a_finished_job_started_is_reaped_when_it_ends(cli: Cli, tmp_pa
     daemon = f"setsid sh -c 'until [ -e {stop} ]; do sleep 0.1; done' & echo started"
     cli.enqueue("--id", "daemon", "--command", daemon)
     cli.run("worker", "start")
-    cli.wait_state("daemon", "completed")
-    [worker] = cli.workers()
-    children = lambda: [  # noqa: E731
-        c
-        for f in Path(f"/proc/{worker['pid']}/task").glob("*/children")
-        for c in f.read_text().split()
-    ]
-    wait_for(children, 10, "the daemon to be re-parented to the worker")
-    time.sleep(1.5)  # past a sweep that sees it alive
-    stop.touch()
+    try:
+        cli.wait_state("daemon", "completed")
+        [worker] = cli.workers()
+        children = lambda: [  # noqa: E731
+            c
+            for f in Path(f"/proc/{worker['pid']}/task").glob("*/children")
+            for c in f.read_text().split()
+        ]
+        wait_for(children, 10, "the daemon to be re-parented to the worker")
+        time.sleep(1.5)  # past a sweep that sees it alive
+    finally:
+        stop.touch()  # whatever failed, the daemon ends
     wait_for(lambda: not children(), 15, "the ended daemon to be reaped")
