@@ -14,6 +14,7 @@ from queuectl_core.job import Attempt, Job, WorkerInfo
 from queuectl_core.pluginkit.notifier import JOB_EVENTS, Notifier, events_setting
 from queuectl_core.settings import Setting, Settings
 from queuectl_core.testing import JobFactory
+from tests.conftest import unasked
 
 WORKER = WorkerInfo(id="w1", host="here", pid=1)
 RETRY_AT = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -57,12 +58,12 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
 def emit_every_job_event(settings: Settings) -> None:
     job = JobFactory()("j1")
     attempt = Attempt("j1", 2, "w1", 0.0)
-    events.job_enqueued(job, settings)
-    events.job_started(job, 2, WORKER, settings)
-    events.job_succeeded(job, attempt, settings)
-    events.job_failed(job, attempt, RETRY_AT, settings)
-    events.job_dead(job, None, settings)
-    events.job_cancelled(job, settings)
+    events.job_enqueued(job, settings, unasked)
+    events.job_started(job, 2, WORKER, settings, unasked)
+    events.job_succeeded(job, attempt, settings, unasked)
+    events.job_failed(job, attempt, RETRY_AT, settings, unasked)
+    events.job_dead(job, None, settings, unasked)
+    events.job_cancelled(job, settings, unasked)
 
 
 def test_every_chosen_event_reaches_notify_with_its_arguments(recorder: Recorder) -> None:
@@ -84,7 +85,7 @@ def test_events_the_setting_leaves_out_never_reach_notify(recorder: Recorder) ->
 
 
 def test_a_worker_stop_closes_the_notifier(recorder: Recorder) -> None:
-    events.worker_stopped(WORKER, Settings({}))
+    events.worker_stopped(WORKER, Settings({}), unasked)
     assert recorder.seen == [("closed",)]
 
 
