@@ -87,17 +87,3 @@ def test_events_the_setting_leaves_out_never_reach_notify(recorder: Recorder) ->
 def test_a_worker_stop_closes_the_notifier(recorder: Recorder) -> None:
     events.worker_stopped(WORKER, Settings({}), unasked)
     assert recorder.seen == [("closed",)]
-
-
-def test_the_plugin_lists_the_job_hooks_and_its_own(recorder: Recorder) -> None:
-    [info] = [info for info in plugins.plugin_infos() if info.name == "recorder"]
-    assert [hook.removeprefix("queuectl_") for hook in info.hooks] == [
-        "job_cancelled",
-        "job_dead",
-        "job_enqueued",
-        "job_failed",
-        "job_started",
-        "job_succeeded",
-        "register_settings",
-        "worker_stopped",
-    ]

@@ -23,7 +23,7 @@ from tests.e2e.conftest import Cli, install_plugin, wait_for
 
 pytestmark = pytest.mark.e2e
 
-PLUGIN = """
+SOURCE = """
 import atexit
 import os
 import threading
@@ -59,40 +59,17 @@ def _at_exit():  # registered before any queue exists: runs before the queues cl
         QUEUES[-1].storage.add_stats({"probe.at_exit": 1.0})
 
 
-@hookimpl
-def queuectl_job_enqueued(job, queue):
-    _use(queue, "enqueued", job.id)
-
-
-@hookimpl
-def queuectl_job_cancelled(job, queue):
-    _use(queue, "cancelled", job.id)
-
-
-@hookimpl
-def queuectl_job_started(job, queue):
-    _use(queue, "started", job.id)
-
-
-@hookimpl
-def queuectl_job_succeeded(job, queue):
-    _use(queue, "succeeded", job.id)
-
-
-@hookimpl
-def queuectl_job_failed(job, queue):
-    _use(queue, "failed", job.id)
-
-
-@hookimpl
-def queuectl_worker_started(queue):
-    _use(queue, "worker_started")
-
-
-@hookimpl
-def queuectl_worker_stopped(queue):
-    _use(queue, "worker_stopped")
 """
+HOOK = """
+@hookimpl
+def queuectl_{event}({job}queue):
+    _use(queue, "{event}"{job_id})
+"""
+JOB_EVENTS = ["enqueued", "cancelled", "started", "succeeded", "failed"]
+PLUGIN = SOURCE + "".join(
+    [HOOK.format(event=f"job_{event}", job="job, ", job_id=", job.id") for event in JOB_EVENTS]
+    + [HOOK.format(event=f"worker_{event}", job="", job_id="") for event in ("started", "stopped")]
+)
 
 
 @pytest.fixture
@@ -126,27 +103,27 @@ def test_hooks_use_their_queue_from_another_thread(cli: Cli, probe: Path) -> Non
 
     seen = {(event, job, state) for event, job, state, *_ in lines_of(probe)}
     assert seen == {
-        ("enqueued", "one", "pending"),
-        ("enqueued", "later", "pending"),
-        ("cancelled", "later", "cancelled"),
+        ("job_enqueued", "one", "pending"),
+        ("job_enqueued", "later", "pending"),
+        ("job_cancelled", "later", "cancelled"),
         ("worker_started", "None", "2-jobs"),
-        ("started", "one", "processing"),
-        ("succeeded", "one", "completed"),
+        ("job_started", "one", "processing"),
+        ("job_succeeded", "one", "completed"),
         ("worker_stopped", "None", "2-jobs"),
     }
-    [worker_pid] = {pid for event, _, _, pid, _, _ in lines_of(probe) if event == "started"}
+    [worker_pid] = {pid for event, _, _, pid, _, _ in lines_of(probe) if event == "job_started"}
     in_worker = {queue for _, _, _, pid, queue, _ in lines_of(probe) if pid == worker_pid}
     assert len(in_worker) == 1  # one queue for every event of the process
     written = stats(cli)
     assert {name: written[name] for name in written if name != "probe.at_exit"} == {
-        "probe.enqueued": 2.0,
-        "probe.cancelled": 1.0,
+        "probe.job_enqueued": 2.0,
+        "probe.job_cancelled": 1.0,
         "probe.worker_started": 1.0,
-        "probe.started": 1.0,
-        "probe.succeeded": 1.0,
+        "probe.job_started": 1.0,
+        "probe.job_succeeded": 1.0,
         "probe.worker_stopped": 1.0,
     }
-    # the three commands that emitted events, and the worker, wrote at exit
+    # the three commands that emitted events, and the worker, still wrote at exit
     assert written["probe.at_exit"] == 4.0
 
 
@@ -179,7 +156,7 @@ def test_the_events_of_recovered_jobs_get_a_queue_too(
     cli.wait_state("orphaned", "completed", timeout=30)
     cli.run("worker", "stop", "--timeout", "20")
 
-    failed = [line for line in lines_of(probe) if line[0] == "failed"]
+    failed = [line for line in lines_of(probe) if line[0] == "job_failed"]
     assert sorted((job, state, thread) for _, job, state, _, _, thread in failed) == [
         ("orphaned", "failed", "main"),  # the supervisor's main thread
         ("swept", "failed", "other"),  # the worker's heartbeat thread
@@ -188,4 +165,4 @@ def test_the_events_of_recovered_jobs_get_a_queue_too(
     orphaned_by = next(pid for _, job, _, pid, _, _ in failed if job == "orphaned")
     assert swept_by == str(worker["pid"])  # the worker, later killed, that swept
     assert orphaned_by != str(worker["pid"])  # not the killed worker: its supervisor
-    assert stats(cli)["probe.failed"] == 2.0
+    assert stats(cli)["probe.job_failed"] == 2.0

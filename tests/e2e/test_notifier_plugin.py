@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from queuectl_core import hookspecs
 from queuectl_core.testing.cli import wait_for
 from tests.e2e.conftest import Cli, install_plugin
 
@@ -45,14 +46,7 @@ class LedgerPlugin(Notifier):
 plugin = LedgerPlugin()
 """
 
-JOB_HOOKS = [
-    "job_cancelled",
-    "job_dead",
-    "job_enqueued",
-    "job_failed",
-    "job_started",
-    "job_succeeded",
-]
+JOB_HOOKS = [name for name in dir(hookspecs) if name.startswith("queuectl_job_")]
 
 
 @pytest.fixture
@@ -107,8 +101,8 @@ def test_the_plugin_is_listed_once_with_its_hooks_and_blocked_by_name(
     listed = [plugin for plugin in cli.json("plugins") if plugin["name"] == "ledger"]
     assert len(listed) == 1
     assert listed[0]["distribution"] == "queuectl-ledger"
-    hooks = [hook.removeprefix("queuectl_") for hook in listed[0]["hooks"]]
-    assert hooks == sorted([*JOB_HOOKS, "register_settings", "worker_stopped"])
+    own = ["queuectl_register_settings", "queuectl_worker_stopped"]
+    assert listed[0]["hooks"] == sorted([*JOB_HOOKS, *own])
 
     cli.env["QUEUECTL_DISABLE_PLUGINS"] = "ledger"
     assert "ledger" not in {plugin["name"] for plugin in cli.json("plugins")}
