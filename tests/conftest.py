@@ -18,7 +18,12 @@ from queuectl_core.queue import Queue
 from queuectl_core.storage import Storage
 from queuectl_core.testing.cli import isolate, wait_for
 
-__all__ = ["Processes", "wait_for"]  # what the tests import
+__all__ = ["Processes", "unasked", "wait_for"]  # what the tests import
+
+
+def unasked() -> object:
+    """The ``queue`` source of events no hook should ask a queue of: fails the test if called."""
+    raise AssertionError("a hook asked for the queue")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from queuectl_core import events, plugins
 from queuectl_core.plugins import hookimpl
 from queuectl_core.settings import Settings
 from queuectl_core.testing import JobFactory
+from tests.conftest import unasked
 
 
 @pytest.fixture
@@ -52,8 +53,8 @@ def test_job_event_hooks_still_work_for_old_plugins_but_warn(fresh_plugins: None
     with pytest.warns(DeprecationWarning, match="job_event_hooks is deprecated"):
         vars(old_style).update(job_event_hooks(notify))
     plugins.get_plugin_manager().register(old_style, name="old_style")
-    events.job_cancelled(JobFactory()("j1"), Settings({}))
-    events.job_enqueued(JobFactory()("j2"), Settings({}))
+    events.job_cancelled(JobFactory()("j1"), Settings({}), unasked)
+    events.job_enqueued(JobFactory()("j2"), Settings({}), unasked)
     assert seen == [("cancelled", "j1"), ("enqueued", "j2")]
 
 
@@ -66,8 +67,12 @@ def test_a_deferred_argument_is_made_once_and_only_when_a_plugin_asks(
     seen: list[object] = []
 
     def load() -> Settings:
-        loads.append("load")
+        loads.append("settings")
         return Settings({"lease_timeout": "42"})
+
+    def open_queue() -> str:
+        loads.append("queue")
+        return "the queue"
 
     class JobOnly:
         @hookimpl
@@ -79,12 +84,22 @@ def test_a_deferred_argument_is_made_once_and_only_when_a_plugin_asks(
         def queuectl_job_cancelled(self, job: Any, settings: Settings) -> None:
             seen.append(settings["lease_timeout"])
 
+    class WithQueue:
+        @hookimpl
+        def queuectl_job_cancelled(self, queue: str) -> None:
+            seen.append(queue)
+
     pm = plugins.get_plugin_manager()
     pm.register(JobOnly(), name="job-only")
-    events.job_cancelled(JobFactory()("j1"), load)
-    assert (seen, loads) == (["j1"], [])  # nobody asked: the settings were never read
+    events.job_cancelled(JobFactory()("j1"), load, open_queue)
+    assert (seen, loads) == (["j1"], [])  # nobody asked: neither was made
     pm.register(WithSettings(), name="with-settings")
     pm.register(WithSettings(), name="with-settings-too")
-    events.job_cancelled(JobFactory()("j2"), load)
-    assert loads == ["load"]  # read once for the two plugins that asked
+    events.job_cancelled(JobFactory()("j2"), load, open_queue)
+    assert loads == ["settings"]  # read once for the two plugins that asked; no queue
     assert seen == ["j1", 42, 42, "j2"]  # the last registered first
+    pm.register(WithQueue(), name="with-queue")
+    pm.register(WithQueue(), name="with-queue-too")
+    events.job_cancelled(JobFactory()("j3"), Settings({}), open_queue)
+    assert loads == ["settings", "queue"]  # made once for the two plugins that asked
+    assert seen[4:] == ["the queue", "the queue", 30, 30, "j3"]  # lease_timeout's default

@@ -15,6 +15,7 @@ from queuectl_core.plugins import hookimpl
 from queuectl_core.queue import prepare_jobs
 from queuectl_core.settings import Settings
 from queuectl_core.testing import JobFactory
+from tests.conftest import unasked
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_an_event_listener_that_raises_never_stops_the_others(
     pm.register(Records(), name="records")
     pm.register(Raises(), name="raises")
     with caplog.at_level(logging.WARNING):
-        events.job_cancelled(JobFactory()("j1"), Settings({}))
+        events.job_cancelled(JobFactory()("j1"), Settings({}), queue=unasked)
     assert seen == ["j1"]
     assert "plugin raises failed in queuectl_job_cancelled: ValueError: listener bug (at " in (
         caplog.text

@@ -27,10 +27,11 @@ def cli(backend_cli: QueuectlCli) -> Cli:
     return backend_cli
 
 
-def install_plugin(site: Path, name: str, module_source: str) -> None:
+def install_plugin(site: Path, name: str, module_source: str, attribute: str = "") -> None:
     """Install a plugin the way pip would, minus the copying: module ``queuectl_<name>``
     and a ``.dist-info`` whose entry point puts it in the ``queuectl`` group, in
-    ``site``. Add ``site`` to ``PYTHONPATH`` and every process discovers it."""
+    ``site``. Add ``site`` to ``PYTHONPATH`` and every process discovers it. The entry
+    point names the module, or with ``attribute`` an object in it (``module:attribute``)."""
     site.mkdir(parents=True, exist_ok=True)
     (site / f"queuectl_{name}.py").write_text(module_source)
     dist_info = site / f"queuectl_{name}-1.0.dist-info"
@@ -38,4 +39,5 @@ def install_plugin(site: Path, name: str, module_source: str) -> None:
     (dist_info / "METADATA").write_text(
         f"Metadata-Version: 2.1\nName: queuectl-{name}\nVersion: 1.0\n"
     )
-    (dist_info / "entry_points.txt").write_text(f"[queuectl]\n{name} = queuectl_{name}\n")
+    target = f"queuectl_{name}:{attribute}" if attribute else f"queuectl_{name}"
+    (dist_info / "entry_points.txt").write_text(f"[queuectl]\n{name} = {target}\n")

@@ -151,4 +151,4 @@ def test_try_it_runs_a_greeting_and_a_failing_job(tmp_path: Path) -> None:
     config_set, enqueue, logs, greeted, doomed = done.stdout.splitlines()
     assert (config_set, enqueue, logs) == (str(queue_dir / "hello.log"), "doomed", "hello, Ann")
     assert re.fullmatch(r"[0-9a-f]+ completed after 1 attempt\(s\)", greeted)
-    assert doomed == "doomed dead after 1 attempt(s)"
+    assert doomed == "doomed dead after 1 attempt(s); 1 in the dead letter queue"

@@ -44,7 +44,10 @@ def test_a_detached_worker_runs_the_handler_and_the_notifier_writes(
     queuectl_cli.enqueue("--id", "doomed", "--command", "exit 3", "--max-retries", "0")
 
     lines = wait_for(lambda: lines_of(log, 2), what="two lines in hello.log")
-    assert sorted(lines) == ["ann completed after 1 attempt(s)", "doomed dead after 1 attempt(s)"]
+    assert sorted(lines) == [
+        "ann completed after 1 attempt(s)",
+        "doomed dead after 1 attempt(s); 1 in the dead letter queue",
+    ]
     job = queuectl_cli.job("ann")
     assert (job["state"], job["result"]) == ("completed", {"greeting": "hello, Ann"})
     assert queuectl_cli.run("logs", "ann").stdout == "hello, Ann\n"

@@ -22,11 +22,11 @@ def test_the_notifier_appends_one_line_per_job(queuectl_job: JobFactory, tmp_pat
     log = tmp_path / "hello.log"
 
     append_line(str(log), queuectl_job("j1", state=State.COMPLETED, attempts=1))
-    append_line(str(log), queuectl_job("j2", state=State.DEAD, attempts=4))
+    append_line(str(log), queuectl_job("j2", state=State.DEAD, attempts=4), "; 2 in the DLQ")
 
     assert log.read_text().splitlines() == [
         "j1 completed after 1 attempt(s)",
-        "j2 dead after 4 attempt(s)",
+        "j2 dead after 4 attempt(s); 2 in the DLQ",
     ]
 
 

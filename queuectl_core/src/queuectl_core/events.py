@@ -6,9 +6,12 @@ through :mod:`queuectl_core.dispatch`: a failure is logged with the plugin's nam
 and never reaches the caller. Where building the arguments costs something, check
 :func:`has_listeners` first, so a process without listeners pays nothing.
 
-Every lifecycle hook may also ask for ``settings``, the runtime settings in force
-(pluggy's opt-in arguments). A caller that holds them passes them; one that would
-have to read them passes a function, called only if some plugin asks.
+Every lifecycle hook may also ask for ``settings``, the runtime settings in force,
+and ``queue``, a queue on the backend of the process that any thread may use
+(pluggy's opt-in arguments). A caller that holds the settings passes them; one that
+would have to read them passes a function, called only if some plugin asks. The
+queue always comes as such a function (:meth:`queuectl_core.queue.Queue.for_hooks`):
+nothing is opened unless a plugin asks for it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Event",
+    "QueueSource",
     "SettingsSource",
     "describe_failure",
     "has_listeners",
@@ -54,6 +58,9 @@ Event = Literal[
 
 #: The settings a hook may ask for, or the function that reads them when one does.
 SettingsSource = Union["Settings", Callable[[], "Settings"]]
+#: The function that returns the ``queue`` a hook may ask for, called only when one does
+#: (a :class:`queuectl_core.queue.Queue`, not named here: it emits events itself).
+QueueSource = Callable[[], object]
 
 
 def has_listeners(event: Event) -> bool:
@@ -61,56 +68,67 @@ def has_listeners(event: Event) -> bool:
     return bool(getattr(get_plugin_manager().hook, f"queuectl_{event}").get_hookimpls())
 
 
-def _emit(hook: HookCaller, values: dict[str, Any], settings: SettingsSource) -> None:
+def _emit(
+    hook: HookCaller, values: dict[str, Any], settings: SettingsSource, queue: QueueSource
+) -> None:
+    arguments = Arguments(values)
     if callable(settings):
-        call_each(hook, Arguments(values, settings=settings))
+        arguments.deferred = {"settings": settings, "queue": queue}
     else:
-        values["settings"] = settings
-        call_each(hook, values)
+        arguments["settings"] = settings
+        arguments.deferred = {"queue": queue}
+    call_each(hook, arguments)
 
 
-def job_enqueued(job: Job, settings: SettingsSource) -> None:
+def job_enqueued(job: Job, settings: SettingsSource, queue: QueueSource) -> None:
     """``queuectl_job_enqueued``: ``job`` was stored."""
-    _emit(get_plugin_manager().hook.queuectl_job_enqueued, {"job": job}, settings)
+    _emit(get_plugin_manager().hook.queuectl_job_enqueued, {"job": job}, settings, queue)
 
 
-def job_started(job: Job, attempt: int, worker: WorkerInfo, settings: SettingsSource) -> None:
+def job_started(
+    job: Job, attempt: int, worker: WorkerInfo, settings: SettingsSource, queue: QueueSource
+) -> None:
     """``queuectl_job_started``: ``worker`` is about to run attempt ``attempt`` of ``job``."""
     _emit(
         get_plugin_manager().hook.queuectl_job_started,
         {"job": job, "attempt": attempt, "worker": worker},
         settings,
+        queue,
     )
 
 
-def job_succeeded(job: Job, attempt: Attempt, settings: SettingsSource) -> None:
+def job_succeeded(job: Job, attempt: Attempt, settings: SettingsSource, queue: QueueSource) -> None:
     """``queuectl_job_succeeded``: ``attempt`` succeeded and ``job`` is completed."""
-    _emit(
-        get_plugin_manager().hook.queuectl_job_succeeded, {"job": job, "attempt": attempt}, settings
-    )
+    values = {"job": job, "attempt": attempt}
+    _emit(get_plugin_manager().hook.queuectl_job_succeeded, values, settings, queue)
 
 
-def job_failed(job: Job, attempt: Attempt, retry_at: datetime, settings: SettingsSource) -> None:
+def job_failed(
+    job: Job, attempt: Attempt, retry_at: datetime, settings: SettingsSource, queue: QueueSource
+) -> None:
     """``queuectl_job_failed``: ``attempt`` failed; the job runs again at ``retry_at``."""
     values = {"job": job, "attempt": attempt, "retry_at": retry_at}
-    _emit(get_plugin_manager().hook.queuectl_job_failed, values, settings)
+    _emit(get_plugin_manager().hook.queuectl_job_failed, values, settings, queue)
 
 
-def job_dead(job: Job, attempt: Attempt | None, settings: SettingsSource) -> None:
+def job_dead(
+    job: Job, attempt: Attempt | None, settings: SettingsSource, queue: QueueSource
+) -> None:
     """``queuectl_job_dead``: ``job`` moved to the dead letter queue."""
-    _emit(get_plugin_manager().hook.queuectl_job_dead, {"job": job, "attempt": attempt}, settings)
+    values = {"job": job, "attempt": attempt}
+    _emit(get_plugin_manager().hook.queuectl_job_dead, values, settings, queue)
 
 
-def job_cancelled(job: Job, settings: SettingsSource) -> None:
+def job_cancelled(job: Job, settings: SettingsSource, queue: QueueSource) -> None:
     """``queuectl_job_cancelled``: a person cancelled ``job``."""
-    _emit(get_plugin_manager().hook.queuectl_job_cancelled, {"job": job}, settings)
+    _emit(get_plugin_manager().hook.queuectl_job_cancelled, {"job": job}, settings, queue)
 
 
-def worker_started(worker: WorkerInfo, settings: SettingsSource) -> None:
+def worker_started(worker: WorkerInfo, settings: SettingsSource, queue: QueueSource) -> None:
     """``queuectl_worker_started``: ``worker`` registered and is about to claim jobs."""
-    _emit(get_plugin_manager().hook.queuectl_worker_started, {"worker": worker}, settings)
+    _emit(get_plugin_manager().hook.queuectl_worker_started, {"worker": worker}, settings, queue)
 
 
-def worker_stopped(worker: WorkerInfo, settings: SettingsSource) -> None:
+def worker_stopped(worker: WorkerInfo, settings: SettingsSource, queue: QueueSource) -> None:
     """``queuectl_worker_stopped``: ``worker`` is exiting after a clean stop."""
-    _emit(get_plugin_manager().hook.queuectl_worker_stopped, {"worker": worker}, settings)
+    _emit(get_plugin_manager().hook.queuectl_worker_stopped, {"worker": worker}, settings, queue)

@@ -4,10 +4,11 @@ Registration hooks hand the plugin a ``register`` callback; lifecycle hooks are
 notifications whose return value is ignored. A lifecycle hook that raises is
 logged with the plugin's name and never changes a job's outcome or stops a worker.
 Each spec says in which process and thread it runs. Every lifecycle hook may also
-ask for ``settings``, the runtime settings in force (a pluggy opt-in argument: an
-implementation names only the arguments it wants), so a plugin needs no storage
-connection of its own to read them. Plugins mark their
-implementations with :data:`hookimpl` (also ``from queuectl_core import hookimpl``).
+ask for ``settings``, the runtime settings in force, and ``queue``, a queue on the
+backend the process uses that any of its threads may use (pluggy opt-in arguments:
+an implementation names only the arguments it wants, and the queue is opened only
+when one asks), so a plugin needs no storage connection of its own. Plugins mark
+their implementations with :data:`hookimpl` (also ``from queuectl_core import hookimpl``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ if TYPE_CHECKING:
     import click
 
     from queuectl_core.executors.base import Executor
-    from queuectl_core.job import Attempt, Job, WorkerInfo
+    from queuectl_core.job import Attempt, Job, State, WorkerInfo
     from queuectl_core.setting import Setting
-    from queuectl_core.storage import BackendSpec
+    from queuectl_core.storage import BackendSpec, Storage
 
 hookspec = pluggy.HookspecMarker("queuectl")
 hookimpl = pluggy.HookimplMarker("queuectl")
@@ -41,6 +42,24 @@ class Settings(Protocol):
 
     def __getitem__(self, name: str) -> Any:
         """The value in force of the setting ``name``."""
+
+
+class Queue(Protocol):
+    """The ``queue`` a lifecycle hook receives: a :class:`queuectl_core.queue.Queue`.
+
+    It is the one queue every hook of the process shares, on the backend the event
+    came from, opened when a hook first asks for it and closed at exit (its
+    ``close()`` does nothing). Any thread may use it: keep it for a thread of your
+    own. Described here by a few of its members, for the reason ``Settings`` is.
+    """
+
+    storage: Storage
+
+    def get(self, job_id: str) -> Job:
+        """The job ``job_id``."""
+
+    def counts(self) -> dict[tuple[str, State], int]:
+        """How many jobs each (queue, state) pair holds."""
 
 
 @hookspec
@@ -89,7 +108,7 @@ def queuectl_register_commands(cli: click.Group) -> None:
 
 
 @hookspec
-def queuectl_job_enqueued(job: Job, settings: Settings) -> None:
+def queuectl_job_enqueued(job: Job, settings: Settings, queue: Queue) -> None:
     """A job was stored.
 
     Runs in the process that enqueued it (``queuectl enqueue``, or a program calling
@@ -98,7 +117,9 @@ def queuectl_job_enqueued(job: Job, settings: Settings) -> None:
 
 
 @hookspec
-def queuectl_job_started(job: Job, attempt: int, worker: WorkerInfo, settings: Settings) -> None:
+def queuectl_job_started(
+    job: Job, attempt: int, worker: WorkerInfo, settings: Settings, queue: Queue
+) -> None:
     """A worker claimed the job and is about to run attempt number ``attempt``.
 
     Runs in the worker process, on its main thread, just before the attempt starts:
@@ -107,7 +128,7 @@ def queuectl_job_started(job: Job, attempt: int, worker: WorkerInfo, settings: S
 
 
 @hookspec
-def queuectl_job_succeeded(job: Job, attempt: Attempt, settings: Settings) -> None:
+def queuectl_job_succeeded(job: Job, attempt: Attempt, settings: Settings, queue: Queue) -> None:
     """An attempt succeeded; ``job`` is completed.
 
     Runs in the worker process, on its main thread (the loop that runs jobs), once the
@@ -116,7 +137,9 @@ def queuectl_job_succeeded(job: Job, attempt: Attempt, settings: Settings) -> No
 
 
 @hookspec
-def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime, settings: Settings) -> None:
+def queuectl_job_failed(
+    job: Job, attempt: Attempt, retry_at: datetime, settings: Settings, queue: Queue
+) -> None:
     """An attempt failed and a retry is scheduled at ``retry_at`` (UTC).
 
     Runs in the worker process, on its main thread (the loop that runs jobs), once the
@@ -127,7 +150,7 @@ def queuectl_job_failed(job: Job, attempt: Attempt, retry_at: datetime, settings
 
 
 @hookspec
-def queuectl_job_dead(job: Job, attempt: Attempt | None, settings: Settings) -> None:
+def queuectl_job_dead(job: Job, attempt: Attempt | None, settings: Settings, queue: Queue) -> None:
     """The job ran out of retries and moved to the dead letter queue.
 
     Runs in the worker process, on its main thread (the loop that runs jobs), once the
@@ -138,7 +161,7 @@ def queuectl_job_dead(job: Job, attempt: Attempt | None, settings: Settings) -> 
 
 
 @hookspec
-def queuectl_job_cancelled(job: Job, settings: Settings) -> None:
+def queuectl_job_cancelled(job: Job, settings: Settings, queue: Queue) -> None:
     """A person cancelled the job.
 
     Runs in the process that cancelled it (``queuectl cancel``, or a program calling
@@ -147,7 +170,7 @@ def queuectl_job_cancelled(job: Job, settings: Settings) -> None:
 
 
 @hookspec
-def queuectl_worker_started(worker: WorkerInfo, settings: Settings) -> None:
+def queuectl_worker_started(worker: WorkerInfo, settings: Settings, queue: Queue) -> None:
     """A worker process registered and is about to claim jobs.
 
     Runs in that worker process, on its main thread, before its first claim.
@@ -155,7 +178,7 @@ def queuectl_worker_started(worker: WorkerInfo, settings: Settings) -> None:
 
 
 @hookspec
-def queuectl_worker_stopped(worker: WorkerInfo, settings: Settings) -> None:
+def queuectl_worker_stopped(worker: WorkerInfo, settings: Settings, queue: Queue) -> None:
     """A worker process is exiting after a clean stop.
 
     Runs in that worker process, on its main thread, as it unregisters, after its last job

@@ -7,9 +7,11 @@ Plugins load lazily, once, on the first call of :func:`get_plugin_manager`.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import os
+import sys
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -38,6 +40,22 @@ DEFAULT_PLUGINS = (
     "queuectl_core.builtins.handlers",
     "queuectl_core.builtins.settings",
 )
+
+
+def _close_hook_queues() -> None:
+    """Close the queues lifecycle hooks were handed, if any was opened.
+
+    Registered with :mod:`atexit` as this module loads, before any plugin can load
+    and register exit handlers of its own: those run first (last registered, first
+    run), so a plugin may still write through its queue at exit. Looked up, not
+    imported: the queue module imports this one.
+    """
+    queue_module = sys.modules.get("queuectl_core.queue")
+    if queue_module is not None:
+        queue_module.close_shared_queues()
+
+
+atexit.register(_close_hook_queues)
 
 
 def _names(variable: str) -> set[str] | None:

@@ -5,11 +5,15 @@
 ...     job = queue.enqueue({"command": "echo hi"})
 
 Validation, settings and lifecycle events live here, so every front end behaves the
-same; the backend only stores.
+same; the backend only stores. So does the queue lifecycle hooks are handed
+(:class:`SharedQueue`): one per process and location, opened when a hook asks.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -31,6 +35,8 @@ from queuectl_core.storage import Storage
 
 #: Jobs read per storage call when every matching job is wanted (``list --format csv``).
 EXPORT_PAGE = 500
+
+log = logging.getLogger("queuectl.plugins")
 
 
 class Queue:
@@ -71,6 +77,14 @@ class Queue:
         """Close the backend connection (a ``with`` block does it at its end)."""
         self.storage.close()
 
+    def for_hooks(self) -> Queue:
+        """The ``queue`` lifecycle hooks get for this queue's events: the process's
+        :func:`shared_queue` on its location, or, for a queue made from a storage
+        alone, one on that storage (which its owner closes)."""
+        if self.location is not None:
+            return shared_queue(self.location)
+        return SharedQueue(self.storage)
+
     def __enter__(self) -> Queue:
         return self
 
@@ -107,7 +121,7 @@ class Queue:
         if events.has_listeners("job_enqueued"):
             stored = Lazy(self.settings)  # read once, and only if a plugin asks for them
             for job in jobs:
-                events.job_enqueued(job, stored.get)
+                events.job_enqueued(job, stored.get, self.for_hooks)
         return jobs
 
     def get(self, job_id: str) -> Job:
@@ -163,7 +177,7 @@ class Queue:
     def cancel(self, job_id: str) -> Job:
         """Cancel a pending, failed or processing job (its worker stops it); the job."""
         job = self.storage.cancel(job_id, time.time())
-        events.job_cancelled(job, self.settings)
+        events.job_cancelled(job, self.settings, self.for_hooks)
         return job
 
     # -- dead letter queue -------------------------------------------------------
@@ -225,6 +239,59 @@ class Queue:
     def workers(self) -> list[WorkerInfo]:
         """The registered workers of every host, with their last heartbeat (``heartbeat_at``)."""
         return self.storage.workers()
+
+
+class SharedQueue(Queue):
+    """The queue every lifecycle hook of a process shares (see :func:`shared_queue`).
+
+    Any thread may use it: a ``Storage`` may be shared by the threads of a process
+    (SQLite keeps a connection per thread, Redis a pool of them). :meth:`close` leaves
+    it open for the other plugins; the process closes it at exit.
+    """
+
+    def close(self) -> None:
+        """Nothing: other hooks of the process share this queue, closed at exit."""
+
+
+_shared: dict[tuple[str, tuple[tuple[str, str], ...]], SharedQueue] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_queue(location: Location) -> SharedQueue:
+    """The process's :class:`SharedQueue` on ``location``, opened by the first call."""
+    key = (location.backend, tuple(sorted(location.options.items())))
+    with _shared_lock:
+        queue = _shared.get(key)
+        if queue is None:
+            queue = _shared[key] = SharedQueue(location.open(), location)
+        return queue
+
+
+def close_shared_queues() -> None:
+    """Close the shared queues; a later :func:`shared_queue` opens a new one.
+
+    The plugin manager runs this at exit, after the plugins' own exit handlers
+    (which may still write through them): see :mod:`queuectl_core.plugins`.
+    """
+    with _shared_lock:
+        queues = list(_shared.values())
+        _shared.clear()
+    for queue in queues:
+        try:
+            queue.storage.close()
+        except Exception:
+            log.debug("cannot close the hooks' queue", exc_info=True)
+
+
+def _forget_shared_queues() -> None:
+    """In a forked child: the parent's connections are not ours to use or close."""
+    global _shared_lock
+    _shared.clear()
+    _shared_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_shared_queues)
 
 
 def prepare_jobs(specs: Iterable[Mapping[str, Any]]) -> list[Job]:

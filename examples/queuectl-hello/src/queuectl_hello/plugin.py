@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from queuectl_core import hookimpl
-from queuectl_core.job import Job
+from queuectl_core.job import Job, State
 from queuectl_core.settings import Setting, Settings
 
 if TYPE_CHECKING:
     import click
+
+    from queuectl_core.queue import Queue
 
 # -- a runtime setting: stored in the backend, shared by every worker ------------------
 
@@ -49,10 +51,10 @@ def queuectl_register_settings(register: Callable[[Setting], None]) -> None:
 # -- a notifier: lifecycle hooks, called in the worker after the state is stored -------
 
 
-def append_line(path: str, job: Job) -> None:
-    """Add one line about a finished ``job`` to the file at ``path``."""
+def append_line(path: str, job: Job, note: str = "") -> None:
+    """Add one line about a finished ``job`` (and ``note``) to the file at ``path``."""
     with open(path, "a", encoding="utf-8") as log:
-        log.write(f"{job.id} {job.state.value} after {job.attempts} attempt(s)\n")
+        log.write(f"{job.id} {job.state.value} after {job.attempts} attempt(s){note}\n")
 
 
 @hookimpl
@@ -62,9 +64,10 @@ def queuectl_job_succeeded(job: Job, settings: Settings) -> None:  # only the ar
 
 
 @hookimpl
-def queuectl_job_dead(job: Job, settings: Settings) -> None:
-    if settings["hello_log"]:
-        append_line(settings["hello_log"], job)
+def queuectl_job_dead(job: Job, settings: Settings, queue: Queue) -> None:
+    if settings["hello_log"]:  # the queue, opened only for hooks that ask for it
+        dead = sum(count for (_, state), count in queue.counts().items() if state is State.DEAD)
+        append_line(settings["hello_log"], job, f"; {dead} in the dead letter queue")
 
 
 # -- a Python handler: `queuectl enqueue --type hello.greet --payload '{"name": "Ann"}'`

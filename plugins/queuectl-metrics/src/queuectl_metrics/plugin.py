@@ -1,8 +1,9 @@
 """The ``metrics`` plugin: counts lifecycle events and adds the ``queuectl metrics`` command.
 
 Each event adds to the process's :class:`~queuectl_metrics.recorder.StatsBuffer`,
-written to the backend within a second, when a worker stops cleanly and at exit.
-The job counts and workers are read from the backend when the metrics are asked for.
+written within a second, when a worker stops cleanly and at exit, through the
+``queue`` the hooks are handed (no storage connection of the plugin's own). The job
+counts and workers are read from the backend when the metrics are asked for.
 
 Kept import-light: every ``queuectl`` command loads the plugin, so the buffer and
 the metric catalog load with the first event, which most commands never send.
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     import click
 
     from queuectl_core.job import Attempt, Job
+    from queuectl_core.queue import Queue
     from queuectl_metrics.recorder import StatsBuffer
 
 
@@ -56,49 +58,49 @@ def queuectl_register_commands(cli: click.Group) -> None:
 
 
 @hookimpl
-def queuectl_job_enqueued(job: Job) -> None:
+def queuectl_job_enqueued(job: Job, queue: Queue) -> None:
     from queuectl_metrics.catalog import ENQUEUED, counted
 
-    BUFFER.get().add(counted(ENQUEUED, job.queue))
+    BUFFER.get().add(counted(ENQUEUED, job.queue), queue)
 
 
 @hookimpl
-def queuectl_job_started(job: Job) -> None:
+def queuectl_job_started(job: Job, queue: Queue) -> None:
     from queuectl_metrics.catalog import QUEUE_WAIT, observed
 
     # next_run_at is when the job became due; the hook runs as the attempt starts, which
     # may be later than the claim (updated_at) when a worker claims several jobs at once
-    BUFFER.get().add(observed(QUEUE_WAIT, job.queue, time.time() - job.next_run_at))
+    BUFFER.get().add(observed(QUEUE_WAIT, job.queue, time.time() - job.next_run_at), queue)
 
 
 @hookimpl
-def queuectl_job_succeeded(job: Job, attempt: Attempt) -> None:
+def queuectl_job_succeeded(job: Job, attempt: Attempt, queue: Queue) -> None:
     from queuectl_metrics.catalog import SUCCEEDED, counted
 
-    BUFFER.get().add({**counted(SUCCEEDED, job.queue), **_duration(job, attempt)})
+    BUFFER.get().add({**counted(SUCCEEDED, job.queue), **_duration(job, attempt)}, queue)
 
 
 @hookimpl
-def queuectl_job_failed(job: Job, attempt: Attempt) -> None:
+def queuectl_job_failed(job: Job, attempt: Attempt, queue: Queue) -> None:
     from queuectl_metrics.catalog import FAILED, RETRIED, counted
 
     failed = {**counted(FAILED, job.queue), **counted(RETRIED, job.queue)}
-    BUFFER.get().add({**failed, **_duration(job, attempt)})
+    BUFFER.get().add({**failed, **_duration(job, attempt)}, queue)
 
 
 @hookimpl
-def queuectl_job_dead(job: Job, attempt: Attempt | None) -> None:
+def queuectl_job_dead(job: Job, attempt: Attempt | None, queue: Queue) -> None:
     from queuectl_metrics.catalog import DEAD, FAILED, counted
 
     failed = counted(FAILED, job.queue) if attempt is not None else {}
-    BUFFER.get().add({**counted(DEAD, job.queue), **failed, **_duration(job, attempt)})
+    BUFFER.get().add({**counted(DEAD, job.queue), **failed, **_duration(job, attempt)}, queue)
 
 
 @hookimpl
-def queuectl_job_cancelled(job: Job) -> None:
+def queuectl_job_cancelled(job: Job, queue: Queue) -> None:
     from queuectl_metrics.catalog import CANCELLED, counted
 
-    BUFFER.get().add(counted(CANCELLED, job.queue))
+    BUFFER.get().add(counted(CANCELLED, job.queue), queue)
 
 
 @hookimpl

@@ -12,49 +12,44 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from queuectl_core.config import Location
-from queuectl_core.pluginkit.live_settings import current_location
 from queuectl_core.pluginkit.threads import start_daemon_thread
-from queuectl_core.storage import Storage
+
+if TYPE_CHECKING:
+    from queuectl_core.queue import Queue
 
 log = logging.getLogger("queuectl.metrics")
 
 
 class StatsBuffer:
-    """Deltas added from any thread, written to the backend of the process.
+    """Deltas added from any thread, written through the queue the hooks are handed.
 
-    The backend is the one ``locate()`` names when the first delta arrives, read on
-    the hook's thread (where a ``queuectl`` command's ``--db`` is known); the
-    writes go through a storage the buffer opens itself and never shares.
+    That queue (the hook's ``queue`` argument: the process's own, usable from any
+    thread) comes with the first delta; the buffer opens no storage of its own.
     """
 
-    def __init__(
-        self, flush_every: float = 1.0, locate: Callable[[], Location] = current_location
-    ) -> None:
+    def __init__(self, flush_every: float = 1.0) -> None:
         self.flush_every = flush_every
-        self._locate = locate
         self._reset()
         if hasattr(os, "register_at_fork"):  # a forked child must not write our deltas again
             os.register_at_fork(after_in_child=self._reset)
 
     def _reset(self) -> None:
-        self._lock = threading.Lock()  # guards _deltas, _location and _thread
-        self._flushing = threading.Lock()  # one write at a time; guards _storage
+        self._lock = threading.Lock()  # guards _deltas, _queue and _thread
+        self._flushing = threading.Lock()  # one write at a time
         self._deltas: dict[str, float] = {}
-        self._location: Location | None = None
-        self._storage: Storage | None = None
+        self._queue: Queue | None = None
         self._thread: threading.Thread | None = None
         self._pending = threading.Event()
         self._closing = threading.Event()
         self._failing = False
 
-    def add(self, deltas: Mapping[str, float]) -> None:
-        """Add ``deltas`` to what the next flush writes."""
-        location = self._location or self._locate()
+    def add(self, deltas: Mapping[str, float], queue: Queue) -> None:
+        """Add ``deltas`` to what the next flush writes through ``queue``."""
         with self._lock:
-            self._location = self._location or location
+            self._queue = self._queue or queue
             for name, value in deltas.items():
                 self._deltas[name] = self._deltas.get(name, 0.0) + value
             if self._thread is None:
@@ -73,16 +68,13 @@ class StatsBuffer:
         with self._flushing:
             with self._lock:
                 batch, self._deltas = self._deltas, {}
-                location = self._location
-            if not batch or location is None:
+                queue = self._queue
+            if not batch or queue is None:
                 return True
             try:
-                if self._storage is None:
-                    self._storage = location.open()
-                self._storage.add_stats(batch)
+                queue.storage.add_stats(batch)
             except Exception as exc:
                 self._keep(batch)
-                self._close_storage()
                 if not self._failing:
                     log.warning("cannot write metrics, will retry: %s", exc)
                     self._failing = True
@@ -93,13 +85,12 @@ class StatsBuffer:
             return True
 
     def close(self) -> None:
-        """Stop the flushing thread, write what is left and close the storage."""
+        """Stop the flushing thread and write what is left (the queue stays open: the
+        process closes it after its plugins' exit handlers)."""
         self._closing.set()
         self._pending.set()
         if not self.flush():
             log.warning("metrics lost at exit: %d values not written", len(self.pending()))
-        with self._flushing:
-            self._close_storage()
 
     def _run(self) -> None:
         while not self._closing.is_set():
@@ -114,11 +105,3 @@ class StatsBuffer:
             for name, value in batch.items():
                 self._deltas[name] = self._deltas.get(name, 0.0) + value
         self._pending.set()
-
-    def _close_storage(self) -> None:
-        storage, self._storage = self._storage, None
-        if storage is not None:
-            try:
-                storage.close()
-            except Exception:
-                log.debug("cannot close the metrics storage", exc_info=True)

@@ -155,11 +155,13 @@ def stop(app: AppContext, timeout: float | None, force: bool, as_json: bool) -> 
     """Stop every worker gracefully; returns once they have exited."""
     from queuectl_core.worker import shutdown
 
+    queue = app.queue()
     stopped = shutdown.stop_workers(
-        app.queue().storage,
+        queue.storage,
         timeout,
         force,
         warn=lambda note: click.echo(f"Warning: {note}", err=True),
+        hook_queue=queue.for_hooks,
     )
     if as_json:
         render.emit_json([worker_view(item, live=False) for item in stopped])

@@ -1,7 +1,8 @@
 """What a plugin's own code imports, beside the hook specifications.
 
-- :mod:`~queuectl_core.pluginkit.notifier`: the event-choosing setting and base of
-  plugins that tell the outside world about jobs (webhooks, a command, mail);
+- :mod:`~queuectl_core.pluginkit.notifier`: ``Notifier``, the base class of plugins
+  that tell the outside world about jobs (webhooks, a command, mail), and the setting
+  that chooses their events;
 - :mod:`~queuectl_core.pluginkit.lazy`: one object per process, made by the first event;
 - :mod:`~queuectl_core.pluginkit.threads`: threads that leave a worker's stop signals alone;
 - :mod:`~queuectl_core.pluginkit.live_settings`: the runtime settings, from outside a hook;
@@ -21,18 +22,27 @@ if TYPE_CHECKING:
     from queuectl_core.hookspecs import hookimpl
     from queuectl_core.pluginkit.lazy import Lazy
     from queuectl_core.pluginkit.live_settings import LiveSettings
-    from queuectl_core.pluginkit.notifier import chosen, events_setting
+    from queuectl_core.pluginkit.notifier import Notifier, chosen, events_setting
     from queuectl_core.pluginkit.threads import start_daemon_thread
 
 _HOMES = {
     "hookimpl": "queuectl_core.hookspecs",
     "Lazy": "queuectl_core.pluginkit.lazy",
     "LiveSettings": "queuectl_core.pluginkit.live_settings",
+    "Notifier": "queuectl_core.pluginkit.notifier",
     "chosen": "queuectl_core.pluginkit.notifier",
     "events_setting": "queuectl_core.pluginkit.notifier",
     "start_daemon_thread": "queuectl_core.pluginkit.threads",
 }
-__all__ = ["Lazy", "LiveSettings", "chosen", "events_setting", "hookimpl", "start_daemon_thread"]
+__all__ = [
+    "Lazy",
+    "LiveSettings",
+    "Notifier",
+    "chosen",
+    "events_setting",
+    "hookimpl",
+    "start_daemon_thread",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,12 +2,13 @@
 
 Lifecycle hooks are handed ``settings`` (an opt-in argument), so they need none of
 this. Code that runs elsewhere (a plugin's own thread, a command) can keep a
-``LiveSettings``: it opens its own connection to the backend the process uses (the
-CLI's ``--db``/``--backend``/``--config`` when running under ``queuectl``, else the
-environment and config file, which is how worker processes inherit their
-location). It asks for the settings *version* at most once per ``check_every``
-seconds and reloads the values only when that version changed, so a ``config set``
-reaches it within a second.
+``LiveSettings``: it reads through the process's shared queue
+(:func:`queuectl_core.queue.shared_queue`, the one hooks that ask for ``queue``
+get) on the backend the process uses: the CLI's ``--db``/``--backend``/``--config``
+when running under ``queuectl``, else the environment and config file, which is
+how worker processes inherit their location. It asks for the settings *version* at
+most once per ``check_every`` seconds and reloads the values only when that version
+changed, so a ``config set`` reaches it within a second.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import logging
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from queuectl_core.config import Location, resolve
 from queuectl_core.settings import Settings
-from queuectl_core.storage import Storage
+
+if TYPE_CHECKING:
+    from queuectl_core.queue import Queue
 
 log = logging.getLogger("queuectl.plugins")
 
@@ -45,12 +49,12 @@ class LiveSettings:
 
     One per plugin module. Thread-safe: hooks run on the thread that processes jobs
     and also in a worker's heartbeat thread (the events of the expired jobs its sweep
-    recovers), so a lock keeps one thread at a time on the cache and its connection.
+    recovers), so a lock keeps one thread at a time on the cache.
     """
 
     def __init__(self, check_every: float = 1.0) -> None:
         self.check_every = check_every
-        self._storage: Storage | None = None
+        self._queue: Queue | None = None
         self._settings: Settings | None = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
@@ -65,24 +69,19 @@ class LiveSettings:
                     self._refresh()
                 except Exception as exc:  # keep what we have; defaults if nothing yet
                     log.warning("cannot read the runtime settings: %s", exc)
-                    self._close()
             return self._settings if self._settings is not None else Settings({})
 
     def close(self) -> None:
-        """Close the connection; the next :meth:`get` opens a new one."""
+        """Forget the settings; the next :meth:`get` reads them again. The queue stays
+        open: it is the process's, closed at exit."""
         with self._lock:
-            self._close()
-
-    def _close(self) -> None:
-        storage, self._storage = self._storage, None
-        if storage is not None:
-            try:
-                storage.close()
-            except Exception:
-                log.debug("cannot close the settings storage", exc_info=True)
+            self._queue = self._settings = None
 
     def _refresh(self) -> None:
-        if self._storage is None:
-            self._storage = current_location().open()
-        if self._settings is None or self._storage.settings_version() != self._settings.version:
-            self._settings = Settings(*self._storage.load_settings())
+        if self._queue is None:
+            from queuectl_core.queue import shared_queue
+
+            self._queue = shared_queue(current_location())
+        storage = self._queue.storage
+        if self._settings is None or storage.settings_version() != self._settings.version:
+            self._settings = Settings(*storage.load_settings())

@@ -1,35 +1,42 @@
 """What plugins that tell the outside world about jobs share (a command, webhooks, ...).
 
-Such a plugin reacts to the six job events the same way: it has a setting that
-chooses events (``*_events``, stored as ``"succeeded,dead"``) and one function
-``notify(event, job, attempt, retry_at)`` that each job hook calls. This module
-names the events and builds that setting; the plugin writes its hooks as plain
-functions, so ``queuectl plugins``, tracebacks and mypy see them::
+Such a plugin reacts to the six job events the same way: a setting chooses the
+events (``*_events``, stored as ``"succeeded,dead"``) and one method sends what a
+chosen event says. :class:`Notifier` holds the six job hooks that check the
+setting; a subclass names the setting and implements :meth:`Notifier.notify`,
+and an instance is the plugin, named by its entry point
+(``mail = "queuectl_mail.plugin:plugin"``). Its other hooks are methods too::
 
-    SETTINGS = (events_setting("mail_events", "that send a mail"), ...)
+    class MailPlugin(Notifier):
+        events_setting = "mail_events"
 
-    def notify(event, job, attempt=None, retry_at=None):
-        if chosen(event, LIVE_SETTINGS.get()["mail_events"]):
+        @hookimpl
+        def queuectl_register_settings(self, register):
+            register(events_setting("mail_events", "that send a mail"))
+
+        def notify(self, event, job, settings, attempt=None, retry_at=None):
             ...
 
-    @hookimpl
-    def queuectl_job_dead(job, attempt):
-        notify("dead", job, attempt)
+    plugin = MailPlugin()
 
-``job_event_hooks`` (the six hooks made around ``notify``, put in the module with
+``job_event_hooks`` (the six hooks made around a function, put in a module with
 ``globals().update``) stays for plugins written that way; it is deprecated.
 """
 
 from __future__ import annotations
 
+import atexit
 import warnings
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from queuectl_core.hookspecs import hookimpl
 from queuectl_core.job import Attempt, Job
-from queuectl_core.settings import Setting
+from queuectl_core.setting import Setting
+
+if TYPE_CHECKING:
+    from queuectl_core.settings import Settings
 
 #: The job events, in the order a value of an events setting lists them.
 JOB_EVENTS = ("succeeded", "failed", "dead", "cancelled", "enqueued", "started")
@@ -71,13 +78,92 @@ def chosen(event: str, events: str) -> bool:
     return event in events.split(",")
 
 
+class Notifier:
+    """A plugin whose six job hooks call :meth:`notify` for the events it is set to.
+
+    ``events_setting`` names the setting (made with :func:`events_setting` and
+    registered by the subclass) whose value chooses the events. :meth:`close` runs
+    when a worker stops cleanly and at process exit: send what is still queued there.
+    """
+
+    #: The name of the setting that chooses the events, e.g. ``"mail_events"``.
+    events_setting: ClassVar[str]
+
+    def __init__(self) -> None:
+        atexit.register(self.close)
+
+    def notify(
+        self,
+        event: str,
+        job: Job,
+        settings: Settings,
+        attempt: Attempt | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        """Tell the world that ``event`` (one of :data:`JOB_EVENTS`) happened to ``job``.
+
+        ``settings`` are those in force; ``attempt`` comes with succeeded, failed and
+        (when the job ran) dead, ``retry_at`` with failed. Runs on the hook's thread:
+        hand slow work to a thread of your own.
+        """
+        raise NotImplementedError
+
+    def observe(
+        self,
+        event: str,
+        job: Job,
+        settings: Settings,
+        attempt: Attempt | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        """What each job hook does: :meth:`notify` if the events setting chooses ``event``.
+
+        Override it to act on every event too (then call ``super().observe(...)``).
+        """
+        if chosen(event, settings[self.events_setting]):
+            self.notify(event, job, settings, attempt, retry_at)
+
+    def close(self) -> None:
+        """Finish what is under way (a worker stopped, or the process exits); nothing here."""
+
+    @hookimpl
+    def queuectl_job_enqueued(self, job: Job, settings: Settings) -> None:
+        self.observe("enqueued", job, settings)
+
+    @hookimpl
+    def queuectl_job_started(self, job: Job, settings: Settings) -> None:
+        self.observe("started", job, settings)
+
+    @hookimpl
+    def queuectl_job_succeeded(self, job: Job, attempt: Attempt, settings: Settings) -> None:
+        self.observe("succeeded", job, settings, attempt)
+
+    @hookimpl
+    def queuectl_job_failed(
+        self, job: Job, attempt: Attempt, retry_at: datetime, settings: Settings
+    ) -> None:
+        self.observe("failed", job, settings, attempt, retry_at)
+
+    @hookimpl
+    def queuectl_job_dead(self, job: Job, attempt: Attempt | None, settings: Settings) -> None:
+        self.observe("dead", job, settings, attempt)
+
+    @hookimpl
+    def queuectl_job_cancelled(self, job: Job, settings: Settings) -> None:
+        self.observe("cancelled", job, settings)
+
+    @hookimpl
+    def queuectl_worker_stopped(self) -> None:
+        self.close()
+
+
 def job_event_hooks(notify: Notify) -> dict[str, Callable[..., None]]:
     """The six job hook implementations by hook name, each calling ``notify``.
 
-    Deprecated: write the hooks as plain ``@hookimpl`` functions calling ``notify``.
+    Deprecated: subclass :class:`Notifier` instead.
     """
     warnings.warn(
-        "job_event_hooks is deprecated: write the job hooks as @hookimpl functions",
+        "job_event_hooks is deprecated: subclass queuectl_core.pluginkit.notifier.Notifier",
         DeprecationWarning,
         stacklevel=2,
     )

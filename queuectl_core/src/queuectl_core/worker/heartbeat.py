@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Protocol
 
+from queuectl_core.events import QueueSource
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, Storage
 from queuectl_core.worker import recovery
@@ -31,6 +32,10 @@ class HeartbeatOwner(Protocol):
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def hook_queue(self) -> QueueSource:
+        """The ``queue`` of the events of the jobs the sweep recovers."""
 
     def leases(self) -> list[Claim]:
         """Every claim the worker holds: running, waiting to run, or to be stored."""
@@ -110,7 +115,7 @@ class Heartbeat:
             if self.storage.heartbeat(self.worker_id, now):
                 self.owner.request_stop("stop requested")
             self.owner.on_beat()
-            recovery.sweep_expired(self.storage, now, self.owner.settings)
+            recovery.sweep_expired(self.storage, now, self.owner.settings, self.owner.hook_queue)
         except Exception as exc:  # the database may be briefly unavailable: try next time
             if not self._failing:
                 log.warning("heartbeat failed: %s; retrying every heartbeat", exc)

@@ -31,7 +31,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from queuectl_core import events, retry
 from queuectl_core import settings as settings_module
@@ -44,6 +44,7 @@ from queuectl_core.executors.base import (
 )
 from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, AttemptResult, Outcome, WorkerInfo
+from queuectl_core.queue import Queue
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, ClaimRequest, Storage, Waiter
 from queuectl_core.stored import cannot_run, problem
@@ -52,6 +53,9 @@ from queuectl_core.worker.heartbeat import Heartbeat
 from queuectl_core.worker.orphans import Adopted, become_subreaper
 from queuectl_core.worker.prefetch import BatchSize, Finished, Held, Holdings
 from queuectl_core.worker.stopping import FORCED, Stopper
+
+if TYPE_CHECKING:
+    from queuectl_core.config import Location
 
 log = logging.getLogger("queuectl.worker")
 T = TypeVar("T")
@@ -75,8 +79,12 @@ class Worker:
         *,
         supervisor_pid: int | None = None,
         subreaper: bool = False,
+        location: Location | None = None,
     ) -> None:
         self.storage = storage
+        #: What the hooks that ask for a queue get: the process's shared queue on
+        #: ``location``, or, without one, a queue on ``storage`` (opened on demand).
+        self.hook_queue = Queue(storage, location).for_hooks
         self.worker_id = worker_id
         self.queues = tuple(queues) if queues else None
         self.burst = burst
@@ -259,7 +267,12 @@ class Worker:
                 log.info("job %s: result stored before the storage error, or lease lost", job_id)
                 continue
             reporting.report(
-                finished.claim, finished.transition, done, self._record_of(finished), self.settings
+                finished.claim,
+                finished.transition,
+                done,
+                self._record_of(finished),
+                self.settings,
+                self.hook_queue,
             )
 
     def _record_of(self, finished: Finished) -> Callable[[], Attempt]:
@@ -293,7 +306,7 @@ class Worker:
         with self._stopper.running(claim), self._holdings.running(claim):
             started_at, started = time.time(), time.monotonic()
             if events.has_listeners("job_started"):
-                events.job_started(claim.job, claim.attempt, self.info, settings)
+                events.job_started(claim.job, claim.attempt, self.info, settings, self.hook_queue)
             result = replace(self._execute(claim, settings), started_at=started_at)
         self._batch.record(time.monotonic() - started)
         return Finished(claim, result, retry.decide(claim.job, result, settings))
@@ -395,16 +408,16 @@ class Worker:
         self._retrying("registering", lambda: self.storage.register_worker(self.info))
         queues = ",".join(self.queues) if self.queues else "all queues"
         log.info("started (pid %d, %s)", self.info.pid, queues)
-        events.worker_started(self.info, self.settings)
+        events.worker_started(self.info, self.settings, self.hook_queue)
 
     def _unregister(self, clean: bool) -> None:
         try:  # a crash may leave a job leased: hand it on now rather than at lease expiry
-            recovery.recover_worker(self.storage, self.worker_id, self.settings)
+            recovery.recover_worker(self.storage, self.worker_id, self.settings, self.hook_queue)
         except Exception as exc:
             log.error("cannot unregister worker %s: %s", self.worker_id, exc)
         if clean:
             log.info("stopped")
-            events.worker_stopped(self.info, self.settings)
+            events.worker_stopped(self.info, self.settings, self.hook_queue)
 
 
 def runs_in_process(executor: Executor) -> bool:
@@ -460,6 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.burst,
                 supervisor_pid=args.supervisor_pid,
                 subreaper=True,
+                location=location,
             )
             return worker.run()
     finally:

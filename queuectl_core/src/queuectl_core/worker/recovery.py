@@ -5,6 +5,10 @@ A job whose worker died or stopped renewing its lease is finished as ``lost`` by
 normal report; a worker's periodic sweep finds such jobs by their expired lease
 (:func:`sweep_expired`), a supervisor that saw its child die finds them by worker
 id (:func:`recover_worker`) without waiting for the lease to expire.
+
+Each takes the ``hook_queue`` its events hand the hooks that ask for a queue
+(:meth:`queuectl_core.queue.Queue.for_hooks`); without one, hooks get a queue on
+``storage`` itself.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from collections.abc import Callable, Iterable
 
 from queuectl_core import retry
 from queuectl_core import settings as settings_module
+from queuectl_core.events import QueueSource
 from queuectl_core.job import Attempt, AttemptResult, Outcome
+from queuectl_core.queue import Queue
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, Storage
 from queuectl_core.worker import orphans
@@ -34,6 +40,7 @@ def recover(
     *,
     expired_by: float | None,
     settings: Settings | None = None,
+    hook_queue: QueueSource | None = None,
 ) -> int:
     """Finish each claim as ``lost`` through the retry rule; returns how many applied.
 
@@ -42,6 +49,7 @@ def recover(
     to be dead.
     """
     settings = settings or settings_module.load(storage)
+    hook_queue = hook_queue or Queue(storage).for_hooks
     recovered = 0
     for claim in claims:
         result = AttemptResult(Outcome.LOST, finished_at=now, error=LOST_ERROR)
@@ -51,19 +59,32 @@ def recover(
         recovered += 1
         if claim.job.worker_id:
             orphans.kill_attempt_processes(claim.job.worker_id, claim.job.id, claim.attempt)
-        report(claim, transition, True, _stored_attempt(storage, claim, result), settings)
+        attempt = _stored_attempt(storage, claim, result)
+        report(claim, transition, True, attempt, settings, hook_queue)
     return recovered
 
 
-def sweep_expired(storage: Storage, now: float, settings: Settings | None = None) -> int:
+def sweep_expired(
+    storage: Storage,
+    now: float,
+    settings: Settings | None = None,
+    hook_queue: QueueSource | None = None,
+) -> int:
     """Recover the jobs whose lease expired before ``now``; returns how many."""
-    return recover(storage, storage.expired(now), now, expired_by=now, settings=settings)
+    expired = storage.expired(now)
+    return recover(storage, expired, now, expired_by=now, settings=settings, hook_queue=hook_queue)
 
 
-def recover_worker(storage: Storage, worker_id: str, settings: Settings | None = None) -> int:
+def recover_worker(
+    storage: Storage,
+    worker_id: str,
+    settings: Settings | None = None,
+    hook_queue: QueueSource | None = None,
+) -> int:
     """Recover every job a dead worker held and remove its registry entry."""
+    leased, now = storage.leased_by(worker_id), time.time()
     recovered = recover(
-        storage, storage.leased_by(worker_id), time.time(), expired_by=None, settings=settings
+        storage, leased, now, expired_by=None, settings=settings, hook_queue=hook_queue
     )
     storage.unregister_worker(worker_id)
     return recovered

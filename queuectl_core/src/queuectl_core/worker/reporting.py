@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from queuectl_core import events
+from queuectl_core.events import QueueSource
 from queuectl_core.job import Attempt, AttemptResult, State
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, Transition
@@ -55,11 +56,13 @@ def report(
     applied: bool,
     attempt: Callable[[], Attempt],
     settings: Settings,
+    queue: QueueSource,
 ) -> None:
     """Log an attempt's end and, if its transition applied, emit the lifecycle event.
 
     ``attempt`` builds the event's history record; it is called only when some
-    plugin listens, so the hot path never pays for it.
+    plugin listens, so the hot path never pays for it. ``queue`` is what hooks that
+    ask for a queue get (see :meth:`queuectl_core.queue.Queue.for_hooks`).
     """
     level = logging.INFO if applied else logging.WARNING
     log.log(level, "%s", describe(claim, transition, applied))
@@ -67,9 +70,10 @@ def report(
         return
     state = transition.state
     if state is State.COMPLETED and events.has_listeners("job_succeeded"):
-        events.job_succeeded(transition.applied_to(claim.job), attempt(), settings)
+        events.job_succeeded(transition.applied_to(claim.job), attempt(), settings, queue)
     elif state is State.FAILED and events.has_listeners("job_failed"):
         retry_at = transition.next_run_at or transition.result.finished_at
-        events.job_failed(transition.applied_to(claim.job), attempt(), utc(retry_at), settings)
+        job = transition.applied_to(claim.job)
+        events.job_failed(job, attempt(), utc(retry_at), settings, queue)
     elif state is State.DEAD and events.has_listeners("job_dead"):
-        events.job_dead(transition.applied_to(claim.job), attempt(), settings)
+        events.job_dead(transition.applied_to(claim.job), attempt(), settings, queue)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from queuectl_core import settings as settings_module
 from queuectl_core.errors import WorkerError
+from queuectl_core.events import QueueSource
 from queuectl_core.host import hostname
 from queuectl_core.job import WorkerInfo
 from queuectl_core.settings import Settings
@@ -33,6 +34,7 @@ def stop_workers(
     timeout: float | None,
     force: bool,
     warn: Callable[[str], None] = log.warning,
+    hook_queue: QueueSource | None = None,
 ) -> list[WorkerInfo]:
     """Stop every registered worker; return them once they have exited.
 
@@ -44,9 +46,10 @@ def stop_workers(
 
     The store is used only where it works: when it cannot be written (a full disk),
     local workers are still stopped by signal, and ``warn`` gets one line saying
-    what could not be stored.
+    what could not be stored. ``hook_queue`` is the ``queue`` of the events of the jobs
+    recovered from gone workers (without one, a queue on ``storage``).
     """
-    stopper = Shutdown(storage)
+    stopper = Shutdown(storage, hook_queue)
     try:
         return stopper.stop(timeout, force)
     finally:
@@ -58,8 +61,9 @@ def stop_workers(
 class Shutdown:
     """One ``stop_workers`` call: the targets, the signals sent, the wait."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, hook_queue: QueueSource | None = None) -> None:
         self.storage = storage
+        self.hook_queue = hook_queue
         self.host = hostname()
         self.unstored: list[str] = []  # what could not be written, in order
         self.store_error: Exception | None = None  # the first write error
@@ -138,7 +142,9 @@ class Shutdown:
             return
         if not self._store(
             "the removal of stopped workers from the registry",
-            lambda: recovery.recover_worker(self.storage, worker.id, self.settings),
+            lambda: recovery.recover_worker(
+                self.storage, worker.id, self.settings, self.hook_queue
+            ),
         ):
             self.unrecorded.add(worker.id)
 

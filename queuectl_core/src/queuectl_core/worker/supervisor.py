@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -34,6 +35,7 @@ from queuectl_core import handoff
 from queuectl_core.config import Location, adopted, without_location
 from queuectl_core.errors import WorkerError
 from queuectl_core.host import short_hostname
+from queuectl_core.queue import shared_queue
 from queuectl_core.storage import Storage
 from queuectl_core.worker import recovery
 from queuectl_core.worker.loop import Worker, configure_logging
@@ -89,7 +91,8 @@ def run_foreground(
         configure_logging(worker_id)
         storage = location.open()
         try:
-            return Worker(storage, worker_id, queues, burst, subreaper=True).run()
+            worker = Worker(storage, worker_id, queues, burst, subreaper=True, location=location)
+            return worker.run()
         finally:
             storage.close()
 
@@ -128,6 +131,7 @@ class Supervisor:
         id_prefix: str,
     ) -> None:
         self.location = location
+        self._hook_queue = partial(shared_queue, location)  # for the events of recovered jobs
         self.queues = list(queues) if queues else None
         self.burst = burst
         self.children = [_Child(f"{id_prefix}-{n}") for n in range(1, count + 1)]
@@ -208,12 +212,14 @@ class Supervisor:
             # our stop reached it before its signal handlers were installed: it ran no job
             log.info("worker %s stopped while starting", child.worker_id)
             with contextlib.suppress(Exception):
-                recovery.recover_worker(storage, child.worker_id)
+                recovery.recover_worker(storage, child.worker_id, hook_queue=self._hook_queue)
             child.exit_status = 0
             return
         how = f"signal {signal.Signals(-status).name}" if status < 0 else f"status {status}"
         try:
-            recovered = recovery.recover_worker(storage, child.worker_id)
+            recovered = recovery.recover_worker(
+                storage, child.worker_id, hook_queue=self._hook_queue
+            )
             jobs = f"recovered {recovered} job(s)"
         except Exception as exc:  # their leases expire and a sweep recovers them
             jobs = f"could not recover its jobs now ({exc})"
