@@ -8,9 +8,9 @@ float), flags are JSON booleans. A finish's outputs are bytes, which JSON would 
 to escape: they follow the record as arguments of their own, numbered from 1, and
 the finish names its numbers.
 
-Policy stays in core: whether a finished job that starts waiting is ready at once
-or scheduled is core's rule (:meth:`Transition.makes_ready`), asked here and handed
-over as ``ready``; the scripts only apply it atomically.
+Policy stays in core: whether a job that starts waiting is ready at once or
+scheduled is core's rule (:meth:`Transition.makes_ready`, :func:`due_by`), asked
+here and handed over as ``ready``; the scripts only apply it atomically.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from queuectl_core import stored
-from queuectl_core.storage import ClaimRequest, Finish, Transition
+from queuectl_core.job import State
+from queuectl_core.storage import ClaimRequest, Finish, Transition, due_by
 from queuectl_redis import codec
 
 Record = dict[str, Any]
@@ -94,6 +95,26 @@ def claim(request: ClaimRequest, limit: int, token: str) -> Record:
     if request.queues is not None:
         record["queues"] = list(dict.fromkeys(request.queues))
     return record
+
+
+def release(now: float) -> Record:
+    """What a job given back unstarted becomes (see ``lua/release.lua``): pending, and
+    ready at once, since it keeps its due time, which had come when it was claimed
+    (core's rule: :func:`due_by` with ``None``)."""
+    return {"now": repr(float(now)), "state": State.PENDING.value, "ready": due_by(None, now)}
+
+
+def retry(now: float, unknown_as: str) -> Record:
+    """What a dead job retried becomes (see ``lua/retry_dead.lua``): pending, due at
+    ``now`` and so ready at once (core's rule: :func:`due_by`). ``unknown_as`` is the
+    state a job in a state queuectl does not know counts as."""
+    return {
+        "now": repr(float(now)),
+        "unknown_as": unknown_as,
+        "state": State.PENDING.value,
+        "next_run_at": repr(float(now)),
+        "ready": due_by(now, now),
+    }
 
 
 def encoded(record: Record) -> bytes:

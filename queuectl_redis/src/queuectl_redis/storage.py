@@ -200,7 +200,8 @@ class RedisStorage(BatchFirstStorage):
         if not held:
             return []
         flat = [stored.raw(value) for pair in held for value in pair]
-        return [bool(done) for done in self._run("release", repr(float(now)), *flat)]
+        released = self._run("release", records.encoded(records.release(now)), *flat)
+        return [bool(done) for done in released]
 
     def expired(self, now: float, limit: int = 100) -> list[Claim]:
         if limit <= 0:
@@ -219,19 +220,17 @@ class RedisStorage(BatchFirstStorage):
         return codec.job_from_fields(pairs(answer[1]))
 
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
-        stamp = repr(float(now))
+        retry = records.encoded(records.retry(now, _UNKNOWN_AS))
         if job_ids is not None:
             ids = _distinct(job_ids)
             if not ids:
                 return []
-            answer = self._run("retry_dead", stamp, _UNKNOWN_AS, *ids)
+            answer = self._run("retry_dead", retry, *ids)
             _raise_refusal(answer, "retried", [State.DEAD])
             return ids
         retried: list[str] = []
         while True:
-            batch = [
-                stored.text(job_id) for job_id in self._run("retry_dead", stamp, _UNKNOWN_AS)[1]
-            ]
+            batch = [stored.text(job_id) for job_id in self._run("retry_dead", retry)[1]]
             retried += batch
             if len(batch) < BATCH:
                 return retried

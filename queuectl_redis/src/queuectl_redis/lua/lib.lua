@@ -1,9 +1,10 @@
 -- Shared by every script (prepended to each). ARGV[1] is the namespace "{prefix}";
 -- every key is built from it, so all keys share one hash tag (one cluster slot).
 -- Floats arrive as text and are stored as text: Lua never formats a float.
--- What Python decided (a finish's transition, a claim) arrives as a named record, a
--- JSON object (see records.py), in which an absent field is an absent value; elsewhere
--- optional values arrive as '' (none) or '=' .. value.
+-- What Python decided (a finish's transition, a claim, what a released or retried job
+-- becomes) arrives as a named record, a JSON object (see records.py), in which an
+-- absent field is an absent value; elsewhere optional values arrive as '' (none) or
+-- '=' .. value.
 local P = ARGV[1]
 -- BATCH, WAITING (core's READY_STATES), KNOWN (every state), CANCELLABLE and
 -- CLAIM_FIELDS are defined above this file by scripts.py (constants), from the Python
