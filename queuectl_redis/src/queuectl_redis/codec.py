@@ -145,7 +145,8 @@ def _as_stored(fields: Mapping[str, Any]) -> Job:
 
 
 #: The fields a claim reads from a job's hash, in the order :func:`claimed_job` takes
-#: them; the others are what claiming sets.
+#: them (the scripts get them as their ``CLAIM_FIELDS``); the others are what claiming
+#: sets.
 CLAIM_FIELDS = (
     "id", "command", "type", "payload", "queue", "priority", "max_retries", "timeout",
     "created_at", "next_run_at", "last_error", "result",

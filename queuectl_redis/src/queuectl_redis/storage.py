@@ -36,7 +36,7 @@ from queuectl_core.storage import (
     Waiter,
     due_by,
 )
-from queuectl_redis import codec
+from queuectl_redis import codec, records
 from queuectl_redis.codec import optional, pairs
 from queuectl_redis.connection import connect, errors
 from queuectl_redis.keys import Keys
@@ -46,8 +46,6 @@ from queuectl_redis.wakeup import PubSubWaiter
 
 #: The fields of a job in ``enqueue``'s arguments, in order (see ``lua/enqueue.lua``).
 _FIELD_NAMES = json.dumps(codec.JOB_FIELDS)
-#: The job fields a claim reads (see ``take`` in ``lua/lib.lua``).
-_CLAIM_FIELDS = json.dumps(codec.CLAIM_FIELDS)
 #: A finish that applied, in ``finish_and_claim``'s answer (a byte of ``b"1"``/``b"0"``).
 _APPLIED = ord("1")
 #: What a state queuectl does not know counts as when a person acts on a job by id.
@@ -170,8 +168,8 @@ class RedisStorage(BatchFirstStorage):
         *,
         expired_by: float | None = None,
     ) -> bool:
-        args = _finishes_args([(job_id, token, transition)], expired_by)
-        return bool(self._run("finish", *args))
+        call = records.finish_call([(job_id, token, transition)], expired_by)
+        return bool(self._run("finish", *call))
 
     def finish_and_claim_many(
         self,
@@ -183,11 +181,10 @@ class RedisStorage(BatchFirstStorage):
             limit = 0
         if not finished and limit < 1:
             return [], []
-        args = _finishes_args(finished, None)
         token = new_token()
+        call = records.finish_call(finished, None, records.claim(request, limit, token))
+        applied, version, claimed = self._run("finish_and_claim", *call)
         now, lease_until = float(request.now), float(request.lease_until)
-        args += [worker_id, repr(now), repr(lease_until), token, max(limit, 0), _CLAIM_FIELDS]
-        applied, version, claimed = self._run("finish_and_claim", *args, *_queue_args(queues))
         claims = [
             Claim(
                 codec.claimed_job(values, attempts, worker_id, now, lease_until),
@@ -203,7 +200,8 @@ class RedisStorage(BatchFirstStorage):
         if not held:
             return []
         flat = [stored.raw(value) for pair in held for value in pair]
-        return [bool(done) for done in self._run("release", repr(float(now)), *flat)]
+        released = self._run("release", records.encoded(records.release(now)), *flat)
+        return [bool(done) for done in released]
 
     def expired(self, now: float, limit: int = 100) -> list[Claim]:
         if limit <= 0:
@@ -222,19 +220,17 @@ class RedisStorage(BatchFirstStorage):
         return codec.job_from_fields(pairs(answer[1]))
 
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
-        stamp = repr(float(now))
+        retry = records.encoded(records.retry(now, _UNKNOWN_AS))
         if job_ids is not None:
             ids = _distinct(job_ids)
             if not ids:
                 return []
-            answer = self._run("retry_dead", stamp, _UNKNOWN_AS, *ids)
+            answer = self._run("retry_dead", retry, *ids)
             _raise_refusal(answer, "retried", [State.DEAD])
             return ids
         retried: list[str] = []
         while True:
-            batch = [
-                stored.text(job_id) for job_id in self._run("retry_dead", stamp, _UNKNOWN_AS)[1]
-            ]
+            batch = [stored.text(job_id) for job_id in self._run("retry_dead", retry)[1]]
             retried += batch
             if len(batch) < BATCH:
                 return retried
@@ -384,53 +380,8 @@ def _queue_args(queues: Sequence[str] | None) -> list[str]:
     return ["*"] if queues is None else ["+", *_distinct(queues)]
 
 
-def _finishes_args(finished: Sequence[Finish], expired_by: float | None) -> list[Any]:
-    """The arguments of finishes (see ``finishes`` in ``lua/lib.lua``): their text
-    values as one JSON array, how many outputs follow, then the non-empty outputs."""
-    rows: list[list[Any]] = []
-    outputs: list[bytes] = []
-    for job_id, token, transition in finished:
-        result = transition.result
-        row: list[Any] = [
-            _escaped(job_id),
-            token,
-            _optional_float(expired_by),
-            transition.state.value,
-            "1" if transition.refund_attempt else "0",
-            optional(result.error),
-            optional(codec.to_json(result.result)),
-            repr(float(result.finished_at)),
-            _optional_float(transition.next_run_at),
-            result.outcome.value,
-            optional(None if result.exit_code is None else str(result.exit_code)),
-            str(result.stdout_dropped),
-            str(result.stderr_dropped),
-            _optional_float(result.started_at),
-        ]
-        for output in (result.stdout, result.stderr):
-            if output:
-                outputs.append(output)
-            row.append(len(outputs) if output else 0)
-        row.append("1" if transition.makes_ready() else "0")
-        rows.append(row)
-    # ids read from bytes that are not UTF-8 go back as those bytes (see _escaped)
-    return [_json(rows).encode("utf-8", "surrogateescape"), len(outputs), *outputs]
-
-
-def _escaped(job_id: str) -> str:
-    """``job_id`` for a JSON argument: an id read from bytes that are not UTF-8 as
-    those bytes escaped (``surrogateescape``), which the JSON text is encoded back to."""
-    if isinstance(job_id, stored.NotUtf8):
-        return job_id.raw.decode("utf-8", "surrogateescape")
-    return job_id
-
-
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _optional_float(value: float | None) -> str:
-    return "" if value is None else "=" + repr(float(value))
 
 
 def _held(found: Sequence[Sequence[bytes]]) -> list[Claim]:

@@ -4,7 +4,7 @@ local k = job_key(id)
 local f = redis.call('HMGET', k, 'state', 'queue', 'seq', 'worker_id', 'last_attempt')
 if not f[1] then return {'missing', id} end
 local state = acts_as(f[1], ARGV[4])
-if FINAL[state] then return {'state', id, state} end
+if not CANCELLABLE[state] then return {'state', id, state} end
 if f[1] == 'processing' then
   redis.call('HSET', attempt_key(id, f[5]), 'outcome', 'cancelled', 'finished_at', now,
     'error', 'cancelled')

@@ -1,15 +1,15 @@
 -- Shared by every script (prepended to each). ARGV[1] is the namespace "{prefix}";
 -- every key is built from it, so all keys share one hash tag (one cluster slot).
 -- Floats arrive as text and are stored as text: Lua never formats a float.
--- Optional values arrive as '' (none) or '=' .. value.
+-- What Python decided (a finish's transition, a claim, what a released or retried job
+-- becomes) arrives as a named record, a JSON object (see records.py), in which an
+-- absent field is an absent value; elsewhere optional values arrive as '' (none) or
+-- '=' .. value.
 local P = ARGV[1]
--- BATCH (jobs changed per call when every job in a state is retried or purged) is
--- defined above this file by scripts.py, from its BATCH: Python reads the same number.
+-- BATCH, WAITING (core's READY_STATES), KNOWN (every state), CANCELLABLE and
+-- CLAIM_FIELDS are defined above this file by scripts.py (constants), from the Python
+-- definitions: the scripts keep no copy of them.
 local PROMOTE = 1000 -- scheduled jobs made ready per claim at most
-local WAITING = {pending = true, failed = true}
-local FINAL = {completed = true, dead = true, cancelled = true}
-local KNOWN = {pending = true, processing = true, completed = true, failed = true,
-  dead = true, cancelled = true}
 
 local function job_key(id) return P .. ':job:' .. id end
 local function attempt_key(id, n) return P .. ':attempt:' .. id .. ':' .. n end
@@ -170,12 +170,12 @@ local function promote(now)
 end
 
 -- Lease job id (ready in queue) to worker; returns its attempt number, its attempts and
--- the values of the fields named in wanted (false where absent): what take() sets
--- itself the caller knows. Removing its member from the ready set is left to the caller.
-local function take(id, queue, worker, now, lease_until, token, wanted)
+-- the values of the CLAIM_FIELDS (false where absent): what take() sets itself the
+-- caller knows. Removing its member from the ready set is left to the caller.
+local function take(id, queue, worker, now, lease_until, token)
   local k = job_key(id)
   local f = redis.call('HMGET', k, 'state', 'seq', 'attempts', 'last_attempt', 'member',
-    unpack(wanted))
+    unpack(CLAIM_FIELDS))
   if not WAITING[f[1]] then -- its hash was changed behind queuectl's back: not taken
     later('ZREM', P .. ':waiting:' .. queue, id)
     return nil
@@ -193,7 +193,7 @@ local function take(id, queue, worker, now, lease_until, token, wanted)
   redis.call('HSET', attempt_key(id, number), 'worker_id', worker, 'started_at', now,
     'outcome', 'running')
   local taken = {number, attempts}
-  for n = 1, #wanted do taken[n + 2] = f[n + 5] end
+  for n = 1, #CLAIM_FIELDS do taken[n + 2] = f[n + 5] end
   return taken
 end
 
@@ -221,21 +221,15 @@ local function candidates(queues)
   end
 end
 
--- ARGV[i..]: worker, now, lease_until, token, limit, the job fields to return (a JSON
--- array of names), then '*' (every queue) or '+' and names. Takes up to limit jobs,
--- best first (claim n's token is token .. '.' .. n); returns what take() returns for each.
-local function claim(i)
-  local worker, now, lease_until, token = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local limit, claimed = tonumber(ARGV[i + 4]), {}
+-- c: a claim record (records.claim): worker, now, lease_until, token, limit and queues
+-- (absent: every queue). Takes up to limit jobs, best first (claim n's token is token ..
+-- '.' .. n); returns what take() returns for each.
+local function claim(c)
+  local worker, now, lease_until, token = c.worker, c.now, c.lease_until, c.token
+  local limit, claimed = c.limit, {}
   if limit < 1 then return claimed end
-  local wanted = cjson.decode(ARGV[i + 5])
   promote(now)
-  local queues = {}
-  if ARGV[i + 6] == '*' then
-    queues = redis.call('SMEMBERS', P .. ':queues')
-  else
-    for n = i + 7, #ARGV do queues[#queues + 1] = ARGV[n] end
-  end
+  local queues = c.queues or redis.call('SMEMBERS', P .. ':queues')
   local lists, best_of = candidates(queues)
   local n = 0
   while n < limit do
@@ -251,7 +245,7 @@ local function claim(i)
     lists[best].pos = lists[best].pos + 1
     later('ZREM', lists[best].key, best_top[1])
     local taken = take(member_id(best_top[1]), queues[best], worker, now, lease_until,
-      token .. '.' .. (n + 1), wanted)
+      token .. '.' .. (n + 1))
     if taken then
       n = n + 1
       claimed[n] = taken
@@ -260,32 +254,34 @@ local function claim(i)
   return claimed
 end
 
--- ARGV[i]: a JSON array of finishes, each an array of text: id, token, expired_by (opt),
--- state, refund (0/1), error (opt), result (opt), finished_at, next_run_at (opt),
--- outcome, exit_code (opt), stdout_dropped, stderr_dropped, started_at (opt), the
--- positions of its stdout and stderr (bytes) among ARGV[i + 2 ..], or 0 when empty, then
--- whether the job is ready at once ('1'/'0': Transition.makes_ready in core decides);
--- ARGV[i + 1]: how many such outputs there are. One text for the whole batch: each
--- argument costs the client far more than a little JSON. Returns whether each applied
--- (a text of '1' and '0') and the index of the first argument after the outputs.
-local function finish(a, stdout, stderr)
-  local id, token, expired_by, state = a[1], a[2], opt(a[3]), a[4]
-  local finished_at, next_run_at = a[8], opt(a[9])
+-- The optional fields of a finish record that its attempt's record gets as they are.
+local ATTEMPT_FIELDS = {'exit_code', 'error', 'started_at', 'stdout_dropped', 'stderr_dropped'}
+
+-- t: a finish record (records.finish), in which an absent field is none, false or 0.
+-- Whom: id, token and expired_by (a lease that expired by then). The transition core
+-- decided: state, refund (undo the claim's attempt), next_run_at (absent: the job's
+-- own) and ready (a waiting job is claimable at once, not scheduled). The attempt's
+-- end: finished_at, outcome, error and result (the job's last_error and result, cleared
+-- when absent), the ATTEMPT_FIELDS, and stdout and stderr: the numbers of its outputs,
+-- which output(n) reads.
+local function finish(t, output)
+  local id, state = t.id, t.state
   local k = job_key(id)
   local f = redis.call('HMGET', k, 'state', 'token', 'lease_expires_at', 'queue', 'seq',
     'attempts', 'worker_id', 'last_attempt', 'next_run_at')
-  if f[1] ~= 'processing' or f[2] ~= token then return false end
-  if expired_by and tonumber(f[3]) > tonumber(expired_by) then return false end
-  local attempts = math.max(tonumber(f[6]) - tonumber(a[5]), 0)
-  next_run_at = next_run_at or f[9]
-  local set = {'state', state, 'attempts', attempts, 'updated_at', finished_at,
+  if f[1] ~= 'processing' or f[2] ~= t.token then return false end
+  if t.expired_by and tonumber(f[3]) > tonumber(t.expired_by) then return false end
+  local attempts = tonumber(f[6])
+  if t.refund then attempts = math.max(attempts - 1, 0) end
+  local next_run_at = t.next_run_at or f[9]
+  local set = {'state', state, 'attempts', attempts, 'updated_at', t.finished_at,
     'next_run_at', next_run_at}
   local gone = {'worker_id', 'token', 'lease_expires_at'}
-  for _, pair in ipairs({{'last_error', a[6]}, {'result', a[7]}}) do
-    if pair[2] == '' then
-      gone[#gone + 1] = pair[1]
+  for _, pair in ipairs({{'last_error', t.error}, {'result', t.result}}) do
+    if pair[2] then
+      set[#set + 1], set[#set + 2] = pair[1], pair[2]
     else
-      set[#set + 1], set[#set + 2] = pair[1], string.sub(pair[2], 2)
+      gone[#gone + 1] = pair[1]
     end
   end
   redis.call('HSET', k, unpack(set))
@@ -293,30 +289,26 @@ local function finish(a, stdout, stderr)
   later('ZREM', P .. ':leases', id)
   later('SREM', P .. ':held:' .. f[7], id)
   move(id, f[4], f[5], 'processing', state)
-  -- the attempt's record, as take() made it: none of the optional fields is there yet
-  local record = {'outcome', a[10], 'finished_at', finished_at,
-    'stdout_dropped', a[12], 'stderr_dropped', a[13]}
-  for _, pair in ipairs({{'stdout', stdout}, {'stderr', stderr}, {'exit_code', opt(a[11])},
-      {'error', opt(a[6])}, {'started_at', opt(a[14])}}) do
-    if pair[2] then record[#record + 1], record[#record + 2] = pair[1], pair[2] end
+  -- the attempt's record, as take() made it: none of these fields is there yet
+  local record = {'outcome', t.outcome, 'finished_at', t.finished_at}
+  for _, name in ipairs(ATTEMPT_FIELDS) do
+    if t[name] then record[#record + 1], record[#record + 2] = name, t[name] end
+  end
+  for _, name in ipairs({'stdout', 'stderr'}) do
+    if t[name] then record[#record + 1], record[#record + 2] = name, output(t[name]) end
   end
   redis.call('HSET', attempt_key(id, f[8]), unpack(record))
-  if WAITING[state] and wait(k, id, f[4], f[5], next_run_at, a[17] == '1') then
-    wake()
-  end
+  if WAITING[state] and wait(k, id, f[4], f[5], next_run_at, t.ready) then wake() end
   return true
 end
 
-local function finishes(i)
-  local applied, outputs = {}, tonumber(ARGV[i + 1])
-  local function output(n)
-    if n == 0 then return nil end
-    return ARGV[i + 1 + n]
-  end
-  for n, a in ipairs(cjson.decode(ARGV[i])) do
-    applied[n] = finish(a, output(a[15]), output(a[16])) and '1' or '0'
-  end
-  return table.concat(applied), i + 2 + outputs
+-- Applies the finish records in list; their outputs are the arguments after ARGV[i],
+-- output n being ARGV[i + n]. Returns whether each applied, as one text of '1' and '0'.
+local function finishes(list, i)
+  local applied = {}
+  local function output(n) return ARGV[i + n] end
+  for n, t in ipairs(list) do applied[n] = finish(t, output) and '1' or '0' end
+  return table.concat(applied)
 end
 
 -- reading ----------------------------------------------------------------------------

@@ -1,0 +1,132 @@
+"""The named records the Lua scripts are told what to do with.
+
+A script gets what Python decided as one JSON object (``cjson.decode`` in Lua), not
+as a row of positional arguments: both sides agree by field name, a field added
+shifts no other, and an absent optional value is an absent field. Values a script
+stores are text as the hash keeps them (floats by ``repr``: Lua never formats a
+float), flags are JSON booleans. A finish's outputs are bytes, which JSON would have
+to escape: they follow the record as arguments of their own, numbered from 1, and
+the finish names its numbers.
+
+Policy stays in core: whether a job that starts waiting is ready at once or
+scheduled is core's rule (:meth:`Transition.makes_ready`, :func:`due_by`), asked
+here and handed over as ``ready``; the scripts only apply it atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from queuectl_core import stored
+from queuectl_core.job import State
+from queuectl_core.storage import ClaimRequest, Finish, Transition, due_by
+from queuectl_redis import codec
+
+Record = dict[str, Any]
+
+
+def finish_call(
+    finished: Sequence[Finish], expired_by: float | None, claim: Record | None = None
+) -> list[bytes]:
+    """The arguments of ``finish`` or ``finish_and_claim``: the call's record (its
+    finishes and, for the latter, its claim), then the finishes' outputs."""
+    outputs: list[bytes] = []
+    call: Record = {
+        "finishes": [finish(*end, expired_by, outputs) for end in finished],
+    }
+    if claim is not None:
+        call["claim"] = claim
+    return [encoded(call), *outputs]
+
+
+def finish(
+    job_id: str, token: str, transition: Transition, expired_by: float | None, outputs: list[bytes]
+) -> Record:
+    """One finish (see ``finish`` in ``lua/lib.lua``); its non-empty outputs are
+    appended to ``outputs`` and named by their numbers there. Optional fields, false
+    flags and zero counts are left out: the scripts read absent as none, false or 0."""
+    result = transition.result
+    record: Record = {
+        "id": _escaped(job_id),
+        "token": token,
+        "state": transition.state.value,
+        "finished_at": repr(float(result.finished_at)),
+        "outcome": result.outcome.value,
+    }
+    if transition.refund_attempt:
+        record["refund"] = True
+    if transition.makes_ready():
+        record["ready"] = True
+    if expired_by is not None:
+        record["expired_by"] = repr(float(expired_by))
+    if transition.next_run_at is not None:
+        record["next_run_at"] = repr(float(transition.next_run_at))
+    if result.error is not None:
+        record["error"] = result.error
+    if result.result is not None:
+        record["result"] = codec.to_json(result.result)
+    if result.exit_code is not None:
+        record["exit_code"] = str(result.exit_code)
+    if result.started_at is not None:
+        record["started_at"] = repr(float(result.started_at))
+    for name, output in (("stdout", result.stdout), ("stderr", result.stderr)):
+        if output:
+            outputs.append(output)
+            record[name] = len(outputs)
+    if result.stdout_dropped:
+        record["stdout_dropped"] = str(result.stdout_dropped)
+    if result.stderr_dropped:
+        record["stderr_dropped"] = str(result.stderr_dropped)
+    return record
+
+
+def claim(request: ClaimRequest, limit: int, token: str) -> Record:
+    """A claim (see ``claim`` in ``lua/lib.lua``): up to ``limit`` jobs, the n-th
+    under the token ``<token>.<n>``."""
+    record: Record = {
+        "worker": request.worker_id,
+        "now": repr(float(request.now)),
+        "lease_until": repr(float(request.lease_until)),
+        "token": token,
+        "limit": max(limit, 0),
+    }
+    if request.queues is not None:
+        record["queues"] = list(dict.fromkeys(request.queues))
+    return record
+
+
+def release(now: float) -> Record:
+    """What a job given back unstarted becomes (see ``lua/release.lua``): pending, and
+    ready at once, since it keeps its due time, which had come when it was claimed
+    (core's rule: :func:`due_by` with ``None``)."""
+    return {"now": repr(float(now)), "state": State.PENDING.value, "ready": due_by(None, now)}
+
+
+def retry(now: float, unknown_as: str) -> Record:
+    """What a dead job retried becomes (see ``lua/retry_dead.lua``): pending, due at
+    ``now`` and so ready at once (core's rule: :func:`due_by`). ``unknown_as`` is the
+    state a job in a state queuectl does not know counts as."""
+    return {
+        "now": repr(float(now)),
+        "unknown_as": unknown_as,
+        "state": State.PENDING.value,
+        "next_run_at": repr(float(now)),
+        "ready": due_by(now, now),
+    }
+
+
+def encoded(record: Record) -> bytes:
+    """A record as a script argument: compact JSON; ids read from bytes that are not
+    UTF-8 go back as those bytes (see :func:`_escaped`)."""
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _escaped(job_id: str) -> str:
+    """``job_id`` for a record: an id read from bytes that are not UTF-8 as those bytes
+    escaped (``surrogateescape``), which :func:`encoded` turns back into them."""
+    if isinstance(job_id, stored.NotUtf8):
+        return job_id.raw.decode("utf-8", "surrogateescape")
+    return job_id
