@@ -33,6 +33,8 @@ CORRUPTIONS: dict[str, dict[str, Any]] = {
     "deep-json": {"payload": "[" * 100_000 + "]" * 100_000},
     "words-for-numbers": {"priority": "high", "max_retries": "lots"},
     "bad-timeout": {"timeout": "soon"},
+    "broken-options": {"options": '{"cwd": '},
+    "wrong-options": {"options": '{"env": {"A": 1}, "retry_on_exit": "75"}'},
 }
 #: the fields each corrupted job shows as unreadable
 UNREADABLE = {
@@ -43,6 +45,8 @@ UNREADABLE = {
     "deep-json": ["payload"],
     "words-for-numbers": ["priority", "max_retries"],
     "bad-timeout": ["timeout"],
+    "broken-options": ["options"],
+    "wrong-options": ["options"],
 }
 #: jobs a worker cannot run: dead at once, naming the fields
 CANNOT_RUN = {
@@ -51,6 +55,8 @@ CANNOT_RUN = {
     "deep-json": "payload",
     "words-for-numbers": "max_retries",
     "bad-timeout": "timeout",
+    "broken-options": "options",
+    "wrong-options": "options",
 }
 
 

@@ -70,6 +70,26 @@ class Job:
     lease_expires_at: float | None = None
     last_error: str | None = None
     result: Any = None
+    # Options (docs/scheduling.md), kept by backends as one JSON text (job_options.py):
+    #: Not started by then (a POSIX time): cancelled with reason ``expired``.
+    expires_at: float | None = None
+    #: Ids of the jobs this one waits for; with ``after_any``, for their end whatever
+    #: it was, else for each to complete.
+    after: tuple[str, ...] = ()
+    after_any: bool = False
+    #: An enqueue with the key of a job that still counts is that job, not a new one.
+    unique_key: str | None = None
+    #: The name of the schedule that enqueued it.
+    schedule: str | None = None
+    #: The working directory of its command (``None``: the worker's).
+    cwd: str | None = None
+    #: Variables added to its command's environment (values never shown).
+    env: dict[str, str] = field(default_factory=dict)
+    #: Retry rules; ``None``: the setting in force (``backoff_jitter``,
+    #: ``retry_on_exit``, ``no_retry_exit``).
+    backoff_jitter: bool | None = None
+    retry_on_exit: tuple[int, ...] | None = None
+    no_retry_exit: tuple[int, ...] | None = None
     #: Fields whose stored value could not be read (shown as a placeholder); a worker
     #: does not run a job missing one it needs (see :mod:`queuectl_core.stored`).
     unreadable: tuple[str, ...] = ()

@@ -21,12 +21,17 @@ from queuectl_core.units import iso
 JOB_FIELDS = (
     "id", "state", "command", "type", "payload", "queue", "priority", "attempts",
     "max_retries", "timeout", "created_at", "updated_at", "next_run_at", "worker_id",
-    "lease_expires_at", "last_error", "result", "unreadable",
+    "lease_expires_at", "last_error", "result", "expires_at", "after", "after_any",
+    "unique_key", "schedule", "cwd", "env", "backoff_jitter", "retry_on_exit",
+    "no_retry_exit", "unreadable",
 )  # fmt: skip
+#: What ``env`` shows instead of each value: a job's variables often hold secrets.
+HIDDEN = "********"
 
 
 def job_view(job: Job) -> dict[str, Any]:
-    """A job as a JSON-able dict (``max_retries``/``timeout`` ``None``: the setting;
+    """A job as a JSON-able dict (``max_retries``/``timeout`` and the retry rules
+    ``None``: the setting; ``env``: its names only, each value hidden;
     ``unreadable``: fields whose stored value shows as a placeholder)."""
     return {
         "id": job.id,
@@ -46,6 +51,16 @@ def job_view(job: Job) -> dict[str, Any]:
         "lease_expires_at": iso(job.lease_expires_at),
         "last_error": job.last_error,
         "result": job.result,
+        "expires_at": iso(job.expires_at),
+        "after": list(job.after),
+        "after_any": job.after_any,
+        "unique_key": job.unique_key,
+        "schedule": job.schedule,
+        "cwd": job.cwd,
+        "env": dict.fromkeys(job.env, HIDDEN),
+        "backoff_jitter": job.backoff_jitter,
+        "retry_on_exit": None if job.retry_on_exit is None else list(job.retry_on_exit),
+        "no_retry_exit": None if job.no_retry_exit is None else list(job.no_retry_exit),
         "unreadable": list(job.unreadable),  # fields stored with a value queuectl cannot read
     }
 

@@ -256,7 +256,7 @@ def readable_attempt(attempt: Attempt) -> Attempt:
 #: The fields a job cannot run without: one of them unreadable, a worker fails the
 #: job at once instead of running it. The others (times, priority) are only shown.
 RUN_FIELDS = frozenset(
-    ("id", "command", "type", "payload", "queue", "max_retries", "timeout", "attempts")
+    ("id", "command", "type", "payload", "queue", "max_retries", "timeout", "attempts", "options")
 )
 
 

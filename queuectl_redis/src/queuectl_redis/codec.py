@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from queuectl_core import limits, stored
+from queuectl_core import job_options, limits, stored
 from queuectl_core.job import Attempt, Job, State, WorkerInfo
 
 Fields = Mapping[bytes, bytes]
@@ -39,7 +39,7 @@ def pairs(flat: Sequence[bytes]) -> dict[bytes, bytes]:
 JOB_FIELDS = (
     "id", "command", "type", "payload", "queue", "priority", "score", "max_retries",
     "timeout", "state", "attempts", "created_at", "updated_at", "next_run_at", "worker_id",
-    "lease_expires_at", "last_error", "result",
+    "lease_expires_at", "last_error", "result", "options",
 )  # fmt: skip
 
 
@@ -65,6 +65,7 @@ def job_values(job: Job) -> list[str | None]:
         _text(job.lease_expires_at),
         job.last_error,
         to_json(job.result),
+        job_options.to_text(job),
     ]
 
 
@@ -116,7 +117,9 @@ def job_from_text(fields: Mapping[str, str]) -> Job:
         )
     except (KeyError, ValueError, OverflowError):
         job = _as_stored(fields)
-    return stored.readable(job)
+    options = fields.get("options")
+    job = stored.readable(job)
+    return job if options is None else job_options.applied(job, options)
 
 
 def _as_stored(fields: Mapping[str, Any]) -> Job:
@@ -149,7 +152,7 @@ def _as_stored(fields: Mapping[str, Any]) -> Job:
 #: sets.
 CLAIM_FIELDS = (
     "id", "command", "type", "payload", "queue", "priority", "max_retries", "timeout",
-    "created_at", "next_run_at", "last_error", "result",
+    "created_at", "next_run_at", "last_error", "result", "options",
 )  # fmt: skip
 
 
@@ -160,7 +163,7 @@ def claimed_job(
     absent, as a script's JSON answer gives them)."""
     (
         job_id, command, type_, payload, queue, priority, max_retries, timeout,
-        created_at, next_run_at, last_error, result,
+        created_at, next_run_at, last_error, result, options,
     ) = values  # fmt: skip
     try:
         job = Job(
@@ -192,7 +195,8 @@ def claimed_job(
             lease_expires_at=lease_until,
         )
         job = _as_stored({name: value for name, value in fields.items() if value is not False})
-    return stored.readable(job)
+    job = stored.readable(job)
+    return job if options is False else job_options.applied(job, options)
 
 
 def claimed_rows(answer: bytes) -> list[list[Any]]:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from queuectl_core import stored
+from queuectl_core import job_options, stored
 from queuectl_core.job import Attempt, Job, WorkerInfo
 
 
@@ -37,6 +37,7 @@ class JobRow(NamedTuple):
     lease_expires_at: float | None
     last_error: str | None
     result: str | None
+    options: str | None
     seq: int = 0  # the enqueue order, when selected
 
 
@@ -75,7 +76,7 @@ JOB_COLUMNS = ", ".join(JobRow._fields[:-1])
 #: The columns a newly enqueued job sets; the rest (lease, error, result) start NULL.
 NEW_JOB_COLUMNS = (
     "id, command, type, payload, queue, priority, max_retries, timeout, state, attempts, "
-    "created_at, updated_at, next_run_at"
+    "created_at, updated_at, next_run_at, options"
 )
 ATTEMPT_COLUMNS = ", ".join(AttemptRow._fields)
 WORKER_COLUMNS = ", ".join(WorkerRow._fields)
@@ -100,14 +101,14 @@ def job_values(job: Job) -> tuple[Any, ...]:
         job.id, job.command, job.type, to_json(job.payload), job.queue, job.priority,
         job.max_retries, job.timeout, job.state.value, job.attempts, job.created_at,
         job.updated_at, job.next_run_at, job.worker_id, job.lease_expires_at,
-        job.last_error, to_json(job.result),
+        job.last_error, to_json(job.result), job_options.to_text(job),
     )  # fmt: skip
 
 
 def insert_jobs(jobs: Sequence[Job]) -> tuple[str, list[tuple[Any, ...]]]:
     """The ``INSERT`` statement and its rows for ``jobs``.
 
-    Jobs as enqueued bind 13 values, not 17: binding the four NULLs cost about a
+    Jobs as enqueued bind 14 values, not 18: binding the four NULLs cost about a
     sixth of SQLite's insert time (1.1 of 7.3 µs a row).
     """
     if any(
@@ -126,17 +127,17 @@ def new_job_values(job: Job) -> tuple[Any, ...]:
     return (
         job.id, job.command, job.type, to_json(job.payload), job.queue, job.priority,
         job.max_retries, job.timeout, job.state.value, job.attempts, job.created_at,
-        job.updated_at, job.next_run_at,
+        job.updated_at, job.next_run_at, job_options.to_text(job),
     )  # fmt: skip
 
 
-_INSERT_ANY = f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({', '.join('?' * 17)})"
-_INSERT_NEW = f"INSERT INTO jobs ({NEW_JOB_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+_INSERT_ANY = f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+_INSERT_NEW = f"INSERT INTO jobs ({NEW_JOB_COLUMNS}) VALUES ({', '.join('?' * 14)})"
 
 
 def job_from_row(row: JobRow) -> Job:
     """A job from its row."""
-    return stored.readable(
+    job = stored.readable(
         Job(
             id=row.id,
             command=row.command,
@@ -157,6 +158,7 @@ def job_from_row(row: JobRow) -> Job:
             result=from_json(row.result),
         )
     )
+    return job if row.options is None else job_options.applied(job, row.options)
 
 
 def attempt_from_row(row: AttemptRow) -> Attempt:

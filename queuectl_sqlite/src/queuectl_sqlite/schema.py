@@ -110,12 +110,20 @@ VERSION_2 = (
 )
 #: Version 3: state changes are counted by the statements that make them.
 VERSION_3 = ("DROP TRIGGER jobs_recounted",)
+#: Version 4: a job's options (expiry, dependencies, unique key, cwd, env, retry
+#: rules) as one JSON text, NULL for a job without any (see queuectl_core.job_options).
+VERSION_4 = ("ALTER TABLE jobs ADD COLUMN options TEXT",)
 #: Adds ``n`` (negative: takes) jobs to a (queue, state) count.
 COUNT_ADD = """INSERT INTO counts (queue, state, n) VALUES (?, ?, ?)
     ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n"""
 
 #: The statements that bring a database from the version before each key to it.
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: VERSION_1, 2: VERSION_2, 3: VERSION_3}
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: VERSION_1,
+    2: VERSION_2,
+    3: VERSION_3,
+    4: VERSION_4,
+}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

@@ -52,6 +52,11 @@ class JobsContract(ContractFixtures):
             {"type": "python", "command": "pkg.mod:handler", "queue": "mail.high-1"},
             {"command": "printf 'ü %s\\n' \"$HOME\" | tr a-z A-Z; exit 3"},
             {"created_at": T0 + 0.123456, "updated_at": T0 + 0.5, "next_run_at": T0 + 86400.25},
+            {"expires_at": T0 + 600.5, "unique_key": "report:2026-12-03 ✓", "schedule": "nightly"},
+            {"after": ("x1", "x2"), "after_any": True},
+            {"cwd": "/tmp/ü dir", "env": {"TOKEN": "s3cret ü", "EMPTY": ""}},
+            {"backoff_jitter": False, "retry_on_exit": (75, 111), "no_retry_exit": ()},
+            {"backoff_jitter": True, "retry_on_exit": (), "no_retry_exit": (2, 64, 127)},
         ],
         ids=lambda fields: ",".join(fields) or "defaults",
     )

@@ -138,6 +138,20 @@ class LeasesContract(ContractFixtures):
             assert second.settings_version == storage.settings_version()
             assert first.settings_version != second.settings_version
 
+    def test_a_claimed_job_keeps_its_options(self, storage: Storage, job: JobFactory) -> None:
+        """A worker runs a job as its options say (cwd, env, retry rules, expiry)."""
+        options = {
+            "expires_at": T0 + 60,
+            "cwd": "/srv",
+            "env": {"A": "1"},
+            "retry_on_exit": (75,),
+            "backoff_jitter": True,
+            "unique_key": "k",
+        }
+        storage.enqueue([job("a", **options)])
+        claimed = take(storage, "a").job
+        assert {name: getattr(claimed, name) for name in options} == options
+
     # -- renew and finish --------------------------------------------------------------
 
     def test_renew_extends_the_lease_only_for_the_current_token(
