@@ -10,8 +10,8 @@ import pytest
 
 from queuectl_core import events, plugins
 from queuectl_core.hookspecs import hookimpl
-from queuectl_core.job import Attempt, Job, WorkerInfo
-from queuectl_core.pluginkit.notifier import JOB_EVENTS, Notifier, events_setting
+from queuectl_core.job import Attempt, WorkerInfo
+from queuectl_core.pluginkit.notifier import JOB_EVENTS, JobEvent, Notifier, events_setting
 from queuectl_core.settings import Setting, Settings
 from queuectl_core.testing import JobFactory
 from tests.conftest import unasked
@@ -31,15 +31,9 @@ class Recorder(Notifier):
     def queuectl_register_settings(self, register: Callable[[Setting], None]) -> None:
         register(events_setting("recorder_events", "recorded"))
 
-    def notify(
-        self,
-        event: str,
-        job: Job,
-        settings: Settings,
-        attempt: Attempt | None = None,
-        retry_at: datetime | None = None,
-    ) -> None:
-        self.seen.append((event, job.id, attempt and attempt.number, retry_at))
+    def notify(self, event: JobEvent, settings: Settings) -> None:
+        attempt = event.attempt
+        self.seen.append((event.name, event.job.id, attempt and attempt.number, event.retry_at))
 
     def close(self) -> None:
         self.seen.append(("closed",))

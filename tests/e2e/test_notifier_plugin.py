@@ -32,11 +32,11 @@ class LedgerPlugin(Notifier):
     def queuectl_register_settings(self, register):
         register(events_setting("ledger_events", "written to $LEDGER", "failed,dead"))
 
-    def notify(self, event, job, settings, attempt=None, retry_at=None):
-        number = attempt.number if attempt is not None else "-"
-        retry = "retry" if retry_at is not None else "-"
+    def notify(self, event, settings):
+        number = event.attempt.number if event.attempt is not None else "-"
+        retry = "retry" if event.retry_at is not None else "-"
         with open(os.environ["LEDGER"], "a") as ledger:
-            ledger.write(f"{event} {job.id} {number} {retry}\\n")
+            ledger.write(f"{event.name} {event.job.id} {number} {retry}\\n")
 
     def close(self):
         with open(os.environ["LEDGER"], "a") as ledger:

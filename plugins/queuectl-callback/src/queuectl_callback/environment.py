@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
-from queuectl_core.job import Attempt, Job
+from queuectl_core.pluginkit.notifier import JobEvent
 from queuectl_core.serialize import job_view
 
 
-def callback_environ(
-    event: str,
-    job: Job,
-    attempt: Attempt | None = None,
-    retry_at: datetime | None = None,
-) -> dict[str, str]:
-    """The job's fields as environment variables for the ``event`` callback."""
+def callback_environ(event: JobEvent) -> dict[str, str]:
+    """The job's fields as environment variables for the callback of ``event``."""
+    job, attempt, retry_at = event.job, event.attempt, event.retry_at
     env = {
-        "QUEUECTL_EVENT": event,
+        "QUEUECTL_EVENT": event.name,
         "QUEUECTL_JOB_ID": job.id,
         "QUEUECTL_JOB_STATE": job.state.value,
         "QUEUECTL_JOB_COMMAND": job.command,

@@ -13,13 +13,10 @@ from typing import TYPE_CHECKING
 from queuectl_callback.options import SETTINGS
 from queuectl_core.hookspecs import hookimpl
 from queuectl_core.pluginkit.lazy import Lazy
-from queuectl_core.pluginkit.notifier import Notifier
+from queuectl_core.pluginkit.notifier import JobEvent, Notifier
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from queuectl_callback.runner import CallbackRunner
-    from queuectl_core.job import Attempt, Job
     from queuectl_core.settings import Setting, Settings
 
 
@@ -43,32 +40,18 @@ class CallbackPlugin(Notifier):
         for setting in SETTINGS:
             register(setting)
 
-    def observe(
-        self,
-        event: str,
-        job: Job,
-        settings: Settings,
-        attempt: Attempt | None = None,
-        retry_at: datetime | None = None,
-    ) -> None:
+    def observe(self, event: JobEvent, settings: Settings) -> None:
         if (runner := self.runner.made) is not None:
             runner.reap()  # every event, chosen or not, kills overdue callbacks
-        super().observe(event, job, settings, attempt, retry_at)
+        super().observe(event, settings)
 
-    def notify(
-        self,
-        event: str,
-        job: Job,
-        settings: Settings,
-        attempt: Attempt | None = None,
-        retry_at: datetime | None = None,
-    ) -> None:
+    def notify(self, event: JobEvent, settings: Settings) -> None:
         command = settings["callback_command"]
         if not command:
             return
         from queuectl_callback.environment import callback_environ
 
-        environ = callback_environ(event, job, attempt, retry_at)
+        environ = callback_environ(event)
         self.runner.get().start(command, environ, settings["callback_timeout"])
 
     def close(self) -> None:

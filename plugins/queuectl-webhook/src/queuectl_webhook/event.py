@@ -6,11 +6,10 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from importlib import metadata
 from typing import Any
 
-from queuectl_core.job import Attempt, Job
+from queuectl_core.pluginkit.notifier import JobEvent
 from queuectl_core.serialize import attempt_view, job_view
 from queuectl_core.units import iso
 from queuectl_webhook.signing import HEADER, signature
@@ -47,18 +46,12 @@ class Delivery:
         return headers
 
 
-def new_delivery(
-    event: str,
-    job: Job,
-    attempt: Attempt | None = None,
-    retry_at: datetime | None = None,
-    *,
-    test: bool = False,
-) -> Delivery:
-    """The delivery of ``event`` for ``job`` (attempt output is left out, only its sizes)."""
+def new_delivery(event: JobEvent, *, test: bool = False) -> Delivery:
+    """The delivery of ``event`` (the attempt's output is left out, only its sizes)."""
+    job, attempt, retry_at = event.job, event.attempt, event.retry_at
     delivery_id = uuid.uuid4().hex
     document: dict[str, Any] = {
-        "event": event,
+        "event": event.name,
         "id": delivery_id,
         "occurred_at": iso(time.time()),
         "test": test,
@@ -67,4 +60,4 @@ def new_delivery(
         "retry_at": None if retry_at is None else iso(retry_at.timestamp()),
     }
     body = json.dumps(document, default=str, ensure_ascii=False, separators=(",", ":"))
-    return Delivery(delivery_id, event, body.encode("utf-8"))
+    return Delivery(delivery_id, event.name, body.encode("utf-8"))

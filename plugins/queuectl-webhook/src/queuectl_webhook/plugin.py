@@ -14,15 +14,12 @@ from typing import TYPE_CHECKING
 
 from queuectl_core.hookspecs import hookimpl
 from queuectl_core.pluginkit.lazy import Lazy
-from queuectl_core.pluginkit.notifier import Notifier
+from queuectl_core.pluginkit.notifier import JobEvent, Notifier
 from queuectl_webhook.options import SETTINGS
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     import click
 
-    from queuectl_core.job import Attempt, Job
     from queuectl_core.settings import Setting, Settings
     from queuectl_webhook.dispatcher import Dispatcher
 
@@ -55,14 +52,7 @@ class WebhookPlugin(Notifier):
 
         cli.add_command(webhook)
 
-    def notify(
-        self,
-        event: str,
-        job: Job,
-        settings: Settings,
-        attempt: Attempt | None = None,
-        retry_at: datetime | None = None,
-    ) -> None:
+    def notify(self, event: JobEvent, settings: Settings) -> None:
         urls = settings["webhook_urls"].split()
         if not urls:
             return
@@ -72,7 +62,7 @@ class WebhookPlugin(Notifier):
         policy = Policy(
             settings["webhook_secret"], settings["webhook_timeout"], settings["webhook_retries"]
         )
-        self.dispatcher.get().send(urls, new_delivery(event, job, attempt, retry_at), policy)
+        self.dispatcher.get().send(urls, new_delivery(event), policy)
 
     def close(self) -> None:
         if (dispatcher := self.dispatcher.made) is not None:

@@ -6,6 +6,7 @@ import time
 from datetime import datetime, timezone
 
 from queuectl_core.job import Attempt, Job, Outcome, State
+from queuectl_core.pluginkit.notifier import JobEvent
 from queuectl_webhook.event import Delivery, new_delivery
 
 SAMPLE_JOB_ID = "webhook-test"
@@ -50,4 +51,4 @@ def sample_delivery(event: str) -> Delivery:
             error=error,
         )
     retry_at = datetime.fromtimestamp(now + 2, timezone.utc) if event == "failed" else None
-    return new_delivery(event, job, attempt, retry_at, test=True)
+    return new_delivery(JobEvent(event, job, attempt, retry_at), test=True)

@@ -22,19 +22,21 @@ if TYPE_CHECKING:
     from queuectl_core.hookspecs import hookimpl
     from queuectl_core.pluginkit.lazy import Lazy
     from queuectl_core.pluginkit.live_settings import LiveSettings
-    from queuectl_core.pluginkit.notifier import Notifier, chosen, events_setting
+    from queuectl_core.pluginkit.notifier import JobEvent, Notifier, chosen, events_setting
     from queuectl_core.pluginkit.threads import start_daemon_thread
 
 _HOMES = {
     "hookimpl": "queuectl_core.hookspecs",
     "Lazy": "queuectl_core.pluginkit.lazy",
     "LiveSettings": "queuectl_core.pluginkit.live_settings",
+    "JobEvent": "queuectl_core.pluginkit.notifier",
     "Notifier": "queuectl_core.pluginkit.notifier",
     "chosen": "queuectl_core.pluginkit.notifier",
     "events_setting": "queuectl_core.pluginkit.notifier",
     "start_daemon_thread": "queuectl_core.pluginkit.threads",
 }
 __all__ = [
+    "JobEvent",
     "Lazy",
     "LiveSettings",
     "Notifier",

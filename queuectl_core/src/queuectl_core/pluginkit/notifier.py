@@ -14,8 +14,8 @@ and an instance is the plugin, named by its entry point
         def queuectl_register_settings(self, register):
             register(events_setting("mail_events", "that send a mail"))
 
-        def notify(self, event, job, settings, attempt=None, retry_at=None):
-            ...
+        def notify(self, event, settings):
+            send_mail(f"job {event.job.id} {event.name}")
 
     plugin = MailPlugin()
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 import atexit
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -53,6 +54,18 @@ class Notify(Protocol):
         attempt: Attempt | None = None,
         retry_at: datetime | None = None,
     ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """One job event as a notifier sees it: its ``name`` (one of :data:`JOB_EVENTS`),
+    the ``job`` as the event left it, the ``attempt`` for succeeded, failed and (when
+    the job ran) dead, and ``retry_at`` for failed."""
+
+    name: str
+    job: Job
+    attempt: Attempt | None = None
+    retry_at: datetime | None = None
 
 
 def parse_events(text: str) -> str:
@@ -92,65 +105,49 @@ class Notifier:
     def __init__(self) -> None:
         atexit.register(self.close)
 
-    def notify(
-        self,
-        event: str,
-        job: Job,
-        settings: Settings,
-        attempt: Attempt | None = None,
-        retry_at: datetime | None = None,
-    ) -> None:
-        """Tell the world that ``event`` (one of :data:`JOB_EVENTS`) happened to ``job``.
+    def notify(self, event: JobEvent, settings: Settings) -> None:
+        """Tell the world about ``event``; ``settings`` are those in force.
 
-        ``settings`` are those in force; ``attempt`` comes with succeeded, failed and
-        (when the job ran) dead, ``retry_at`` with failed. Runs on the hook's thread:
-        hand slow work to a thread of your own.
+        Runs on the hook's thread: hand slow work to a thread of your own.
         """
         raise NotImplementedError
 
-    def observe(
-        self,
-        event: str,
-        job: Job,
-        settings: Settings,
-        attempt: Attempt | None = None,
-        retry_at: datetime | None = None,
-    ) -> None:
+    def observe(self, event: JobEvent, settings: Settings) -> None:
         """What each job hook does: :meth:`notify` if the events setting chooses ``event``.
 
         Override it to act on every event too (then call ``super().observe(...)``).
         """
-        if chosen(event, settings[self.events_setting]):
-            self.notify(event, job, settings, attempt, retry_at)
+        if chosen(event.name, settings[self.events_setting]):
+            self.notify(event, settings)
 
     def close(self) -> None:
         """Finish what is under way (a worker stopped, or the process exits); nothing here."""
 
     @hookimpl
     def queuectl_job_enqueued(self, job: Job, settings: Settings) -> None:
-        self.observe("enqueued", job, settings)
+        self.observe(JobEvent("enqueued", job), settings)
 
     @hookimpl
     def queuectl_job_started(self, job: Job, settings: Settings) -> None:
-        self.observe("started", job, settings)
+        self.observe(JobEvent("started", job), settings)
 
     @hookimpl
     def queuectl_job_succeeded(self, job: Job, attempt: Attempt, settings: Settings) -> None:
-        self.observe("succeeded", job, settings, attempt)
+        self.observe(JobEvent("succeeded", job, attempt), settings)
 
     @hookimpl
     def queuectl_job_failed(
         self, job: Job, attempt: Attempt, retry_at: datetime, settings: Settings
     ) -> None:
-        self.observe("failed", job, settings, attempt, retry_at)
+        self.observe(JobEvent("failed", job, attempt, retry_at), settings)
 
     @hookimpl
     def queuectl_job_dead(self, job: Job, attempt: Attempt | None, settings: Settings) -> None:
-        self.observe("dead", job, settings, attempt)
+        self.observe(JobEvent("dead", job, attempt), settings)
 
     @hookimpl
     def queuectl_job_cancelled(self, job: Job, settings: Settings) -> None:
-        self.observe("cancelled", job, settings)
+        self.observe(JobEvent("cancelled", job), settings)
 
     @hookimpl
     def queuectl_worker_stopped(self) -> None:
