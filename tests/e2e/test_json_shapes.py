@@ -94,9 +94,17 @@ def check_all(kind: str, value: Any, where: str, nonempty: bool = True) -> None:
 
 
 def test_the_doc_defines_every_kind() -> None:
-    assert {"job", "attempt", "worker", "status", "setting", "purge", "init", "plugin"} <= set(
-        KINDS
-    )
+    assert {
+        "job",
+        "attempt",
+        "why",
+        "worker",
+        "status",
+        "setting",
+        "purge",
+        "init",
+        "plugin",
+    } <= set(KINDS)
     assert all(KINDS[kind] for kind in KINDS)
 
 
@@ -106,6 +114,7 @@ CHECKED = {
     ("enqueue",),
     ("list",),
     ("show",),
+    ("why",),
     ("logs",),
     ("cancel",),
     ("status",),
@@ -175,6 +184,8 @@ def test_every_json_output_has_the_documented_shape(cli: Cli) -> None:
         check("job", json.loads(line), "list --format jsonl")
     for job_id in ("ok", "bad", "py", "later"):
         check("job with history", cli.json("show", job_id), f"show {job_id}")
+        check("why", cli.json("why", job_id), f"why {job_id}")
+    check_all("why", cli.json("why", "ok", "later"), "why ID ID")
     logs = cli.json("logs", "ok")
     check("attempt", logs, "logs")
     assert "stderr_base64" in logs  # the optional keys are checked too
@@ -193,6 +204,7 @@ def test_every_json_output_has_the_documented_shape(cli: Cli) -> None:
     cli.wait_state("long", "processing")
     status = cli.json("status")
     check("status", status, "status")
+    check("why", cli.json("why", "long"), "why (running)")
     [worker] = cli.json("worker", "list")
     check("worker", worker, "worker list")
     assert worker["live"] and worker["current_jobs"] == ["long"]

@@ -20,6 +20,7 @@ BUILTIN_COMMANDS = {
     "enqueue": "queuectl_core.cli.enqueue:enqueue",
     "list": "queuectl_core.cli.jobs:list_jobs",
     "show": "queuectl_core.cli.jobs:show",
+    "why": "queuectl_core.cli.why:why",
     "logs": "queuectl_core.cli.jobs:logs",
     "cancel": "queuectl_core.cli.jobs:cancel",
     "status": "queuectl_core.cli.status:status",

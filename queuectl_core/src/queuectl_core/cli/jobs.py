@@ -163,12 +163,16 @@ def list_jobs(
 @pass_app
 def show(app: AppContext, job_id: str, as_json: bool) -> None:
     """Show a job and its attempt history."""
+    from queuectl_core.why import explain
+
     queue = app.queue(create=False)
     job = queue.get(job_id)
     attempts = queue.attempts(job_id)
     if as_json:
         view = job_view(job)
         view["history"] = [attempt_view(attempt, output=False) for attempt in attempts]
+        reason = explain(queue, job)
+        view["why"] = {"reason": reason.code, "text": reason.text}
         render.emit_json(view)
         return
     settings = queue.settings()
@@ -193,6 +197,7 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
         ("timeout", timeout),
         ("created", render.local_time(job.created_at)),
         ("updated", render.local_time(job.updated_at)),
+        ("why", explain(queue, job, when=render.local_time).text),
     ]
     if job.state in (State.PENDING, State.FAILED):
         pairs.append(("next run", render.local_time(job.next_run_at)))

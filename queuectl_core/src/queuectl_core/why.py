@@ -1,0 +1,196 @@
+"""Why a job is where it is: the one-line answer of ``queuectl why``, ``show`` and dashboards.
+
+:func:`explain` reads the job, the worker registry and the settings (cheap calls
+only) and names the first thing that holds the job back or says what it is doing:
+running on a host, delayed, retrying, waiting for a free worker, no live worker
+serving its queue, or how it ended. Each :class:`Reason` has a stable ``code`` for
+scripts and a ``text`` for people.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from queuectl_core import stored
+from queuectl_core.job import Job, State, WorkerInfo
+from queuectl_core.units import human_duration, iso
+
+if TYPE_CHECKING:
+    from queuectl_core.queue import Queue
+    from queuectl_core.settings import Settings
+
+#: Every code :func:`explain` gives, in the order the rules are tried.
+CODES = (
+    "completed", "dead", "cancelled", "unreadable", "running", "delayed", "retrying",
+    "no_worker", "ready",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a job is where it is: a ``code`` from :data:`CODES`, one line of ``text``,
+    and the facts behind it (JSON-ready) in ``details``."""
+
+    code: str
+    text: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def view(self, job_id: str) -> dict[str, Any]:
+        """The reason as ``why --json`` shows it."""
+        return {"id": job_id, "reason": self.code, "text": self.text, **self.details}
+
+
+def explain(
+    queue: Queue,
+    job: Job,
+    now: float | None = None,
+    when: Callable[[float], str] = lambda t: iso(t) or "-",
+) -> Reason:
+    """Why ``job`` is where it is at ``now``; ``when`` writes a time for the text."""
+    now = time.time() if now is None else now
+    return _Explainer(queue, job, now, when).reason()
+
+
+@dataclass
+class _Explainer:
+    queue: Queue
+    job: Job
+    now: float
+    when: Callable[[float], str]
+
+    def reason(self) -> Reason:
+        job = self.job
+        if job.state is State.COMPLETED:
+            return Reason("completed", f"completed at {self.when(job.updated_at)}")
+        if job.state is State.DEAD:
+            return self._dead()
+        if job.state is State.CANCELLED:
+            return self._cancelled()
+        if stored.cannot_run(job):
+            return Reason(
+                "unreadable",
+                f"cannot run: {stored.problem(job)}",
+                {"fields": list(stored.cannot_run(job))},
+            )
+        if job.state is State.PROCESSING:
+            return self._running()
+        if job.next_run_at > self.now:
+            return self._retrying() if job.state is State.FAILED else self._delayed()
+        return self._due()
+
+    def _dead(self) -> Reason:
+        job = self.job
+        error = f": {_line(job.last_error)}" if job.last_error else ""
+        return Reason(
+            "dead",
+            f"in the dead letter queue after {_attempts(job.attempts)}{error}",
+            {"attempts": job.attempts, "error": job.last_error},
+        )
+
+    def _cancelled(self) -> Reason:
+        job = self.job
+        because = f" ({_line(job.last_error)})" if job.last_error else ""
+        return Reason(
+            "cancelled",
+            f"cancelled at {self.when(job.updated_at)}{because}",
+            {"error": job.last_error},
+        )
+
+    def _running(self) -> Reason:
+        job = self.job
+        worker = self._worker(job.worker_id)
+        where = f"on host {worker.host} " if worker is not None else ""
+        since = f"since {self.when(job.updated_at)} ({human_duration(self.now - job.updated_at)})"
+        text = f"running {where}(worker {job.worker_id}) {since}"
+        if worker is None:
+            text += "; its worker is no longer registered: the job is recovered once its lease ends"
+        return Reason(
+            "running",
+            text,
+            {
+                "worker_id": job.worker_id,
+                "host": None if worker is None else worker.host,
+                "since": iso(job.updated_at),
+            },
+        )
+
+    def _delayed(self) -> Reason:
+        at = self.job.next_run_at
+        return Reason(
+            "delayed",
+            f"delayed until {self.when(at)} (in {human_duration(at - self.now)})",
+            {"until": iso(at)},
+        )
+
+    def _retrying(self) -> Reason:
+        job = self.job
+        at = job.next_run_at
+        total = self._max_retries() + 1
+        error = f" after: {_line(job.last_error)}" if job.last_error else ""
+        return Reason(
+            "retrying",
+            f"retrying at {self.when(at)} (in {human_duration(at - self.now)}), "
+            f"attempt {job.attempts + 1} of {total}{error}",
+            {"at": iso(at), "attempt": job.attempts + 1, "of": total},
+        )
+
+    def _due(self) -> Reason:
+        job = self.job
+        serving = self._live_workers_serving(job.queue)
+        if not serving:
+            return Reason(
+                "no_worker",
+                f"ready, but no live worker serves queue {job.queue} "
+                f"(start one: queuectl worker start --queue {job.queue})",
+                {"queue": job.queue},
+            )
+        count = len(serving)
+        return Reason(
+            "ready",
+            f"ready since {self.when(job.next_run_at)}: waiting for one of the {count} live "
+            f"worker{'s' if count != 1 else ''} serving queue {job.queue} to be free "
+            "(jobs of higher priority, or due earlier, run first)",
+            {"queue": job.queue, "live_workers": count},
+        )
+
+    # -- what the rules read ---------------------------------------------------------------
+
+    @cached_property
+    def _settings(self) -> Settings:
+        return self.queue.settings()
+
+    def _max_retries(self) -> int:
+        if self.job.max_retries is not None:
+            return self.job.max_retries
+        return int(self._settings["max_retries"])
+
+    @cached_property
+    def _workers(self) -> Sequence[WorkerInfo]:
+        return self.queue.workers()
+
+    def _worker(self, worker_id: str | None) -> WorkerInfo | None:
+        return next((w for w in self._workers if w.id == worker_id), None)
+
+    def _live_workers_serving(self, queue_name: str) -> list[WorkerInfo]:
+        lease_timeout = float(self._settings["lease_timeout"])
+        return [
+            worker
+            for worker in self._workers
+            if self.now - worker.heartbeat_at <= lease_timeout
+            and not worker.stop_requested
+            and (not worker.queues or queue_name in worker.queues)
+        ]
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'s' if count != 1 else ''}"
+
+
+def _line(text: str | None, width: int = 200) -> str:
+    """``text`` on one line, cut to ``width``."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
