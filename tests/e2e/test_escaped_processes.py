@@ -56,7 +56,7 @@ def test_a_timeout_kills_what_left_the_process_group(cli: Cli) -> None:
     command = escaping_job(seconds)
     cli.enqueue("--id", "esc", "--command", command, "--timeout", "1s", "--max-retries", "0")
     cli.run("worker", "start")
-    wait_for(lambda: running(f"sleep {seconds}") and running(f"sleep {seconds + 1}"), 10)
+    wait_for(lambda: running(f"sleep {seconds}") and running(f"sleep {seconds + 1}"), 30)
     job = cli.wait_state("esc", "dead")
     assert job["history"][0]["outcome"] == "timed_out"
     assert not running(f"sleep {seconds}")
@@ -70,7 +70,7 @@ def test_a_cancel_kills_what_left_the_process_group(cli: Cli) -> None:
     cli.config(kill_grace=1)
     cli.enqueue("--id", "esc", "--command", escaping_job(seconds))
     cli.run("worker", "start")
-    wait_for(lambda: running(f"sleep {seconds}") and running(f"sleep {seconds + 1}"), 10)
+    wait_for(lambda: running(f"sleep {seconds}") and running(f"sleep {seconds + 1}"), 30)
     cli.run("cancel", "esc")
     wait_for(lambda: not running(f"sleep {seconds}"), 10, "the setsid sleep to be killed")
     wait_for(lambda: not running(f"sleep {seconds + 1}"), 10, "the nohup sleep to be killed")
