@@ -410,6 +410,22 @@ def test_overlap_decides_on_the_previous_runs_job(queue: Queue) -> None:
     ]
 
 
+def test_a_run_enqueued_by_a_worker_that_lost_the_race_is_still_the_last_run(
+    queue: Queue,
+) -> None:
+    first = utc(2025, 1, 1, 12, 0)
+    add(queue, every(MINUTE, next_run_at=first))
+    [previous] = firing.fire_due(queue, first)
+    claim = queue.storage.claim(request(first))
+    assert claim is not None and claim.job.id == previous.id
+    seen = queue.schedule("s")  # two workers read it; the previous run is processing
+    assert firing.fire(queue, seen, first + MINUTE) == []  # the first skips, moves it on
+    queue.storage.finish(claim.job.id, claim.token, Transition(State.COMPLETED, ended()))
+    [late] = firing.fire(queue, seen, first + MINUTE)  # the second finds it ended
+    assert queue.schedule("s").last_job_id == late.id  # what the next slot looks at
+    assert queue.schedule("s").next_run_at == first + 2 * MINUTE
+
+
 def request(now: float) -> Any:
     from queuectl_core.storage import ClaimRequest
 

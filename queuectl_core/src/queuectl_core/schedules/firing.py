@@ -86,7 +86,9 @@ def fire(queue: Enqueuer, schedule: Schedule, now: float) -> list[Job]:
     for job in enqueued:
         log.info("schedule %s: enqueued job %s", schedule.name, job.id)
     last = (slots[-1], jobs[-1].id) if jobs else None
-    storage.advance_schedule(schedule.name, schedule.next_run_at, plan.next_run_at, last)
+    moved = storage.advance_schedule(schedule.name, schedule.next_run_at, plan.next_run_at, last)
+    if not moved and enqueued:  # another worker moved it on, deciding differently
+        record_last_run(storage, schedule.name, (slots[-1], enqueued[-1].id))
     return enqueued
 
 
@@ -99,15 +101,27 @@ def run_now(queue: Enqueuer, name: str, now: float) -> Job:
         raise InvalidScheduleError(f"schedule {name!r}: its stored definition cannot be read")
     [job] = _jobs(schedule, [policy.manual_job_id(name)], now, None)
     queue.store([job])
-    for _ in range(3):  # firing may move it meanwhile: read it again and retry
-        at = schedule.next_run_at
-        if storage.advance_schedule(name, at, at, (now, job.id)):
-            break
-        try:
-            schedule = storage.get_schedule(name)
-        except NoSuchScheduleError:
-            break
+    record_last_run(storage, name, (now, job.id), schedule)
     return job
+
+
+def record_last_run(
+    storage: Storage, name: str, last: tuple[float, str], schedule: Schedule | None = None
+) -> None:
+    """Make ``last`` (a run's time and job id) the schedule's last run, unless a later
+    one is recorded: so that overlap looks at the newest run even when a worker that
+    skipped the slot moved the schedule on first. ``schedule``: as last read."""
+    for _ in range(3):  # firing may move it meanwhile: read it again and retry
+        try:
+            schedule = schedule or storage.get_schedule(name)
+        except NoSuchScheduleError:
+            return
+        if schedule.last_run_at is not None and schedule.last_run_at >= last[0]:
+            return
+        at = schedule.next_run_at
+        if storage.advance_schedule(name, at, at, last):
+            return
+        schedule = None
 
 
 def _previous(storage: Storage, schedule: Schedule) -> Job | None:
