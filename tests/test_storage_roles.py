@@ -13,6 +13,7 @@ from queuectl_core.storage import (
     BatchFirstStorage,
     JobStore,
     Leases,
+    ScheduleStore,
     SettingsStore,
     StatsStore,
     Storage,
@@ -24,6 +25,7 @@ from queuectl_core.testing.contract.batches import BatchesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
 from queuectl_core.testing.contract.registry import RegistryContract
+from queuectl_core.testing.contract.schedules import SchedulesContract
 from queuectl_core.testing.contract.settings import SettingsContract
 from queuectl_core.testing.contract.stats import StatsContract
 
@@ -36,6 +38,7 @@ ROLES: dict[type, type] = {
     WorkerRegistry: RegistryContract,
     SettingsStore: SettingsContract,
     StatsStore: StatsContract,
+    ScheduleStore: SchedulesContract,
 }
 LIFECYCLE = {"warnings", "initialize", "describe", "close"}
 

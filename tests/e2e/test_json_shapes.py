@@ -104,6 +104,7 @@ def test_the_doc_defines_every_kind() -> None:
         "purge",
         "init",
         "plugin",
+        "schedule",
     } <= set(KINDS)
     assert all(KINDS[kind] for kind in KINDS)
 
@@ -130,6 +131,10 @@ CHECKED = {
     ("worker", "stop"),
     ("worker", "list"),
     ("plugins",),
+    ("schedule", "add"),
+    ("schedule", "list"),
+    ("schedule", "show"),
+    ("schedule", "run"),
 }
 
 
@@ -219,3 +224,17 @@ def test_every_json_output_has_the_documented_shape(cli: Cli) -> None:
     check("purge", cli.json("dlq", "purge", "--yes"), "dlq purge")
     check("purge", cli.json("purge", "--state", "completed", "--yes"), "purge")
     check_all("plugin", cli.json("plugins"), "plugins")
+
+
+def test_schedule_json_has_the_documented_shape(cli: Cli) -> None:
+    added = cli.json(
+        "schedule", "add", "nightly", "--cron", "30 2 * * *", "--timezone", "Europe/Berlin",
+        "--command", "true", "--payload", '{"a": 1}', "--catch-up", "all",
+    )  # fmt: skip
+    check("schedule", added, "schedule add")
+    check("schedule", cli.json("schedule", "add", "tick", "--every", "1h", "-c", "true"), "add")
+    check("job", cli.json("schedule", "run", "nightly"), "schedule run")
+    check_all("schedule", cli.json("schedule", "list"), "schedule list")
+    shown = cli.json("schedule", "show", "nightly")
+    check("schedule", shown, "schedule show")
+    assert shown["last_state"] == "pending" and shown["last_job_id"].startswith("nightly@run-")

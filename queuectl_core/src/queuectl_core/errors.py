@@ -29,6 +29,18 @@ class NoSuchJobError(QueuectlError):
         self.job_id = job_id
 
 
+class InvalidScheduleError(QueuectlError):
+    """A schedule's definition is malformed: bad name, cron expression, time zone."""
+
+
+class NoSuchScheduleError(QueuectlError):
+    """No schedule has this name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no schedule named {name!r}")
+        self.name = name
+
+
 class InvalidStateError(QueuectlError):
     """The job is in a state that does not allow the requested operation."""
 

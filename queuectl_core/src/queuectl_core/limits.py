@@ -49,6 +49,19 @@ PAYLOAD_BYTES = 1024 * 1024
 #: Levels of arrays and objects inside a payload.
 PAYLOAD_DEPTH = 64
 
+#: A schedule's name: 1-100 characters of ``QUEUE_CHARACTERS``, starting with a letter or
+#: digit (with ``@`` and a time, a run's job id stays within ``ID_LENGTH``).
+SCHEDULE_NAME_LENGTH = 100
+#: A cron expression, in characters.
+CRON_LENGTH = 200
+#: A schedule's ``every``: whole seconds.
+SCHEDULE_EVERY = (1.0, YEAR)
+#: Catch-up ``all`` enqueues at most this many missed runs at once (the latest ones).
+CATCH_UP_RUNS = 100
+#: Catch-up ``none``: a run later than half the time to the next one, and at most this
+#: late, is missed.
+MISSED_AFTER = MINUTE
+
 #: ``list --limit`` and ``dlq list --limit``.
 LIST_LIMIT = (1, 1_000_000)
 #: ``list --offset``: any page SQLite and Redis can count to.

@@ -24,13 +24,16 @@ from queuectl_core.config import Location, resolve
 from queuectl_core.errors import (
     DuplicateJobError,
     InvalidJobError,
+    InvalidScheduleError,
     InvalidStateError,
     NoQueueError,
+    NoSuchScheduleError,
     SettingError,
     UnknownExecutorError,
 )
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
 from queuectl_core.pluginkit.lazy import Lazy
+from queuectl_core.schedules.model import Schedule
 from queuectl_core.storage import Storage
 
 #: Jobs read per storage call when every matching job is wanted (``list --format csv``).
@@ -233,6 +236,104 @@ class Queue:
         if name not in settings.registry():
             raise SettingError(settings.unknown_setting_message(name))
         self.storage.save_setting(name, None)
+
+    # -- recurring schedules -------------------------------------------------------------
+
+    def add_schedule(
+        self,
+        name: str,
+        job: Mapping[str, Any],
+        *,
+        cron: str | None = None,
+        every: str | float | None = None,
+        timezone: str | None = None,
+        catch_up: str | None = None,
+        overlap: str | None = None,
+    ) -> Schedule:
+        """Add schedule ``name``, or update the one of that name in place; returns it.
+
+        ``job`` holds the fields :meth:`enqueue` takes (no ``id``, ``run_at`` or
+        ``delay``). It runs on ``cron`` (a cron expression, in ``timezone``, default
+        UTC) or ``every`` (a duration: ``"10m"`` or seconds); ``catch_up`` is ``none``,
+        ``latest`` (default) or ``all``, ``overlap`` ``allow``, ``skip`` (default) or
+        ``queue`` (see docs/scheduling.md). Its next run is computed anew; an updated
+        schedule keeps its last run and stays paused if it was. Bad input raises
+        :class:`~queuectl_core.errors.InvalidScheduleError` or ``InvalidJobError``,
+        and nothing is stored.
+        """
+        from queuectl_core.schedules import spec
+
+        now = time.time()
+        schedule, example = spec.build(
+            name,
+            job,
+            now,
+            cron=cron,
+            every=every,
+            timezone=timezone,
+            catch_up=catch_up,
+            overlap=overlap,
+        )
+        check_type(example.type, "job")
+        try:
+            old = self.storage.get_schedule(name)
+        except NoSuchScheduleError:
+            old = None
+        if old is not None:
+            schedule = schedule.evolve(
+                created_at=old.created_at,
+                paused=old.paused and not old.unreadable,
+                last_run_at=old.last_run_at,
+                last_job_id=old.last_job_id,
+            )
+            if schedule.paused:
+                schedule = schedule.evolve(next_run_at=None)
+        self.storage.save_schedule(schedule)
+        return schedule
+
+    def schedules(self) -> list[Schedule]:
+        """Every schedule, by name."""
+        return self.storage.list_schedules()
+
+    def schedule(self, name: str) -> Schedule:
+        """The schedule ``name``; :class:`~queuectl_core.errors.NoSuchScheduleError` if none."""
+        return self.storage.get_schedule(name)
+
+    def remove_schedule(self, name: str) -> None:
+        """Delete schedule ``name`` (its jobs stay); ``NoSuchScheduleError`` if none."""
+        if not self.storage.remove_schedule(name):
+            raise NoSuchScheduleError(name)
+
+    def pause_schedule(self, name: str) -> Schedule:
+        """Stop schedule ``name`` from firing until :meth:`resume_schedule`; returns it."""
+        schedule = self.storage.get_schedule(name)
+        paused = schedule.evolve(paused=True, next_run_at=None, updated_at=time.time())
+        self.storage.save_schedule(paused)
+        return paused
+
+    def resume_schedule(self, name: str) -> Schedule:
+        """Let a paused schedule fire again, from its next run after now (the runs its
+        pause skipped are not caught up); returns it."""
+        from queuectl_core.schedules import timing
+
+        schedule = self.storage.get_schedule(name)
+        if schedule.unreadable:
+            raise InvalidScheduleError(f"schedule {name!r}: its stored definition cannot be read")
+        if not schedule.paused:
+            return schedule
+        now = time.time()
+        resumed = schedule.evolve(
+            paused=False, next_run_at=timing.next_after(schedule, now), updated_at=now
+        )
+        self.storage.save_schedule(resumed)
+        return resumed
+
+    def run_schedule(self, name: str) -> Job:
+        """Enqueue one run of schedule ``name`` now, whatever its timetable, overlap
+        policy or pause; returns its job (id ``NAME@run-...``)."""
+        from queuectl_core.schedules import firing
+
+        return firing.run_now(self, name, time.time())
 
     # -- workers -----------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""JSON views of jobs, attempts and workers, shared by the CLI and notification plugins.
+"""JSON views of jobs, attempts, workers and schedules, shared by the CLI and notification plugins.
 
 Every ``--json`` output uses these, one shape per kind of object; docs/json.md
 documents each (and tests/e2e/test_json_shapes.py holds the commands to it).
@@ -14,7 +14,8 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
-from queuectl_core.job import Attempt, Job, WorkerInfo
+from queuectl_core.job import Attempt, Job, State, WorkerInfo
+from queuectl_core.schedules.model import Schedule
 from queuectl_core.units import iso
 
 #: The keys of :func:`job_view`, in order (the CSV columns of ``list --format csv``).
@@ -116,3 +117,38 @@ def worker_view(
         "current_jobs": list(current_jobs),
         "extra": dict(worker.extra),
     }
+
+
+def schedule_view(schedule: Schedule, last_state: State | None) -> dict[str, Any]:
+    """A schedule (``every``: seconds; ``job``: its job template, ``env`` values
+    hidden); ``last_state``: the state of its last run's job, ``None`` if it has had no
+    run or the job is gone."""
+    return {
+        "name": schedule.name,
+        "cron": schedule.cron,
+        "timezone": schedule.timezone if schedule.cron is not None else None,
+        "every": schedule.every,
+        "job": template_view(schedule.job),
+        "catch_up": schedule.catch_up.value,
+        "overlap": schedule.overlap.value,
+        "paused": schedule.paused,
+        "next_run_at": iso(schedule.next_run_at),
+        "last_run_at": iso(schedule.last_run_at),
+        "last_job_id": schedule.last_job_id,
+        "last_state": None if last_state is None else last_state.value,
+        "created_at": iso(schedule.created_at),
+        "updated_at": iso(schedule.updated_at),
+        "unreadable": schedule.unreadable,
+    }
+
+
+def template_view(template: dict[str, Any]) -> dict[str, Any]:
+    """A schedule's job template with the values of ``env`` hidden (as a mapping, or as
+    ``KEY=VALUE`` texts)."""
+    env = template.get("env")
+    if isinstance(env, dict):
+        return {**template, "env": dict.fromkeys(env, HIDDEN)}
+    if isinstance(env, list):
+        hidden = [f"{str(item).partition('=')[0]}={HIDDEN}" for item in env]
+        return {**template, "env": hidden}
+    return dict(template)

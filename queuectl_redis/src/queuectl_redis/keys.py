@@ -31,8 +31,11 @@ class Keys:
         self.wake = f"{ns}:wake"  # pub/sub channel: a job became ready
         self.worker_order = f"{ns}:worker_order"  # counts worker registrations, never deleted
         self.created = f"{ns}:created"  # when ``queuectl init`` made the namespace
-        #: Keys never deleted, of which any one means the namespace exists: ``init``, an
-        #: enqueue, a saved setting, a registered worker, plugin statistics.
+        self.schedules = f"{ns}:schedules"  # every schedule's name
+        self.schedules_due = f"{ns}:schedules_due"  # names of unpaused ones, by next_run_at
+        #: Keys never deleted, of which any one means the namespace exists: ``init`` (or
+        #: a saved schedule), an enqueue, a saved setting, a registered worker, plugin
+        #: statistics.
         self.markers = (
             self.created,
             self.seq,
@@ -66,3 +69,7 @@ class Keys:
 
     def worker(self, worker_id: str) -> str:
         return f"{self.namespace}:worker:{worker_id}"
+
+    def schedule(self, name: str) -> str:
+        """A schedule's hash: definition, next_run_at, last_run_at, last_job_id."""
+        return f"{self.namespace}:schedule:{name}"

@@ -26,7 +26,8 @@ NAMES = (
     "enqueue", "finish", "finish_and_claim", "release", "renew", "expired", "leased_by",
     "get_jobs", "list_jobs", "attempts", "next_due", "cancel", "retry_dead", "purge",
     "load_settings", "save_setting", "register_worker", "heartbeat", "unregister_worker",
-    "workers", "request_stop", "add_stats",
+    "workers", "request_stop", "add_stats", "save_schedule", "advance_schedule",
+    "remove_schedule", "due_schedules", "list_schedules",
 )  # fmt: skip
 
 

@@ -41,6 +41,7 @@ from queuectl_redis.codec import optional, pairs
 from queuectl_redis.connection import connect, errors
 from queuectl_redis.keys import Keys
 from queuectl_redis.options import RedisOptions, parse_options, redact
+from queuectl_redis.schedules import RedisSchedules
 from queuectl_redis.scripts import BATCH, Scripts
 from queuectl_redis.wakeup import PubSubWaiter
 
@@ -52,7 +53,7 @@ _APPLIED = ord("1")
 _UNKNOWN_AS = stored.PLACEHOLDER_STATE.value
 
 
-class RedisStorage(BatchFirstStorage):
+class RedisStorage(RedisSchedules, BatchFirstStorage):
     """A queue namespace in one Redis (or Redis Cluster), shared by many hosts."""
 
     def __init__(self, client: Any, prefix: str = "queuectl", *, location: str = "redis") -> None:

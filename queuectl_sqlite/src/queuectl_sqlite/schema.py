@@ -113,6 +113,19 @@ VERSION_3 = ("DROP TRIGGER jobs_recounted",)
 #: Version 4: a job's options (expiry, dependencies, unique key, cwd, env, retry
 #: rules) as one JSON text, NULL for a job without any (see queuectl_core.job_options).
 VERSION_4 = ("ALTER TABLE jobs ADD COLUMN options TEXT",)
+#: Version 5: recurring schedules: the definition as one JSON text (see
+#: queuectl_core.schedules.codec) and what firing changes; the index finds the
+#: schedule due next (paused ones have no next_run_at).
+VERSION_5 = (
+    """CREATE TABLE schedules (
+        name TEXT PRIMARY KEY,
+        definition TEXT NOT NULL,
+        next_run_at REAL,
+        last_run_at REAL,
+        last_job_id TEXT
+    ) WITHOUT ROWID""",
+    "CREATE INDEX schedules_due ON schedules (next_run_at) WHERE next_run_at IS NOT NULL",
+)
 #: Adds ``n`` (negative: takes) jobs to a (queue, state) count.
 COUNT_ADD = """INSERT INTO counts (queue, state, n) VALUES (?, ?, ?)
     ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n"""
@@ -123,6 +136,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: VERSION_2,
     3: VERSION_3,
     4: VERSION_4,
+    5: VERSION_5,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -47,6 +47,7 @@ from queuectl_sqlite.rows import (
     worker_from_row,
     worker_values,
 )
+from queuectl_sqlite.schedules import SqliteSchedules
 from queuectl_sqlite.schema import COUNT_ADD, PROCESSING
 from queuectl_sqlite.wakeup import Notifier, SocketWaiter, wake_dir
 
@@ -66,7 +67,7 @@ _LEASED = (
 )
 
 
-class SqliteStorage(BatchFirstStorage):
+class SqliteStorage(SqliteSchedules, BatchFirstStorage):
     """A queue namespace in one SQLite file, shared by every process that opens it."""
 
     def __init__(

@@ -20,7 +20,12 @@ from dataclasses import replace
 from typing import Any
 
 from queuectl_core.config import check_option_names
-from queuectl_core.errors import DuplicateJobError, InvalidStateError, NoSuchJobError
+from queuectl_core.errors import (
+    DuplicateJobError,
+    InvalidStateError,
+    NoSuchJobError,
+    NoSuchScheduleError,
+)
 from queuectl_core.job import (
     CANCELLABLE,
     FINAL_STATES,
@@ -31,7 +36,12 @@ from queuectl_core.job import (
     State,
     WorkerInfo,
 )
+from queuectl_core.schedules import codec
+from queuectl_core.schedules.model import Schedule
 from queuectl_core.storage import Claim, ClaimRequest, Storage, Transition, Waiter
+
+#: A schedule as kept: its definition text, next_run_at, last_run_at, last_job_id.
+StoredSchedule = tuple[str, float | None, float | None, str | None]
 
 #: The backend's options: ``--db``/``QUEUECTL_DB`` set ``name``.
 KNOWN_OPTIONS = ("name",)
@@ -57,6 +67,9 @@ class MemoryNamespace:
         self.settings_version = 0
         self.stats: dict[str, float] = {}
         self.workers: dict[str, WorkerInfo] = {}
+        #: name -> the definition text core encodes, and next_run_at, last_run_at and
+        #: last_job_id (what firing changes), as a real backend keeps them.
+        self.schedules: dict[str, StoredSchedule] = {}
 
     def wake(self) -> None:
         """Wake every waiter (the caller holds the lock)."""
@@ -396,6 +409,59 @@ class MemoryStorage(Storage):
             for worker_id in chosen:
                 workers[worker_id] = replace(workers[worker_id], stop_requested=True)
             return len(chosen)
+
+    # -- recurring schedules ----------------------------------------------------------
+
+    def save_schedule(self, schedule: Schedule) -> bool:
+        kept = self.namespace.schedules
+        with self.lock:
+            old = kept.get(schedule.name)
+            last = (schedule.last_run_at, schedule.last_job_id) if old is None else old[2:]
+            kept[schedule.name] = (codec.definition(schedule), schedule.next_run_at, *last)
+            return old is None
+
+    def get_schedule(self, name: str) -> Schedule:
+        with self.lock:
+            found = self.namespace.schedules.get(name)
+        if found is None:
+            raise NoSuchScheduleError(name)
+        return codec.schedule(name, *found)
+
+    def list_schedules(self) -> list[Schedule]:
+        with self.lock:
+            kept = sorted(self.namespace.schedules.items())
+        return [codec.schedule(name, *found) for name, found in kept]
+
+    def remove_schedule(self, name: str) -> bool:
+        with self.lock:
+            return self.namespace.schedules.pop(name, None) is not None
+
+    def due_schedules(self, now: float, limit: int = 100) -> list[Schedule]:
+        with self.lock:
+            due = [(found[1], name) for name, found in self.namespace.schedules.items()]
+        chosen = sorted((at, name) for at, name in due if at is not None and at <= now)
+        return [self.get_schedule(name) for _, name in chosen[: max(0, limit)]]
+
+    def next_schedule_at(self) -> float | None:
+        with self.lock:
+            times = [found[1] for found in self.namespace.schedules.values()]
+        return min((at for at in times if at is not None), default=None)
+
+    def advance_schedule(
+        self,
+        name: str,
+        expected: float | None,
+        next_run_at: float | None,
+        last_run: tuple[float, str] | None = None,
+    ) -> bool:
+        kept = self.namespace.schedules
+        with self.lock:
+            found = kept.get(name)
+            if found is None or found[1] != expected:
+                return False
+            text, _, *last = found
+            kept[name] = (text, next_run_at, *(last_run or last))
+            return True
 
     # -- waiting and describing -----------------------------------------------------------
 

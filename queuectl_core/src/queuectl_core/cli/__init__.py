@@ -26,6 +26,7 @@ BUILTIN_COMMANDS = {
     "status": "queuectl_core.cli.status:status",
     "worker": "queuectl_core.cli.workers:worker",
     "dlq": "queuectl_core.cli.dlq:dlq",
+    "schedule": "queuectl_core.cli.schedule:schedule",
     "purge": "queuectl_core.cli.purge:purge",
     "config": "queuectl_core.cli.config:config",
     "plugins": "queuectl_core.cli.plugins:plugins",

@@ -15,7 +15,9 @@ name in :mod:`queuectl_core.testing.contract`:
 - :class:`WorkerRegistry` (:mod:`.registry`): the workers, their heartbeats and stop
   requests, and the :class:`Waiter` that wakes idle ones;
 - :class:`SettingsStore` (:mod:`.settings`) and :class:`StatsStore` (:mod:`.stats`):
-  runtime settings, and counters plugins add to.
+  runtime settings, and counters plugins add to;
+- :class:`ScheduleStore` (:mod:`.schedules`): recurring schedules, and moving one
+  forward when it fires.
 
 :class:`Storage` (:mod:`.base`) is their union plus the life of an open instance;
 every backend subclasses it, or :class:`BatchFirstStorage`. The values that cross
@@ -39,6 +41,7 @@ from queuectl_core.storage.records import (
     due_by,
 )
 from queuectl_core.storage.registry import Waiter, WorkerRegistry
+from queuectl_core.storage.schedules import ScheduleStore
 from queuectl_core.storage.settings import SettingsStore
 from queuectl_core.storage.spec import BackendSpec
 from queuectl_core.storage.stats import StatsStore
@@ -54,6 +57,7 @@ __all__ = [
     "Finish",
     "JobStore",
     "Leases",
+    "ScheduleStore",
     "SettingsStore",
     "StatsStore",
     "Storage",

@@ -6,7 +6,9 @@ to run or to be stored (and has the worker abort or drop a job whose lease is
 gone: cancelled, or recovered by someone else), records in the registry that the
 worker is alive (learning whether a stop was requested), and recovers jobs whose
 worker stopped renewing their lease. In between, when the running job turns out
-slow while the worker holds others, it has the worker hand those back.
+slow while the worker holds others, it has the worker hand those back, and it fires
+the recurring schedules that come due (:class:`~queuectl_core.schedules.firing.Firer`:
+about one cheap storage call a second, and none on the claim path).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from typing import Protocol
 
 from queuectl_core.events import QueueSource
+from queuectl_core.schedules.firing import Firer
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, Storage
 from queuectl_core.worker import recovery
@@ -59,10 +62,17 @@ class HeartbeatOwner(Protocol):
 class Heartbeat:
     """The background thread; :meth:`start` it, :meth:`stop` it when the worker exits."""
 
-    def __init__(self, storage: Storage, worker_id: str, owner: HeartbeatOwner) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        worker_id: str,
+        owner: HeartbeatOwner,
+        firer: Firer | None = None,
+    ) -> None:
         self.storage = storage
         self.worker_id = worker_id
         self.owner = owner
+        self.firer = firer  # fires the schedules that come due, if given
         self._stopped = threading.Event()
         self._wake = threading.Event()  # look at hand_back_at() again now
         self._failing = False
@@ -87,6 +97,7 @@ class Heartbeat:
 
     def _run(self) -> None:
         next_beat = time.monotonic() + self.owner.settings["heartbeat_interval"]
+        next_fire = time.monotonic() if self.firer is not None else float("inf")
         while not self._stopped.is_set():
             self._wake.clear()
             now = time.monotonic()
@@ -98,7 +109,12 @@ class Heartbeat:
             if hand_back_at is not None and hand_back_at <= now:
                 self._hand_back()
                 continue
-            wake_at = next_beat if hand_back_at is None else min(next_beat, hand_back_at)
+            if now >= next_fire and self.firer is not None:
+                next_fire = time.monotonic() + self.firer.tick()
+                continue
+            wake_at = min(next_beat, next_fire)
+            if hand_back_at is not None:
+                wake_at = min(wake_at, hand_back_at)
             self._wake.wait(wake_at - now)
 
     def _hand_back(self) -> None:

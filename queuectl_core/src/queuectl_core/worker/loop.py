@@ -45,6 +45,7 @@ from queuectl_core.executors.base import (
 from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, AttemptResult, Outcome, WorkerInfo
 from queuectl_core.queue import Queue
+from queuectl_core.schedules.firing import Firer
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, ClaimRequest, Storage, Waiter
 from queuectl_core.stored import cannot_run, problem
@@ -82,9 +83,10 @@ class Worker:
         location: Location | None = None,
     ) -> None:
         self.storage = storage
+        self._queue = Queue(storage, location)  # what firing schedules enqueues through
         #: What the hooks that ask for a queue get: the process's shared queue on
         #: ``location``, or, without one, a queue on ``storage`` (opened on demand).
-        self.hook_queue = Queue(storage, location).for_hooks
+        self.hook_queue = self._queue.for_hooks
         self.worker_id = worker_id
         self.queues = tuple(queues) if queues else None
         self.burst = burst
@@ -109,7 +111,9 @@ class Worker:
         self._stopper.install()
         if self._subreaper and become_subreaper(True):
             self._adopted = Adopted(self.worker_id)
-        heartbeat = self._heartbeat = Heartbeat(self.storage, self.worker_id, self)
+        heartbeat = self._heartbeat = Heartbeat(
+            self.storage, self.worker_id, self, Firer(self._queue)
+        )
         status = 1
         try:
             self.settings = self._retrying("loading settings", self._load_settings)

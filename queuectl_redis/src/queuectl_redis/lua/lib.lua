@@ -341,3 +341,20 @@ local function check(ids, allowed, unknown_as)
   end
   return nil
 end
+
+-- recurring schedules ------------------------------------------------------------------
+
+-- A schedule's hash: definition (core's JSON text), next_run_at, last_run_at and
+-- last_job_id; the names are in P:schedules, those with a next run in P:schedules_due
+-- scored by it.
+local function schedule_key(name) return P .. ':schedule:' .. name end
+
+local function set_next_run(k, name, next_run_at)
+  if next_run_at then
+    redis.call('HSET', k, 'next_run_at', next_run_at)
+    redis.call('ZADD', P .. ':schedules_due', next_run_at, name)
+  else
+    redis.call('HDEL', k, 'next_run_at')
+    redis.call('ZREM', P .. ':schedules_due', name)
+  end
+end

@@ -20,8 +20,9 @@ at its end. Times are logical (``T0`` onwards) and handed to the backend as ``no
 The suite is one mixin per role of :mod:`queuectl_core.storage`, in a module of the same
 name as the role's: :mod:`.jobs` (``JobStore``), :mod:`.leases` (``Leases``),
 :mod:`.batches` (``Batches``), :mod:`.admin` (``Admin``), :mod:`.registry`
-(``WorkerRegistry``), :mod:`.settings` (``SettingsStore``) and :mod:`.stats`
-(``StatsStore``), on the fixtures and helpers of :mod:`.base`.
+(``WorkerRegistry``), :mod:`.settings` (``SettingsStore``), :mod:`.stats`
+(``StatsStore``) and :mod:`.schedules` (``ScheduleStore``), on the fixtures and
+helpers of :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from queuectl_core.testing.contract.batches import BatchesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
 from queuectl_core.testing.contract.registry import RegistryContract
+from queuectl_core.testing.contract.schedules import SchedulesContract
 from queuectl_core.testing.contract.settings import SettingsContract
 from queuectl_core.testing.contract.stats import StatsContract
 
@@ -40,6 +42,7 @@ __all__ = ["StorageContract"]
 
 # pytest runs inherited tests in reverse MRO order: this one runs the basics first.
 class StorageContract(
+    SchedulesContract,
     StatsContract,
     SettingsContract,
     RegistryContract,

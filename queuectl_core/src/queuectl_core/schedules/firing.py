@@ -1,0 +1,199 @@
+"""Firing due schedules: leaderless, from every running worker.
+
+Each worker's heartbeat thread asks the backend about once a second when the next
+schedule is due (:meth:`Firer.tick`; one cheap call, nothing on the claim path) and
+sleeps until then. A worker that finds schedules due plans each one's runs
+(:mod:`.policy`), enqueues each run's job under its slot's id, one job per call, and
+then moves the schedule forward with a compare-and-set. Workers racing for the same
+schedule enqueue the same ids: the backend stores the first and refuses the others
+as duplicates, so each slot is one job. A worker that dies between the two steps
+leaves the schedule due; the next one finds the job there and moves it on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from queuectl_core.errors import (
+    DuplicateJobError,
+    InvalidJobError,
+    InvalidScheduleError,
+    NoSuchJobError,
+    NoSuchScheduleError,
+)
+from queuectl_core.job import Job
+from queuectl_core.schedules import policy
+from queuectl_core.schedules.model import Overlap, Schedule
+from queuectl_core.storage import Storage
+from queuectl_core.units import iso
+
+log = logging.getLogger("queuectl.schedules")
+
+#: Schedules read per storage call when several are due at once.
+BATCH = 100
+#: Longest a worker goes without looking whether a schedule is due (one added or
+#: changed meanwhile is found within this).
+LOOK_EVERY = 1.0
+#: Shortest wait between two looks, should a schedule stay due.
+MIN_WAIT = 0.005
+
+
+class Enqueuer(Protocol):
+    """What firing needs of a :class:`~queuectl_core.queue.Queue`: its storage, and
+    storing new jobs with their ``job_enqueued`` events."""
+
+    @property
+    def storage(self) -> Storage: ...
+
+    def store(self, jobs: list[Job]) -> list[Job]: ...
+
+
+def fire_due(queue: Enqueuer, now: float) -> list[Job]:
+    """Fire every schedule due at ``now``; the jobs this call enqueued."""
+    enqueued: list[Job] = []
+    for schedule in queue.storage.due_schedules(now, BATCH):
+        enqueued += fire(queue, schedule, now)
+    return enqueued
+
+
+def fire(queue: Enqueuer, schedule: Schedule, now: float) -> list[Job]:
+    """Enqueue the runs of a due ``schedule`` (as read from the backend), then move it
+    forward; the jobs this call enqueued (those another worker stored first are not)."""
+    storage = queue.storage
+    if schedule.unreadable:
+        if storage.advance_schedule(schedule.name, schedule.next_run_at, None):
+            log.error("schedule %s: its stored definition cannot be read; stopped", schedule.name)
+        return []
+    plan = policy.plan(schedule, now)
+    slots = plan.slots
+    if plan.missed:
+        log.info(
+            "schedule %s: runs missed since %s not run (catch-up %s)",
+            schedule.name,
+            iso(schedule.next_run_at),
+            schedule.catch_up,
+        )
+    previous = _previous(storage, schedule) if slots else None
+    refused = policy.overlapping(schedule, slots, previous)
+    if refused is not None:
+        log.info("schedule %s: run of %s skipped: %s", schedule.name, iso(slots[-1]), refused)
+        slots = []
+    jobs = _runs(schedule, slots, now, policy.waits_for(schedule, previous))
+    enqueued = [job for job in jobs if _enqueue(queue, job)]
+    for job in enqueued:
+        log.info("schedule %s: enqueued job %s", schedule.name, job.id)
+    last = (slots[-1], jobs[-1].id) if jobs else None
+    moved = storage.advance_schedule(schedule.name, schedule.next_run_at, plan.next_run_at, last)
+    if not moved and enqueued:  # another worker moved it on, deciding differently
+        record_last_run(storage, schedule.name, (slots[-1], enqueued[-1].id))
+    return enqueued
+
+
+def run_now(queue: Enqueuer, name: str, now: float) -> Job:
+    """Enqueue one run of schedule ``name`` now, whatever its timetable, overlap policy
+    or pause (``schedule run``); it becomes the schedule's last run."""
+    storage = queue.storage
+    schedule = storage.get_schedule(name)
+    if schedule.unreadable:
+        raise InvalidScheduleError(f"schedule {name!r}: its stored definition cannot be read")
+    [job] = _jobs(schedule, [policy.manual_job_id(name)], now, None)
+    queue.store([job])
+    record_last_run(storage, name, (now, job.id), schedule)
+    return job
+
+
+def record_last_run(
+    storage: Storage, name: str, last: tuple[float, str], schedule: Schedule | None = None
+) -> None:
+    """Make ``last`` (a run's time and job id) the schedule's last run, unless a later
+    one is recorded: so that overlap looks at the newest run even when a worker that
+    skipped the slot moved the schedule on first. ``schedule``: as last read."""
+    for _ in range(3):  # firing may move it meanwhile: read it again and retry
+        try:
+            schedule = schedule or storage.get_schedule(name)
+        except NoSuchScheduleError:
+            return
+        if schedule.last_run_at is not None and schedule.last_run_at >= last[0]:
+            return
+        at = schedule.next_run_at
+        if storage.advance_schedule(name, at, at, last):
+            return
+        schedule = None
+
+
+def _previous(storage: Storage, schedule: Schedule) -> Job | None:
+    """The schedule's last run's job, if its overlap policy asks and the job still exists."""
+    if schedule.overlap is Overlap.ALLOW or schedule.last_job_id is None:
+        return None
+    try:
+        return storage.get(schedule.last_job_id)
+    except NoSuchJobError:
+        return None
+
+
+def _runs(schedule: Schedule, slots: Sequence[float], now: float, after: str | None) -> list[Job]:
+    """The jobs of ``slots``; none (logged) if the template is no longer valid."""
+    ids = [policy.slot_job_id(schedule.name, slot) for slot in slots]
+    try:
+        return _jobs(schedule, ids, now, after)
+    except InvalidJobError as exc:
+        log.error("schedule %s: runs skipped: %s", schedule.name, exc)
+        return []
+
+
+def _jobs(schedule: Schedule, ids: Sequence[str], now: float, after: str | None) -> list[Job]:
+    """One job of the template per id. With overlap ``queue`` each waits for the one
+    before it (the first for ``after``), whatever its outcome."""
+    from queuectl_core.jobspec import build_job
+
+    jobs = []
+    for job_id in ids:
+        job = build_job({**schedule.job, "id": job_id}, now, f"schedule {schedule.name}")
+        job = job.evolve(schedule=schedule.name)
+        if after is not None:
+            job = job.evolve(after=(after,), after_any=True)
+        if schedule.overlap is Overlap.QUEUE:
+            after = job.id
+        jobs.append(job)
+    return jobs
+
+
+def _enqueue(queue: Enqueuer, job: Job) -> bool:
+    """Store one run; ``False`` if another worker stored it first."""
+    try:
+        queue.store([job])
+    except DuplicateJobError:
+        return False
+    return True
+
+
+class Firer:
+    """A worker's share of firing: its heartbeat thread calls :meth:`tick` when asked to."""
+
+    def __init__(self, queue: Enqueuer) -> None:
+        self.queue = queue
+        self._failing = False
+
+    def tick(self) -> float:
+        """Fire the schedules due now, if any; returns the seconds until the next call.
+        Never raises: a storage error is logged once, and the next call tries again."""
+        try:
+            storage = self.queue.storage
+            due_at = storage.next_schedule_at()
+            if due_at is not None and due_at <= time.time():
+                fire_due(self.queue, time.time())
+                due_at = storage.next_schedule_at()
+        except Exception as exc:
+            if not self._failing:
+                log.warning("firing schedules failed: %s; retrying every %gs", exc, LOOK_EVERY)
+                self._failing = True
+            return LOOK_EVERY
+        if self._failing:
+            log.info("firing schedules works again")
+            self._failing = False
+        if due_at is None:
+            return LOOK_EVERY
+        return min(LOOK_EVERY, max(due_at - time.time(), MIN_WAIT))
