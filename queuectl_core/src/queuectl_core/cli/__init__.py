@@ -22,6 +22,7 @@ BUILTIN_COMMANDS = {
     "show": "queuectl_core.cli.jobs:show",
     "logs": "queuectl_core.cli.jobs:logs",
     "cancel": "queuectl_core.cli.jobs:cancel",
+    "wait": "queuectl_core.cli.wait:wait",
     "status": "queuectl_core.cli.status:status",
     "worker": "queuectl_core.cli.workers:worker",
     "dlq": "queuectl_core.cli.dlq:dlq",
