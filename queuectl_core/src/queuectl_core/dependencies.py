@@ -77,12 +77,14 @@ def verdict(job: Job, states: Mapping[str, State | None]) -> tuple[State, str | 
 def decide(job: Job, states: Mapping[str, State | None], now: float) -> DependentMove | None:
     """What becomes of dependent ``job`` now (``None``: nothing): a waiting job gets its
     :func:`verdict`; a job cancelled by a dependency that is no longer dead or
-    cancelled gets it too (revived), and one still cancelled by another gets that
-    one's reason (so that retrying it revives the job)."""
+    cancelled (retried, not purged) gets it too: revived, or, if another one it
+    waits for is dead or cancelled, that one's reason (so that retrying that one
+    revives the job)."""
+    culprit = blamed(job)
     if job.state is State.WAITING:
         source = State.WAITING
-    elif (culprit := blamed(job)) is not None and states.get(culprit) not in FAILED_DEPENDENCY:
-        source = State.CANCELLED
+    elif culprit is not None and states.get(culprit) not in (None, *FAILED_DEPENDENCY):
+        source = State.CANCELLED  # retried: revived (a culprit purged stays the reason)
     else:
         return None
     target, error = verdict(job, states)
