@@ -110,8 +110,10 @@ class _States:
                 except NoSuchJobError:
                     self.found[job_id] = None
             job = self.found[job_id]
-            gone = job is None or job.created_at > dependent.created_at  # an id used again
-            states[job_id] = None if gone or job is None else job.state
+            if job is None or job.created_at > dependent.created_at:
+                states[job_id] = None  # purged, or a new job under a purged one's id
+            else:
+                states[job_id] = job.state
         return states
 
 
@@ -124,7 +126,12 @@ def settle(
     hook_queue: QueueSource,
 ) -> list[DependentMove]:
     """Settle the dependents of each of ``job_ids``, and in turn those of the jobs that
-    cancels or revives; returns the moves that applied (see :func:`decide`)."""
+    cancels or revives; returns the moves that applied (see :func:`decide`).
+
+    At most ``MAX_SETTLED`` jobs per call: a job cancelled beyond them stays in the
+    backend's unsettled list for a sweep, and one not revived yet is when the job it
+    names ends again.
+    """
     now = time.time() if now is None else now
     applied: list[DependentMove] = []
     todo = deque(dict.fromkeys(job_ids))
