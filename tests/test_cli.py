@@ -340,7 +340,7 @@ def test_status_counts_every_state(db: Path) -> None:
     ok(db, "init")
     status = as_json(db, "status")
     assert status["states"] == dict.fromkeys(
-        ["pending", "processing", "completed", "failed", "dead", "cancelled"], 0
+        ["pending", "processing", "completed", "failed", "dead", "cancelled", "waiting"], 0
     )
     assert status["location"] == str(db)
     ok(db, "enqueue", "--id", "a", "-c", "true", "--queue", "mail")
@@ -358,8 +358,18 @@ def test_status_counts_every_state(db: Path) -> None:
     assert f"backend: sqlite ({db})" in text
     rows = [line.split() for line in text.splitlines() if line.startswith(("QUEUE", "(all)"))]
     assert rows == [
-        ["QUEUE", "PENDING", "PROCESSING", "COMPLETED", "FAILED", "DEAD", "CANCELLED", "TOTAL"],
-        ["(all)", "1", "0", "0", "0", "0", "1", "2"],
+        [
+            "QUEUE",
+            "PENDING",
+            "PROCESSING",
+            "COMPLETED",
+            "FAILED",
+            "DEAD",
+            "CANCELLED",
+            "WAITING",
+            "TOTAL",
+        ],
+        ["(all)", "1", "0", "0", "0", "0", "1", "0", "2"],
     ]
 
 

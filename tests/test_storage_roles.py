@@ -11,6 +11,7 @@ from queuectl_core.storage import (
     Admin,
     Batches,
     BatchFirstStorage,
+    Dependencies,
     JobStore,
     Leases,
     ScheduleStore,
@@ -22,6 +23,7 @@ from queuectl_core.storage import (
 from queuectl_core.testing.contract import StorageContract
 from queuectl_core.testing.contract.admin import AdminContract
 from queuectl_core.testing.contract.batches import BatchesContract
+from queuectl_core.testing.contract.dependencies import DependenciesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
 from queuectl_core.testing.contract.registry import RegistryContract
@@ -35,6 +37,7 @@ ROLES: dict[type, type] = {
     Leases: LeasesContract,
     Batches: BatchesContract,
     Admin: AdminContract,
+    Dependencies: DependenciesContract,
     WorkerRegistry: RegistryContract,
     SettingsStore: SettingsContract,
     StatsStore: StatsContract,

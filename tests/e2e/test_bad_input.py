@@ -24,6 +24,7 @@ PRIORITY = "priority must be between -2147483648 and 2147483647"
 MAX_RETRIES = "max_retries must be between 0 and 1000000"
 NOT_UNICODE = "is not valid Unicode text"
 NOT_UTF8_ARGUMENT = "is not UTF-8 text"
+AFTER_UNKNOWN = "Error: after: no job with id 'nope'"
 
 #: (arguments, what the one-line error says, exit status)
 REFUSED: dict[str, tuple[list[str], str, int]] = {
@@ -72,6 +73,30 @@ REFUSED: dict[str, tuple[list[str], str, int]] = {
         "job: JSON nested too deeply",
         1,
     ),
+    "after an unknown id": (["enqueue", "-c", "true", "--after", "nope"], AFTER_UNKNOWN, 1),
+    "after 101 ids": (
+        ["enqueue", json.dumps({"command": "true", "after": [f"j{n}" for n in range(101)]})],
+        "after may name at most 100 jobs, got 101",
+        1,
+    ),
+    "after not a list": (["enqueue", '{"command": "true", "after": "a"}'], "after must be", 1),
+    "after not an id": (["enqueue", "-c", "true", "--after", "a b"], "after: 'a b' is not", 1),
+    "after an id twice": (["enqueue", "-c", "true", "--after", "a,a"], "names 'a' twice", 1),
+    "after a lone surrogate": (
+        ["enqueue", '{"command": "true", "after": ["a\\ud800"]}'],
+        "is not a job id",
+        1,
+    ),
+    "after itself": (["enqueue", "--id", "c", "-c", "x", "--after", "c"], "cycle c -> c", 1),
+    "after_any without after": (["enqueue", "-c", "true", "--after-any"], "after_any needs", 1),
+    "after_any not a boolean": (
+        ["enqueue", '{"command": "true", "after": ["a"], "after_any": 1}'],
+        "after_any must be true or false, got 1",
+        1,
+    ),
+    "wait --timeout negative": (["wait", "--all", "--timeout", "-1"], "--timeout", 2),
+    "wait --timeout 1e300": (["wait", "--all", "--timeout", "1e300"], "--timeout", 2),
+    "wait for an unknown id": (["wait", "nope"], "no job with id 'nope'", 2),
     "command not UTF-8": (["enqueue", "-c", "echo \udcff"], NOT_UTF8_ARGUMENT, 2),
     "id not UTF-8": (["show", "j\udce9"], NOT_UTF8_ARGUMENT, 2),
     "list --limit 10**20": (["list", "--limit", "1" + "0" * 20], "--limit", 2),

@@ -94,18 +94,8 @@ def check_all(kind: str, value: Any, where: str, nonempty: bool = True) -> None:
 
 
 def test_the_doc_defines_every_kind() -> None:
-    assert {
-        "job",
-        "attempt",
-        "why",
-        "worker",
-        "status",
-        "setting",
-        "purge",
-        "init",
-        "plugin",
-        "schedule",
-    } <= set(KINDS)
+    kinds = {"job", "attempt", "why", "worker", "status", "setting", "purge", "init"}
+    assert kinds | {"plugin", "schedule", "wait"} <= set(KINDS)
     assert all(KINDS[kind] for kind in KINDS)
 
 
@@ -118,6 +108,7 @@ CHECKED = {
     ("why",),
     ("logs",),
     ("cancel",),
+    ("wait",),
     ("status",),
     ("dlq", "list"),
     ("dlq", "retry"),
@@ -196,6 +187,12 @@ def test_every_json_output_has_the_documented_shape(cli: Cli) -> None:
     assert "stderr_base64" in logs  # the optional keys are checked too
     check_all("job", cli.json("dlq", "list"), "dlq list")
     check("job", cli.json("cancel", "later"), "cancel")
+    check("wait", cli.json("wait", "ok"), "wait ID...")
+    check("wait", cli.json("wait", "--all"), "wait --all")
+    waited = cli.run("wait", "bad", "--json", check=False)
+    assert waited.returncode == 1
+    check("wait", json.loads(waited.stdout), "wait ID (dead)")
+    check("job", cli.json("enqueue", "--id", "next", "-c", "true", "--after", "bad"), "--after")
 
     for setting in cli.json("config", "list"):
         check("setting", setting, "config list")

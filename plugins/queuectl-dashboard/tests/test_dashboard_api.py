@@ -29,6 +29,7 @@ def test_status_is_what_queuectl_status_shows(
         "failed": 0,
         "dead": 2,
         "cancelled": 1,
+        "waiting": 0,
     }
     assert status["queues"]["mail"]["dead"] == 1 and status["queues"]["default"]["pending"] == 1
     assert status["success_rate"] == pytest.approx(3 / 5)

@@ -120,7 +120,7 @@ def job_dead(
 
 
 def job_cancelled(job: Job, settings: SettingsSource, queue: QueueSource) -> None:
-    """``queuectl_job_cancelled``: a person cancelled ``job``."""
+    """``queuectl_job_cancelled``: a person (or a failed dependency) cancelled ``job``."""
     _emit(get_plugin_manager().hook.queuectl_job_cancelled, {"job": job}, settings, queue)
 
 

@@ -162,10 +162,13 @@ def queuectl_job_dead(job: Job, attempt: Attempt | None, settings: Settings, que
 
 @hookspec
 def queuectl_job_cancelled(job: Job, settings: Settings, queue: Queue) -> None:
-    """A person cancelled the job.
+    """A person cancelled the job, or a job it waited for (``after``) failed; its
+    ``last_error`` says which (``cancelled``, ``dependency ID dead``).
 
     Runs in the process that cancelled it (``queuectl cancel``, or a program calling
-    ``Queue.cancel``), on the calling thread, after the job is stored as cancelled.
+    ``Queue.cancel``), on the calling thread, after the job is stored as cancelled;
+    for a dependency, in the process that settled it (the worker that ran the job it
+    waited for, the one that cancelled that job, or a worker's heartbeat).
     """
 
 

@@ -16,7 +16,8 @@ class State(str, enum.Enum):
     COMPLETED = "completed"  # an attempt succeeded
     FAILED = "failed"  # an attempt failed; a retry is scheduled at next_run_at
     DEAD = "dead"  # out of retries: in the dead letter queue
-    CANCELLED = "cancelled"  # cancelled by a person
+    CANCELLED = "cancelled"  # cancelled by a person, or by a dependency that failed
+    WAITING = "waiting"  # waiting for the jobs it depends on (``after``); not claimable
 
     def __str__(self) -> str:
         return self.value
@@ -27,7 +28,7 @@ READY_STATES = (State.PENDING, State.FAILED)
 #: States a job never leaves on its own.
 FINAL_STATES = (State.COMPLETED, State.DEAD, State.CANCELLED)
 #: The states a job can be cancelled from.
-CANCELLABLE = (State.PENDING, State.FAILED, State.PROCESSING)
+CANCELLABLE = (State.PENDING, State.FAILED, State.PROCESSING, State.WAITING)
 
 
 class Outcome(str, enum.Enum):

@@ -14,13 +14,13 @@ from typing import Any
 
 from queuectl_core import executors, limits
 from queuectl_core.errors import InvalidJobError
-from queuectl_core.job import Job, new_token
+from queuectl_core.job import Job, State, new_token
 from queuectl_core.limits import shown
 from queuectl_core.units import iso, parse_duration, parse_time
 
 FIELDS = (
     "id", "command", "type", "payload", "queue", "priority",
-    "max_retries", "timeout", "run_at", "delay",
+    "max_retries", "timeout", "run_at", "delay", "after", "after_any",
 )  # fmt: skip
 _KNOWN = frozenset(FIELDS)
 _ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:@+-]{{0,{limits.ID_LENGTH - 1}}}")
@@ -223,6 +223,41 @@ def _next_run_at(data: Mapping[str, Any], now: float) -> float:
     return moment
 
 
+def _after(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ids of the jobs it waits for: a list of distinct job ids, at most
+    ``limits.DEPENDENCIES``."""
+    value = data.get("after")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidJobError(f"after must be a list of job ids, got {shown(value)}")
+    if len(value) > limits.DEPENDENCIES:
+        raise InvalidJobError(
+            f"after may name at most {limits.DEPENDENCIES} jobs, got {len(value)}"
+        )
+    for item in value:
+        if not _ID.fullmatch(item):
+            raise InvalidJobError(
+                f"after: {shown(item)} is not a job id (1-{limits.ID_LENGTH} "
+                f"{limits.ID_CHARACTERS}, starting with a letter or digit)"
+            )
+    repeated = next((item for n, item in enumerate(value) if item in value[:n]), None)
+    if repeated is not None:
+        raise InvalidJobError(f"after names {repeated!r} twice")
+    return tuple(value)
+
+
+def _after_any(data: Mapping[str, Any], after: tuple[str, ...]) -> bool:
+    value = data.get("after_any")
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InvalidJobError(f"after_any must be true or false, got {shown(value)}")
+    if value and not after:
+        raise InvalidJobError("after_any needs after: the ids of the jobs to wait for")
+    return value
+
+
 def _iso(timestamp: float) -> str:
     """``2036-12-03T00:09:16Z``: a bound in an error message."""
     return (iso(int(timestamp)) or "?").replace(".000Z", "Z")
@@ -233,7 +268,8 @@ def _field_name(key: Any) -> str:
 
 
 def build_job(data: Mapping[str, Any], now: float, where: str = "job") -> Job:
-    """Validate a job description and return the new pending job.
+    """Validate a job description and return the new job: pending, or waiting if it
+    waits for others (``after``).
 
     Raises ``InvalidJobError`` with a one-line reason prefixed by ``where``.
     """
@@ -261,6 +297,8 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
     _payload(payload, needs)
     timeout = _seconds(data, "timeout", limits.TIMEOUT)
     next_run_at = _next_run_at(data, now)
+    after = _after(data)
+    after_any = _after_any(data, after)
     return Job(
         id=_text(
             data,
@@ -282,7 +320,10 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
         priority=_priority(data),
         max_retries=_int(data, "max_retries", limits.MAX_RETRIES),
         timeout=timeout,
+        state=State.WAITING if after else State.PENDING,
         created_at=now,
         updated_at=now,
         next_run_at=next_run_at,
+        after=after,
+        after_any=after_any,
     )

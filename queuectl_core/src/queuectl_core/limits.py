@@ -48,6 +48,12 @@ COMMAND_BYTES = 128 * 1024 - 1
 PAYLOAD_BYTES = 1024 * 1024
 #: Levels of arrays and objects inside a payload.
 PAYLOAD_DEPTH = 64
+#: The jobs one job may wait for (``after``): each end of one of them reads the state
+#: of every other, so a job with many more would make each of their ends slow.
+DEPENDENCIES = 100
+
+#: ``wait --timeout``.
+WAIT_TIMEOUT = (0.0, DURATION_MAX)
 
 #: A schedule's name: 1-100 characters of ``QUEUE_CHARACTERS``, starting with a letter or
 #: digit (with ``@`` and a time, a run's job id stays within ``ID_LENGTH``).

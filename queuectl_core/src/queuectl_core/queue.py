@@ -15,9 +15,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queuectl_core import events, plugins, settings
 from queuectl_core.config import Location, resolve
@@ -27,6 +27,7 @@ from queuectl_core.errors import (
     InvalidScheduleError,
     InvalidStateError,
     NoQueueError,
+    NoSuchJobError,
     NoSuchScheduleError,
     SettingError,
     UnknownExecutorError,
@@ -34,7 +35,10 @@ from queuectl_core.errors import (
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
 from queuectl_core.pluginkit.lazy import Lazy
 from queuectl_core.schedules.model import Schedule
-from queuectl_core.storage import Storage
+from queuectl_core.storage import CANCELLED, Storage
+
+if TYPE_CHECKING:
+    from queuectl_core.wait import WaitResult
 
 #: Jobs read per storage call when every matching job is wanted (``list --format csv``).
 EXPORT_PAGE = 500
@@ -116,16 +120,41 @@ class Queue:
         called: backends are never handed a batch with a repeated id.
         """
         seen: set[str] = set()
+        waits = False
         for job in jobs:
             if job.id in seen:
                 raise DuplicateJobError(job.id)
             seen.add(job.id)
-        self.storage.enqueue(jobs)
+            waits = waits or bool(job.after)
+        try:
+            self.storage.enqueue(jobs)
+        except NoSuchJobError as exc:
+            if not waits:
+                raise
+            from queuectl_core.dependencies import unknown
+
+            raise unknown(jobs, exc.job_id) from None
         if events.has_listeners("job_enqueued"):
             stored = Lazy(self.settings)  # read once, and only if a plugin asks for them
             for job in jobs:
                 events.job_enqueued(job, stored.get, self.for_hooks)
+        if waits:
+            jobs = self._settle_enqueued(jobs)
         return jobs
+
+    def _settle_enqueued(self, jobs: list[Job]) -> list[Job]:
+        """Settle what waits for jobs that had ended already; the jobs as that left them."""
+        from queuectl_core import dependencies
+
+        now = time.time()
+        moves = dependencies.sweep(self.storage, now, hook_queue=self.for_hooks)
+        moved = {move.job_id: move for move in moves}
+        return [
+            job
+            if (move := moved.get(job.id)) is None
+            else job.evolve(state=move.target, last_error=move.error, updated_at=now)
+            for job in jobs
+        ]
 
     def get(self, job_id: str) -> Job:
         """The job ``job_id``; :class:`~queuectl_core.errors.NoSuchJobError` if none."""
@@ -178,20 +207,63 @@ class Queue:
         return self.storage.counts()
 
     def cancel(self, job_id: str) -> Job:
-        """Cancel a pending, failed or processing job (its worker stops it); the job."""
-        job = self.storage.cancel(job_id, time.time())
+        """Cancel a pending, failed, processing (its worker stops it) or waiting job;
+        the job. An ``after`` job waiting for it is cancelled too."""
+        from queuectl_core import dependencies
+
+        now = time.time()
+        job = self.storage.cancel(job_id, now, CANCELLED)
         events.job_cancelled(job, self.settings, self.for_hooks)
+        dependencies.settle(self.storage, [job.id], now, hook_queue=self.for_hooks)
         return job
+
+    def wait(
+        self,
+        job_ids: Sequence[str] | None = None,
+        *,
+        queues: Sequence[str] | None = None,
+        timeout: float | None = None,
+        progress: Callable[[WaitResult], None] | None = None,
+    ) -> WaitResult:
+        """Block until jobs have ended (completed, dead or cancelled); how they ended.
+
+        The jobs: ``job_ids`` (``NoSuchJobError`` for one that does not exist), else
+        every job of ``queues``, else every job; for queues, the wait ends when none
+        of their jobs is pending, processing, failed or waiting, and the result
+        counts the jobs that ended meanwhile. ``timeout`` (seconds, ``None``: none)
+        ends it early with ``timed_out`` set. ``progress`` is called with the result
+        so far after each look. ``result.ok`` says whether every job completed::
+
+            result = queue.wait(["fetch", "build"], timeout=600)
+            print(result.summary())  # 2 jobs ended: 1 completed, 1 dead
+        """
+        from queuectl_core import wait
+
+        return wait.wait(self.storage, job_ids, queues=queues, timeout=timeout, progress=progress)
 
     # -- dead letter queue -------------------------------------------------------
 
     def retry_dead(self, job_ids: Sequence[str] | None) -> list[str]:
-        """Move dead jobs (``None``: all) back to pending with a fresh retry budget."""
-        return self.storage.retry_dead(job_ids, time.time())
+        """Move dead jobs (``None``: all) back to pending with a fresh retry budget; the
+        jobs their death cancelled (``after``) wait again."""
+        from queuectl_core import dependencies
+
+        now = time.time()
+        retried = self.storage.retry_dead(job_ids, now)
+        dependencies.revive(self.storage, retried, now, hook_queue=self.for_hooks)
+        return retried
 
     def purge_dead(self, job_ids: Sequence[str] | None = None) -> int:
         """Delete dead jobs (``None``: all) and their history; how many."""
+        self._settle_before_purge()
         return self.storage.purge([State.DEAD], job_ids)
+
+    def _settle_before_purge(self) -> None:
+        """Settle every ended job first: once purged, its dependents would wait for a
+        job that is gone, which counts as ended well."""
+        from queuectl_core import dependencies
+
+        dependencies.sweep(self.storage, hook_queue=self.for_hooks)
 
     def purge(self, states: Sequence[State], older_than: float | None = None) -> int:
         """Delete finished jobs (completed, dead, cancelled) and their history.
@@ -204,6 +276,7 @@ class Queue:
                 f"only completed, dead or cancelled jobs can be purged, not {unfinished[0]} ones"
             )
         cutoff = None if older_than is None else time.time() - older_than
+        self._settle_before_purge()
         return self.storage.purge(states, updated_before=cutoff)
 
     # -- settings --------------------------------------------------------------------
@@ -397,14 +470,16 @@ if hasattr(os, "register_at_fork"):
 
 def prepare_jobs(specs: Iterable[Mapping[str, Any]]) -> list[Job]:
     """New jobs from their descriptions, every one validated (fields, type, ids unique
-    within the batch) before anything is stored or even opened: a refused batch
-    leaves no trace, not even a new empty queue."""
+    within the batch, no jobs waiting for each other in a cycle) before anything is
+    stored or even opened: a refused batch leaves no trace, not even a new empty queue.
+    Whether the jobs they wait for exist is checked as they are stored."""
     from queuectl_core.jobspec import build_job  # only here: read-only commands start faster
 
     now = time.time()
     jobs = []
     seen: set[str] = set()
     known_types: set[str] = set()
+    waits = False
     for number, spec in enumerate(specs, 1):
         job = build_job(spec, now, f"job {number}")
         if job.type not in known_types:
@@ -414,8 +489,13 @@ def prepare_jobs(specs: Iterable[Mapping[str, Any]]) -> list[Job]:
             raise InvalidJobError(f"job {number}: id {job.id!r} appears twice")
         seen.add(job.id)
         jobs.append(job)
+        waits = waits or bool(job.after)
     if not jobs:
         raise InvalidJobError("no jobs given")
+    if waits:
+        from queuectl_core.dependencies import check_batch
+
+        check_batch(jobs)
     return jobs
 
 

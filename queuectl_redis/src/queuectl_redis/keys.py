@@ -24,6 +24,7 @@ class Keys:
         self.queues = f"{ns}:queues"  # every queue name ever used
         self.scheduled = f"{ns}:scheduled"  # waiting jobs not yet due, by next_run_at
         self.leases = f"{ns}:leases"  # processing job ids, by lease expiry
+        self.unsettled = f"{ns}:unsettled"  # ended jobs whose dependents are not settled
         self.settings = f"{ns}:settings"  # name -> value
         self.settings_version = f"{ns}:settings_version"
         self.stats = f"{ns}:stats"  # plugin counters: name -> number
@@ -62,6 +63,10 @@ class Keys:
 
     def by_state_and_queue(self, state: State, queue: str) -> str:
         return f"{self.namespace}:sq:{state.value}:{queue}"
+
+    def dependents(self, job_id: str) -> str:
+        """The ids of the jobs that wait for this one (``after``)."""
+        return f"{self.namespace}:dependents:{job_id}"
 
     def held(self, worker_id: str) -> str:
         """The ids of the jobs a worker holds."""

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from queuectl_core import stored
-from queuectl_core.job import State
-from queuectl_core.storage import ClaimRequest, Finish, Transition, due_by
+from queuectl_core.job import Job, State
+from queuectl_core.storage import ClaimRequest, DependentMove, Finish, Transition, due_by
 from queuectl_redis import codec
 
 Record = dict[str, Any]
@@ -115,6 +115,48 @@ def retry(now: float, unknown_as: str) -> Record:
         "next_run_at": repr(float(now)),
         "ready": due_by(now, now),
     }
+
+
+def cancel(job_id: str, now: float, reason: str, unknown_as: str) -> Record:
+    """A cancel (see ``lua/cancel.lua``): ``reason`` is the job's ``last_error`` and its
+    open attempt's error; ``unknown_as`` the state an unknown one counts as."""
+    return {
+        "id": _escaped(job_id),
+        "now": repr(float(now)),
+        "reason": reason,
+        "unknown_as": unknown_as,
+    }
+
+
+def dependencies(jobs: Sequence[Job]) -> Record | None:
+    """What ``lua/enqueue.lua`` indexes of the jobs' ``after``: edges, each [id waited
+    for, id of the waiting job]; ``None`` when no job waits for another."""
+    edges = [[parent, _escaped(job.id)] for job in jobs for parent in job.after]
+    return {"edges": edges} if edges else None
+
+
+def settle(job_id: str, seen: State, moves: Sequence[DependentMove], now: float) -> Record:
+    """A settle (see ``lua/settle.lua``): core's moves of the jobs that wait for
+    ``job_id``, to apply if it is still in state ``seen``."""
+    return {
+        "id": _escaped(job_id),
+        "seen": seen.value,
+        "now": repr(float(now)),
+        "moves": [_move(move) for move in moves],
+    }
+
+
+def _move(move: DependentMove) -> Record:
+    record: Record = {
+        "id": _escaped(move.job_id),
+        "source": move.source.value,
+        "target": move.target.value,
+    }
+    if move.error is not None:
+        record["error"] = move.error
+    if move.ready:
+        record["ready"] = True
+    return record
 
 
 def encoded(record: Record) -> bytes:

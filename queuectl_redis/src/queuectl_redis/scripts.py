@@ -19,7 +19,7 @@ from typing import Any
 
 from redis.exceptions import NoScriptError
 
-from queuectl_core.job import CANCELLABLE, READY_STATES, State
+from queuectl_core.job import CANCELLABLE, FINAL_STATES, READY_STATES, State
 from queuectl_redis.codec import CLAIM_FIELDS
 
 NAMES = (
@@ -27,7 +27,7 @@ NAMES = (
     "get_jobs", "list_jobs", "attempts", "next_due", "cancel", "retry_dead", "purge",
     "load_settings", "save_setting", "register_worker", "heartbeat", "unregister_worker",
     "workers", "request_stop", "add_stats", "save_schedule", "advance_schedule",
-    "remove_schedule", "due_schedules", "list_schedules",
+    "remove_schedule", "due_schedules", "list_schedules", "dependents", "settle",
 )  # fmt: skip
 
 
@@ -39,13 +39,15 @@ BATCH = 500
 def constants() -> str:
     """Lua definitions of what core and the codec define, so the scripts never keep a
     copy: ``BATCH``; the sets ``WAITING`` (core's ``READY_STATES``: a job in one waits
-    in a queue's ready or scheduled set), ``KNOWN`` (every state) and ``CANCELLABLE``;
+    in a queue's ready or scheduled set), ``KNOWN`` (every state), ``CANCELLABLE`` and
+    ``FINAL`` (core's ``FINAL_STATES``);
     and ``CLAIM_FIELDS``, the job fields a claim answers with."""
     return (
         f"local BATCH = {BATCH}\n"
         f"local WAITING = {_lua_set(READY_STATES)}\n"
         f"local KNOWN = {_lua_set(State)}\n"
         f"local CANCELLABLE = {_lua_set(CANCELLABLE)}\n"
+        f"local FINAL = {_lua_set(FINAL_STATES)}\n"
         f"local CLAIM_FIELDS = {{{', '.join(map(_lua_text, CLAIM_FIELDS))}}}\n"
     )
 

@@ -28,9 +28,11 @@ from queuectl_core.errors import (
 from queuectl_core.host import hostname
 from queuectl_core.job import CANCELLABLE, Attempt, Job, State, WorkerInfo, new_token
 from queuectl_core.storage import (
+    CANCELLED,
     BatchFirstStorage,
     Claim,
     ClaimRequest,
+    DependentMove,
     Finish,
     Transition,
     Waiter,
@@ -96,9 +98,15 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
         if not jobs:
             return
         call = new_token()  # the call's id: a retry is no duplicate
-        answer = self._run("enqueue", call, _FIELD_NAMES, _json(rows))
+        args: list[str | bytes] = [call, _FIELD_NAMES, _json(rows)]
+        dependencies = records.dependencies(jobs)
+        if dependencies is not None:
+            args.append(records.encoded(dependencies))
+        answer = self._run("enqueue", *args)
         if answer[0] == b"dup":
             raise DuplicateJobError(answer[1].decode())
+        if answer[0] == b"missing":
+            raise NoSuchJobError(stored.text(answer[1]))
 
     def get(self, job_id: str) -> Job:
         with errors(self.location):
@@ -192,8 +200,11 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
                 f"{token}.{n}",
                 number,
                 int(version),
+                dependents=bool(dependents),
             )
-            for n, (number, attempts, *values) in enumerate(codec.claimed_rows(claimed), start=1)
+            for n, (number, attempts, dependents, *values) in enumerate(
+                codec.claimed_rows(claimed), start=1
+            )
         ]
         return [done == _APPLIED for done in applied], claims
 
@@ -215,8 +226,9 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
 
     # -- a person's operations ---------------------------------------------------
 
-    def cancel(self, job_id: str, now: float) -> Job:
-        answer = self._run("cancel", job_id, repr(float(now)), _UNKNOWN_AS)
+    def cancel(self, job_id: str, now: float, reason: str = CANCELLED) -> Job:
+        cancel = records.cancel(job_id, now, reason, _UNKNOWN_AS)
+        answer = self._run("cancel", records.encoded(cancel))
         _raise_refusal(answer, "cancelled", CANCELLABLE)
         return codec.job_from_fields(pairs(answer[1]))
 
@@ -261,6 +273,33 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
                 if int(seen) < 2 * BATCH:
                     break
         return deleted
+
+    # -- dependencies ---------------------------------------------------------------
+
+    def dependents(self, job_ids: Sequence[str]) -> dict[str, list[Job]]:
+        ids = _distinct(job_ids)
+        if not ids:
+            return {}
+        found: dict[str, list[Job]] = {}
+        for raw_id, hashes in self._run("dependents", *map(stored.raw, ids)):
+            waiting = sorted((pairs(flat) for flat in hashes), key=lambda f: int(f[b"seq"]))
+            found[stored.text(raw_id)] = [codec.job_from_fields(fields) for fields in waiting]
+        return found
+
+    def unsettled(self, limit: int = 100) -> list[str]:
+        if limit <= 0:
+            return []
+        with errors(self.location):
+            found = self.client.srandmember(self.keys.unsettled, limit)
+        return [stored.text(job_id) for job_id in found]
+
+    def settle(
+        self, job_id: str, seen: State, moves: Sequence[DependentMove], now: float
+    ) -> list[bool] | None:
+        answer = self._run("settle", records.encoded(records.settle(job_id, seen, moves, now)))
+        if answer is None:
+            return None
+        return [done == _APPLIED for done in answer[0]]
 
     # -- runtime settings ----------------------------------------------------------
 
@@ -393,12 +432,9 @@ def _held(found: Sequence[Sequence[bytes]]) -> list[Claim]:
         if fields.get(b"state") != b"processing" or b"token" not in fields:
             continue
         job = codec.job_from_fields(fields)
-        claims.append(
-            (
-                int(fields[b"seq"]),
-                Claim(job, fields[b"token"].decode(), int(fields[b"last_attempt"])),
-            )
-        )
+        token, attempt = fields[b"token"].decode(), int(fields[b"last_attempt"])
+        claim = Claim(job, token, attempt, dependents=b"dependents" in fields)
+        claims.append((int(fields[b"seq"]), claim))
     claims.sort(key=lambda entry: entry[0])
     return [claim for _, claim in claims]
 

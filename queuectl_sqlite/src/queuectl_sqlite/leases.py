@@ -90,7 +90,7 @@ def _best_in(
     """
     jobs = f"FROM jobs INDEXED BY {index} WHERE {READY}{where}"
     level_below = f"SELECT priority {jobs} AND priority < ? ORDER BY priority DESC LIMIT 1"
-    best = f"SELECT {JOB_COLUMNS}, seq {jobs} AND next_run_at <= ?"
+    best = f"SELECT {JOB_COLUMNS}, seq, dependents {jobs} AND next_run_at <= ?"
     level: int | None = _scalar(
         conn, f"SELECT priority {jobs} ORDER BY priority DESC LIMIT 1", params
     )
@@ -139,7 +139,10 @@ def claim_many(
             lease_expires_at=lease_until,
             attempts=row.attempts + 1,
         )
-        claims.append(Claim(job_from_row(claimed), token, numbers[row.id], version))
+        claim = Claim(
+            job_from_row(claimed), token, numbers[row.id], version, row.dependents is not None
+        )
+        claims.append(claim)
     conn.executemany(
         "UPDATE jobs SET state = 'processing', worker_id = ?, attempts = attempts + 1, "
         "token = ?, lease_expires_at = ?, updated_at = ? WHERE seq = ?",
@@ -158,11 +161,11 @@ def _next_attempts(conn: sqlite3.Connection, job_ids: list[str]) -> dict[str, in
     """The number of each job's next attempt, in the order of ``job_ids``."""
     numbers = dict.fromkeys(job_ids, 1)
     sql = "SELECT job_id, max(number) + 1 FROM attempts WHERE job_id IN ({marks}) GROUP BY 1"
-    numbers.update(_select_in(conn, sql, job_ids))
+    numbers.update(select_in(conn, sql, job_ids))
     return numbers
 
 
-def _select_in(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> Iterator[Row]:
+def select_in(conn: sqlite3.Connection, sql: str, ids: Sequence[str]) -> Iterator[Row]:
     """The rows of ``sql``, whose ``{marks}`` stands for ``ids``, a batch of ids at a time."""
     for start in range(0, len(ids), IN_BATCH):
         chunk = ids[start : start + IN_BATCH]
@@ -255,7 +258,7 @@ def _fence(
     ids = list(dict.fromkeys(job_id for job_id, _ in held))
     leased = {
         job_id: (seq, token, queue, expires)
-        for job_id, seq, token, queue, expires in _select_in(conn, sql, ids)
+        for job_id, seq, token, queue, expires in select_in(conn, sql, ids)
     }
     holds: list[tuple[int, str] | None] = []
     for job_id, token in held:

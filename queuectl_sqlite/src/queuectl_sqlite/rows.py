@@ -39,6 +39,7 @@ class JobRow(NamedTuple):
     result: str | None
     options: str | None
     seq: int = 0  # the enqueue order, when selected
+    dependents: int | None = None  # whether jobs wait for it, when selected after seq
 
 
 class AttemptRow(NamedTuple):
@@ -71,8 +72,8 @@ class WorkerRow(NamedTuple):
     extra: str
 
 
-#: The columns of a job, in :class:`JobRow` order (``seq`` apart).
-JOB_COLUMNS = ", ".join(JobRow._fields[:-1])
+#: The columns of a job, in :class:`JobRow` order (``seq`` and ``dependents`` apart).
+JOB_COLUMNS = ", ".join(JobRow._fields[:-2])
 #: The columns a newly enqueued job sets; the rest (lease, error, result) start NULL.
 NEW_JOB_COLUMNS = (
     "id, command, type, payload, queue, priority, max_retries, timeout, state, attempts, "

@@ -126,6 +126,24 @@ VERSION_5 = (
     ) WITHOUT ROWID""",
     "CREATE INDEX schedules_due ON schedules (next_run_at) WHERE next_run_at IS NOT NULL",
 )
+#: The exact predicate of the partial index on ended jobs whose dependents are
+#: unsettled (see ``VERSION_6``); a query must repeat it word for word.
+UNSETTLED = "dependents = 1 AND state IN ('completed', 'dead', 'cancelled')"
+#: Version 6: jobs that wait for others. ``dependencies`` indexes each job's ``after``
+#: (a row per job it waits for); ``jobs.dependents`` is NULL for a job that no job
+#: waits for, else 1 while its dependents will need settling when it ends (or need
+#: it now, if it has ended: then it is in the partial index ``jobs_unsettled``) and
+#: 0 once settled. A finish, a cancel or a purge thus need no extra statement.
+VERSION_6 = (
+    "ALTER TABLE jobs ADD COLUMN dependents INTEGER",
+    """CREATE TABLE dependencies (
+        parent TEXT NOT NULL,
+        child TEXT NOT NULL,
+        PRIMARY KEY (parent, child)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX dependencies_child ON dependencies (child)",
+    f"CREATE INDEX jobs_unsettled ON jobs (seq) WHERE {UNSETTLED}",
+)
 #: Adds ``n`` (negative: takes) jobs to a (queue, state) count.
 COUNT_ADD = """INSERT INTO counts (queue, state, n) VALUES (?, ?, ?)
     ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n"""
@@ -137,6 +155,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: VERSION_3,
     4: VERSION_4,
     5: VERSION_5,
+    6: VERSION_6,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

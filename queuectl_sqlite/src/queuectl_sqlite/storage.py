@@ -29,8 +29,17 @@ from queuectl_core.errors import (
 )
 from queuectl_core.host import hostname
 from queuectl_core.job import CANCELLABLE, FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
-from queuectl_core.storage import BatchFirstStorage, Claim, ClaimRequest, Finish, Transition, Waiter
-from queuectl_sqlite import leases
+from queuectl_core.storage import (
+    CANCELLED,
+    BatchFirstStorage,
+    Claim,
+    ClaimRequest,
+    DependentMove,
+    Finish,
+    Transition,
+    Waiter,
+)
+from queuectl_sqlite import dependencies, leases
 from queuectl_sqlite.connection import Database, rereads_text
 from queuectl_sqlite.options import DEFAULT_BUSY_TIMEOUT, parse_options
 from queuectl_sqlite.rows import (
@@ -61,9 +70,11 @@ Found = tuple[str, str, str]
 _INSERT_WORKER = (
     f"INSERT OR REPLACE INTO workers ({WORKER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-#: A held job: its :class:`JobRow` (with ``seq``), then its token and attempt number.
+#: A held job: its :class:`JobRow` (with ``seq`` and ``dependents``), then its token and
+#: attempt number.
 _LEASED = (
-    f"SELECT {JOB_COLUMNS}, seq, token, (SELECT max(number) FROM attempts WHERE job_id = jobs.id)"
+    f"SELECT {JOB_COLUMNS}, seq, dependents, token, "
+    "(SELECT max(number) FROM attempts WHERE job_id = jobs.id)"
 )
 
 
@@ -108,6 +119,7 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
                 conn.executemany(*insert_jobs(jobs))
                 added = Counter((job.queue, job.state.value) for job in jobs)
                 conn.executemany(COUNT_ADD, [(*key, n) for key, n in added.items()])
+                dependencies.index(conn, jobs)
         except StorageError as exc:
             cause = exc.__cause__
             if isinstance(cause, sqlite3.IntegrityError) and "jobs.id" in str(cause):
@@ -258,27 +270,35 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
             rows = self._db.connection().execute(f"{_LEASED} FROM jobs {where}", params)
             claims = []
             for *job, token, attempt in rows:  # as _LEASED selects them
-                claims.append(Claim(job_from_row(JobRow(*job)), token, attempt or 0))
+                row = JobRow(*job)
+                claim = Claim(
+                    job_from_row(row), token, attempt or 0, dependents=row.dependents is not None
+                )
+                claims.append(claim)
             return claims
 
     # -- a person's operations ---------------------------------------------------
 
     @rereads_text
-    def cancel(self, job_id: str, now: float) -> Job:
+    def cancel(self, job_id: str, now: float, reason: str = CANCELLED) -> Job:
         with self._db.write() as conn:
             job = self._get(conn, job_id)
             if job.state in FINAL_STATES:
                 raise InvalidStateError.refusing(job_id, job.state, CANCELLABLE, "cancelled")
             if job.state is State.PROCESSING:
-                leases.close_open_attempt(conn, job_id, Outcome.CANCELLED, now, "cancelled")
+                leases.close_open_attempt(conn, job_id, Outcome.CANCELLED, now, reason)
             conn.execute(
                 "UPDATE jobs SET state = 'cancelled', worker_id = NULL, token = NULL, "
-                "lease_expires_at = NULL, updated_at = ? WHERE id = ?",
-                (now, job_id),
+                "lease_expires_at = NULL, updated_at = ?, last_error = ? WHERE id = ?",
+                (now, reason, job_id),
             )
             leases.recount(conn, [(job.queue, job.state.value, State.CANCELLED.value)])
             return job.evolve(
-                state=State.CANCELLED, worker_id=None, lease_expires_at=None, updated_at=now
+                state=State.CANCELLED,
+                worker_id=None,
+                lease_expires_at=None,
+                updated_at=now,
+                last_error=reason,
             )
 
     @rereads_text
@@ -286,7 +306,7 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
         def retry(conn: sqlite3.Connection, found: list[Found]) -> None:
             conn.executemany(
                 "UPDATE jobs SET state = 'pending', attempts = 0, next_run_at = ?, "
-                f"updated_at = ? WHERE id = {ID}",
+                f"updated_at = ?, dependents = {dependencies.UNSETTLE} WHERE id = {ID}",
                 [(now, now, job_id) for job_id, _, _ in found],
             )
             leases.recount(conn, [(queue, state, "pending") for _, queue, state in found])
@@ -308,6 +328,7 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
             params = [(job_id,) for job_id, _, _ in found]
             conn.executemany(f"DELETE FROM attempts WHERE job_id = {ID}", params)
             conn.executemany(f"DELETE FROM jobs WHERE id = {ID}", params)
+            dependencies.forget(conn, params)
 
         return len(self._apply(job_ids, states, "purged", delete, updated_before))
 
@@ -360,6 +381,26 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
                 raise InvalidStateError.refusing(job_id, state, allowed, verb)
             found.append((job_id, queue, stored_state))
         return found
+
+    # -- dependencies ---------------------------------------------------------------
+
+    @rereads_text
+    def dependents(self, job_ids: Sequence[str]) -> dict[str, list[Job]]:
+        with self._db.read() as conn:
+            return dependencies.dependents(conn, job_ids)
+
+    def unsettled(self, limit: int = 100) -> list[str]:
+        with self._db.errors():
+            return dependencies.unsettled(self._db.connection(), limit)
+
+    def settle(
+        self, job_id: str, seen: State, moves: Sequence[DependentMove], now: float
+    ) -> list[bool] | None:
+        with self._db.write() as conn:
+            applied = dependencies.settle(conn, job_id, seen, moves, now)
+        if applied and any(move.ready for move, done in zip(moves, applied, strict=True) if done):
+            self._notifier.notify()
+        return applied
 
     # -- runtime settings ----------------------------------------------------------
 

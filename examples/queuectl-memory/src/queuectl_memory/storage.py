@@ -38,7 +38,15 @@ from queuectl_core.job import (
 )
 from queuectl_core.schedules import codec
 from queuectl_core.schedules.model import Schedule
-from queuectl_core.storage import Claim, ClaimRequest, Storage, Transition, Waiter
+from queuectl_core.storage import (
+    CANCELLED,
+    Claim,
+    ClaimRequest,
+    DependentMove,
+    Storage,
+    Transition,
+    Waiter,
+)
 
 #: A schedule as kept: its definition text, next_run_at, last_run_at, last_job_id.
 StoredSchedule = tuple[str, float | None, float | None, str | None]
@@ -70,6 +78,11 @@ class MemoryNamespace:
         #: name -> the definition text core encodes, and next_run_at, last_run_at and
         #: last_job_id (what firing changes), as a real backend keeps them.
         self.schedules: dict[str, StoredSchedule] = {}
+        #: job id -> the ids of the jobs that wait for it (``after``), in enqueue order
+        self.dependents: dict[str, list[str]] = {}
+        #: job id -> whether its dependents are unsettled (see ``Dependencies``); only
+        #: for jobs that have dependents
+        self.unsettled: dict[str, bool] = {}
 
     def wake(self) -> None:
         """Wake every waiter (the caller holds the lock)."""
@@ -129,11 +142,20 @@ class MemoryStorage(Storage):
             for job in jobs:
                 if job.id in ns.jobs:
                     raise DuplicateJobError(job.id)
+            batch = {job.id for job in jobs}
+            for job in jobs:
+                for parent in job.after:
+                    if parent not in ns.jobs and parent not in batch:
+                        raise NoSuchJobError(parent)
             for job in jobs:
                 ns.jobs[job.id] = job.evolve(
                     payload=_stored(job.payload), result=_stored(job.result)
                 )
                 ns.history[job.id] = []
+            for job in jobs:
+                for parent in job.after:
+                    ns.dependents.setdefault(parent, []).append(job.id)
+                    ns.unsettled[parent] = True  # settled when it ends, or now if it has
             ns.wake()
 
     def _job(self, job_id: str) -> Job:
@@ -189,7 +211,13 @@ class MemoryStorage(Storage):
 
     def _claim_of(self, job: Job) -> Claim:
         ns = self.namespace
-        return Claim(job, ns.tokens[job.id], len(ns.history[job.id]), ns.settings_version)
+        return Claim(
+            job,
+            ns.tokens[job.id],
+            len(ns.history[job.id]),
+            ns.settings_version,
+            dependents=job.id in ns.unsettled,
+        )
 
     def claim(self, request: ClaimRequest) -> Claim | None:
         ns, worker_id, now = self.namespace, request.worker_id, request.now
@@ -293,16 +321,22 @@ class MemoryStorage(Storage):
 
     # -- a person's operations ---------------------------------------------------
 
-    def cancel(self, job_id: str, now: float) -> Job:
+    def cancel(self, job_id: str, now: float, reason: str = CANCELLED) -> Job:
         ns = self.namespace
         with self.lock:
             job = self._job(job_id)
             if job.state in FINAL_STATES:
                 raise InvalidStateError.refusing(job_id, job.state, CANCELLABLE, "cancelled")
             if ns.tokens.pop(job_id, None) is not None:
-                self._close_attempt(job_id, outcome=Outcome.CANCELLED, finished_at=now)
+                self._close_attempt(
+                    job_id, outcome=Outcome.CANCELLED, finished_at=now, error=reason
+                )
             job = job.evolve(
-                state=State.CANCELLED, worker_id=None, lease_expires_at=None, updated_at=now
+                state=State.CANCELLED,
+                worker_id=None,
+                lease_expires_at=None,
+                updated_at=now,
+                last_error=reason,
             )
             ns.jobs[job_id] = job
             return job
@@ -327,6 +361,7 @@ class MemoryStorage(Storage):
                 ns.jobs[job_id] = ns.jobs[job_id].evolve(
                     state=State.PENDING, attempts=0, next_run_at=now, updated_at=now
                 )
+                self._left_final_states(job_id)
             if chosen:
                 ns.wake()
             return chosen
@@ -344,9 +379,66 @@ class MemoryStorage(Storage):
             if job_ids is None and updated_before is not None:
                 chosen = [i for i in chosen if ns.jobs[i].updated_at < updated_before]
             for job_id in chosen:
+                for parent in ns.jobs[job_id].after:
+                    if job_id in ns.dependents.get(parent, ()):
+                        ns.dependents[parent].remove(job_id)
                 del ns.jobs[job_id], ns.history[job_id]
                 ns.tokens.pop(job_id, None)
+                ns.dependents.pop(job_id, None)
+                ns.unsettled.pop(job_id, None)
             return len(chosen)
+
+    # -- dependencies ----------------------------------------------------------------
+
+    def _left_final_states(self, job_id: str) -> None:
+        """A job with dependents that left the final states needs settling at its next end."""
+        if job_id in self.namespace.unsettled:
+            self.namespace.unsettled[job_id] = True
+
+    def dependents(self, job_ids: Sequence[str]) -> dict[str, list[Job]]:
+        ns = self.namespace
+        with self.lock:
+            found = {
+                job_id: [ns.jobs[child] for child in ns.dependents.get(job_id, ())]
+                for job_id in job_ids
+            }
+        return {job_id: jobs for job_id, jobs in found.items() if jobs}
+
+    def unsettled(self, limit: int = 100) -> list[str]:
+        ns = self.namespace
+        with self.lock:
+            ended = [
+                job_id
+                for job_id, unsettled in ns.unsettled.items()
+                if unsettled and ns.jobs[job_id].state in FINAL_STATES
+            ]
+        return ended[:limit]
+
+    def settle(
+        self, job_id: str, seen: State, moves: Sequence[DependentMove], now: float
+    ) -> list[bool] | None:
+        ns = self.namespace
+        with self.lock:
+            job = ns.jobs.get(job_id)
+            if job is None or job.state is not seen:
+                return None
+            applied = []
+            for move in moves:
+                dependent = ns.jobs.get(move.job_id)
+                if dependent is None or dependent.state is not move.source:
+                    applied.append(False)
+                    continue
+                applied.append(True)
+                ns.jobs[move.job_id] = dependent.evolve(
+                    state=move.target, last_error=move.error, updated_at=now
+                )
+                if move.target not in FINAL_STATES:
+                    self._left_final_states(move.job_id)
+            if job.state in FINAL_STATES and job_id in ns.unsettled:
+                ns.unsettled[job_id] = False
+            if any(move.ready for move, done in zip(moves, applied, strict=True) if done):
+                ns.wake()
+            return applied
 
     # -- runtime settings ----------------------------------------------------------
 

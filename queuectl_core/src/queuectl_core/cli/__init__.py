@@ -23,6 +23,7 @@ BUILTIN_COMMANDS = {
     "why": "queuectl_core.cli.why:why",
     "logs": "queuectl_core.cli.jobs:logs",
     "cancel": "queuectl_core.cli.jobs:cancel",
+    "wait": "queuectl_core.cli.wait:wait",
     "status": "queuectl_core.cli.status:status",
     "worker": "queuectl_core.cli.workers:worker",
     "dlq": "queuectl_core.cli.dlq:dlq",

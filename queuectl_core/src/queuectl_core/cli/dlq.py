@@ -33,7 +33,10 @@ def list_dead(app: AppContext, limit: int, offset: int, as_json: bool) -> None:
 @json_option
 @pass_app
 def retry(app: AppContext, job_ids: tuple[str, ...], retry_all: bool, as_json: bool) -> None:
-    """Move dead jobs back to pending with a fresh retry budget."""
+    """Move dead jobs back to pending with a fresh retry budget.
+
+    Jobs their death cancelled (--after) wait for them again.
+    """
     if bool(job_ids) == retry_all:
         raise click.UsageError("give job ids or --all (not both)")
     retried = app.queue(create=False).retry_dead(None if retry_all else list(job_ids))

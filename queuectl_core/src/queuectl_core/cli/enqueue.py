@@ -11,10 +11,11 @@ from typing import Any
 import click
 
 from queuectl_core.cli import render
-from queuectl_core.cli.context import AppContext, json_option, pass_app
-from queuectl_core.errors import DuplicateJobError, InvalidJobError, QueuectlError
+from queuectl_core.cli.context import AppContext, json_option, pass_app, split_names
+from queuectl_core.errors import DuplicateJobError, InvalidJobError, NoQueueError, QueuectlError
+from queuectl_core.job import Job
 from queuectl_core.jobspec import loads, parse_json
-from queuectl_core.queue import prepare_jobs
+from queuectl_core.queue import Queue, prepare_jobs
 from queuectl_core.serialize import job_view
 
 #: Flags that set a job field, as (option name, field name).
@@ -56,6 +57,20 @@ WHEN_FIELDS = ("delay", "run_at")
 @click.option("--run-at", metavar="TIME", help="Run no earlier than this ISO 8601 time.")
 @click.option("--payload", metavar="JSON", help="JSON value handed to a Python handler.")
 @click.option(
+    "--after",
+    "after",
+    multiple=True,
+    callback=split_names,
+    metavar="ID[,ID]",
+    help="Wait for these jobs to complete first (cancelled if one is dead or cancelled).",
+)
+@click.option(
+    "--after-any",
+    is_flag=True,
+    default=None,
+    help="With --after: wait for those jobs to end, whatever the outcome.",
+)
+@click.option(
     "-f",
     "--file",
     "jobs_file",
@@ -71,6 +86,8 @@ def enqueue(
     payload: str | None,
     jobs_file: str | None,
     as_json: bool,
+    after: tuple[str, ...] | None,
+    after_any: bool | None,
     **flags: str | None,
 ) -> None:
     """Add a job; prints its id.
@@ -78,11 +95,18 @@ def enqueue(
     \b
     queuectl enqueue '{"id": "job1", "command": "echo hi", "max_retries": 3}'
     queuectl enqueue --command "sleep 2" --priority high --delay 10s --queue emails
+    queuectl enqueue --command "make report" --after fetch,clean
     queuectl enqueue --file jobs.jsonl
     """
-    given = {field: value for option, field in FIELD_FLAGS if (value := flags[option]) is not None}
+    given: dict[str, Any] = {
+        field: value for option, field in FIELD_FLAGS if (value := flags[option]) is not None
+    }
     if payload is not None:
         given["payload"] = payload
+    if after is not None:
+        given["after"] = list(after)
+    if after_any is not None:
+        given["after_any"] = after_any
     if jobs_file is not None:
         if job is not None or given:
             raise click.UsageError("--file cannot be combined with a JSON job or job flags")
@@ -93,7 +117,7 @@ def enqueue(
     spec = _merge(_parse_positional(job) if job is not None else {}, given)
     try:
         jobs = prepare_jobs([spec])  # first: a refused job creates no queue
-        [created] = app.queue().store(jobs)
+        [created] = _queue_for(app, jobs).store(jobs)
     except QueuectlError as exc:
         raise _relabel(exc, [spec], [""]) from None
     if as_json:
@@ -121,7 +145,21 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _merge(spec: dict[str, Any], flags: dict[str, str]) -> dict[str, Any]:
+def _queue_for(app: AppContext, jobs: list[Job]) -> Queue:
+    """The queue to store ``jobs`` in: created if need be, unless they wait for a job
+    outside the batch, which must then exist (no queue: an unknown id)."""
+    from queuectl_core.dependencies import outside, unknown
+
+    waited_for = outside(jobs)
+    if waited_for is None:
+        return app.queue()
+    try:
+        return app.queue(create=False)
+    except NoQueueError:
+        raise unknown(jobs, waited_for[1]) from None
+
+
+def _merge(spec: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
     """The JSON fields with the flags' values on top."""
     merged = dict(spec)
     if any(name in flags for name in WHEN_FIELDS):
@@ -160,7 +198,7 @@ def _enqueue_file(app: AppContext, path: str, as_json: bool) -> None:
         raise InvalidJobError(f"{path}: no jobs (the file has no non-blank lines)")
     try:
         jobs = prepare_jobs(specs)  # first: a refused job creates no queue
-        created = app.queue().store(jobs)
+        created = _queue_for(app, jobs).store(jobs)
     except QueuectlError as exc:
         raise _relabel(exc, specs, [f"line {number}" for number in line_numbers]) from None
     if as_json:

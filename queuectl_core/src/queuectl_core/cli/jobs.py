@@ -199,6 +199,9 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
         ("updated", render.local_time(job.updated_at)),
         ("why", explain(queue, job, when=render.local_time).text),
     ]
+    if job.after:
+        each = "to end, whatever the outcome" if job.after_any else "to complete"
+        pairs.append(("after", f"{', '.join(job.after)} (each {each})"))
     if job.state in (State.PENDING, State.FAILED):
         pairs.append(("next run", render.local_time(job.next_run_at)))
     if job.worker_id:
@@ -295,7 +298,10 @@ def logs(app: AppContext, job_id: str, number: int | None, stderr: bool, as_json
 @json_option
 @pass_app
 def cancel(app: AppContext, job_id: str, as_json: bool) -> None:
-    """Cancel a pending, failed or running job (running: stopped)."""
+    """Cancel a pending, failed, running (stopped) or waiting job.
+
+    Jobs waiting for it with --after are cancelled too.
+    """
     job = app.queue(create=False).cancel(job_id)
     if as_json:
         render.emit_json(job_view(job))

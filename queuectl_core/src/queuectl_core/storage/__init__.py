@@ -12,6 +12,8 @@ name in :mod:`queuectl_core.testing.contract`:
 - :class:`Batches` (:mod:`.batches`): the same for several jobs per call, and giving
   back unstarted claims; it extends ``Leases``;
 - :class:`Admin` (:mod:`.admin`): cancelling, retrying dead jobs, purging;
+- :class:`Dependencies` (:mod:`.dependencies`): which jobs wait for which, and
+  applying core's decision about them when one ends;
 - :class:`WorkerRegistry` (:mod:`.registry`): the workers, their heartbeats and stop
   requests, and the :class:`Waiter` that wakes idle ones;
 - :class:`SettingsStore` (:mod:`.settings`) and :class:`StatsStore` (:mod:`.stats`):
@@ -30,12 +32,15 @@ from __future__ import annotations
 from queuectl_core.storage.admin import Admin
 from queuectl_core.storage.base import BatchFirstStorage, Storage
 from queuectl_core.storage.batches import Batches
+from queuectl_core.storage.dependencies import Dependencies
 from queuectl_core.storage.jobs import JobStore
 from queuectl_core.storage.leases import Leases
 from queuectl_core.storage.records import (
+    CANCELLED,
     RELEASED,
     Claim,
     ClaimRequest,
+    DependentMove,
     Finish,
     Transition,
     due_by,
@@ -47,6 +52,7 @@ from queuectl_core.storage.spec import BackendSpec
 from queuectl_core.storage.stats import StatsStore
 
 __all__ = [
+    "CANCELLED",
     "RELEASED",
     "Admin",
     "BackendSpec",
@@ -54,6 +60,8 @@ __all__ = [
     "Batches",
     "Claim",
     "ClaimRequest",
+    "Dependencies",
+    "DependentMove",
     "Finish",
     "JobStore",
     "Leases",

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from queuectl_core.job import Job, State
+from queuectl_core.storage.records import CANCELLED
 
 
 class Admin(ABC):
@@ -20,17 +21,22 @@ class Admin(ABC):
     """
 
     @abstractmethod
-    def cancel(self, job_id: str, now: float) -> Job:
-        """Cancel a pending, failed or processing job and return it.
+    def cancel(self, job_id: str, now: float, reason: str = CANCELLED) -> Job:
+        """Cancel a pending, failed, processing or waiting job and return it.
 
-        A processing job's lease is revoked (its worker's renew and finish then
-        fail) and its open attempt closed as cancelled. Raises ``NoSuchJobError``,
-        or ``InvalidStateError`` for a completed, dead or cancelled job.
+        Its ``last_error`` becomes ``reason`` (core's: ``cancelled`` for a person's
+        cancel). A processing job's lease is revoked (its worker's renew and finish
+        then fail) and its open attempt closed as cancelled, with ``reason`` as its
+        error. Raises ``NoSuchJobError``, or ``InvalidStateError`` for a completed,
+        dead or cancelled job.
         """
 
     @abstractmethod
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
         """Move dead jobs back to pending with ``attempts`` 0 and return their ids.
+
+        A retried job with dependents needs settling again when it next ends (see
+        :class:`~queuectl_core.storage.Dependencies`).
 
         ``None`` retries every dead job. Explicit ids are all or nothing: an
         unknown id raises ``NoSuchJobError`` and a job that is not dead raises
@@ -45,7 +51,8 @@ class Admin(ABC):
         *,
         updated_before: float | None = None,
     ) -> int:
-        """Delete jobs (and their attempts) in ``states``; returns how many.
+        """Delete jobs (and their attempts, and their entries in the index of
+        dependents, as parent and as dependent) in ``states``; returns how many.
 
         With ``job_ids``, only those; all or nothing as in ``retry_dead``. Without,
         ``updated_before`` keeps jobs whose ``updated_at`` is at or after it.

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from queuectl_core.storage.admin import Admin
 from queuectl_core.storage.batches import Batches
+from queuectl_core.storage.dependencies import Dependencies
 from queuectl_core.storage.jobs import JobStore
 from queuectl_core.storage.records import Claim, ClaimRequest, Finish, Transition
 from queuectl_core.storage.registry import WorkerRegistry
@@ -17,15 +18,24 @@ from queuectl_core.storage.settings import SettingsStore
 from queuectl_core.storage.stats import StatsStore
 
 
-class Storage(JobStore, Batches, Admin, WorkerRegistry, SettingsStore, StatsStore, ScheduleStore):
+class Storage(
+    JobStore,
+    Batches,
+    Admin,
+    Dependencies,
+    WorkerRegistry,
+    SettingsStore,
+    StatsStore,
+    ScheduleStore,
+):
     """Abstract base class of every storage backend: every role of the seam and the
     life of an open instance (``warnings``, ``initialize``, ``describe``, ``close``).
 
     The roles, in order: :class:`JobStore`, :class:`~queuectl_core.storage.Leases`
     (which :class:`Batches` extends, and so brings), :class:`Batches`, :class:`Admin`,
-    :class:`WorkerRegistry`, :class:`SettingsStore`, :class:`StatsStore` and
-    :class:`ScheduleStore`. A backend implements every abstract method; code that
-    needs one role can be typed against it.
+    :class:`Dependencies`, :class:`WorkerRegistry`, :class:`SettingsStore`,
+    :class:`StatsStore` and :class:`ScheduleStore`. A backend implements every abstract
+    method; code that needs one role can be typed against it.
 
     A ``Storage`` instance may be shared by several threads of one process (a
     worker's main loop and its heartbeat thread); several processes open their own

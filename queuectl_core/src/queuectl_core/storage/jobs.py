@@ -23,8 +23,11 @@ class JobStore(ABC):
         """Store new jobs, all or nothing, and wake idle workers.
 
         Raises :class:`~queuectl_core.errors.DuplicateJobError` if any id exists
-        already; then nothing is stored. Core never passes an id twice in one call
-        (``Queue.store`` refuses such a batch first).
+        already, or ``NoSuchJobError`` for an id a job's ``after`` names that is
+        neither stored nor in the batch; then nothing is stored. Core never passes an
+        id twice in one call (``Queue.store`` refuses such a batch first). Each job's
+        ``after`` goes into the index of dependents (see
+        :class:`~queuectl_core.storage.Dependencies`).
         """
 
     @abstractmethod

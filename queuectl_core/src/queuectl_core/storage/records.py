@@ -9,6 +9,8 @@ from queuectl_core.job import READY_STATES, AttemptResult, Job, State
 
 #: The error of an attempt given back unstarted, where a backend keeps its record.
 RELEASED = "released before it started"
+#: The reason of a job a person cancelled (``Admin.cancel``'s default).
+CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,10 @@ class Claim:
     token: str  # fencing token: every later change by this worker must present it
     attempt: int  # the attempt's number in the job's history
     settings_version: int | None = None  # see SettingsStore.settings_version
+    #: Other jobs waited for this one when it was claimed: its worker settles them as
+    #: soon as it ends (see :class:`~queuectl_core.storage.Dependencies`). A backend
+    #: that cannot tell leaves it ``False``; a worker's sweep settles them then.
+    dependents: bool = False
 
 
 def due_by(next_run_at: float | None, now: float) -> bool:
@@ -83,3 +89,22 @@ class Transition:
 
 #: An attempt's end to store: (job id, token, transition), as ``finish`` takes them.
 Finish = tuple[str, str, Transition]
+
+
+@dataclass(frozen=True, slots=True)
+class DependentMove:
+    """What core decided should happen to a job that waits for another (see
+    :meth:`~queuectl_core.storage.Dependencies.settle`).
+
+    The job moves from state ``source`` (waiting, or cancelled by a dependency) to
+    ``target`` (pending, waiting or cancelled), only if it is still in ``source``; its
+    ``last_error`` becomes ``error`` (``None`` clears it) and its ``updated_at`` the
+    settle's ``now``; its ``next_run_at`` is kept. ``ready`` says that a job that
+    becomes pending is due at once (:func:`due_by`), so backends wake idle workers.
+    """
+
+    job_id: str
+    source: State
+    target: State
+    error: str | None = None
+    ready: bool = False

@@ -4,11 +4,13 @@ Every ``heartbeat_interval`` it extends the leases of the jobs the worker holds:
 the one it runs and, with prefetch (:mod:`queuectl_core.worker.prefetch`), those waiting
 to run or to be stored (and has the worker abort or drop a job whose lease is
 gone: cancelled, or recovered by someone else), records in the registry that the
-worker is alive (learning whether a stop was requested), and recovers jobs whose
-worker stopped renewing their lease. In between, when the running job turns out
-slow while the worker holds others, it has the worker hand those back, and it fires
-the recurring schedules that come due (:class:`~queuectl_core.schedules.firing.Firer`:
-about one cheap storage call a second, and none on the claim path).
+worker is alive (learning whether a stop was requested), recovers jobs whose
+worker stopped renewing their lease, and settles the jobs waiting for others that a
+process which died left unsettled (:func:`queuectl_core.dependencies.sweep`). In
+between, when the running job turns out slow while the worker holds others, it has
+the worker hand those back, and it fires the recurring schedules that come due
+(:class:`~queuectl_core.schedules.firing.Firer`: about one cheap storage call a
+second, and none on the claim path).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import threading
 import time
 from typing import Protocol
 
+from queuectl_core import dependencies
 from queuectl_core.events import QueueSource
 from queuectl_core.schedules.firing import Firer
 from queuectl_core.settings import Settings
@@ -132,6 +135,9 @@ class Heartbeat:
                 self.owner.request_stop("stop requested")
             self.owner.on_beat()
             recovery.sweep_expired(self.storage, now, self.owner.settings, self.owner.hook_queue)
+            dependencies.sweep(
+                self.storage, now, settings=self.owner.settings, hook_queue=self.owner.hook_queue
+            )
         except Exception as exc:  # the database may be briefly unavailable: try next time
             if not self._failing:
                 log.warning("heartbeat failed: %s; retrying every heartbeat", exc)

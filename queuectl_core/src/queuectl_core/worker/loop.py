@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
-from queuectl_core import events, retry
+from queuectl_core import dependencies, events, retry
 from queuectl_core import settings as settings_module
 from queuectl_core.executors import declared_by, for_job
 from queuectl_core.executors.base import (
@@ -225,11 +225,11 @@ class Worker:
             except Exception as exc:
                 self._keep_storing(results, exc)
                 return True  # stored (or dropped): claim next without idling
-        self._report(results, applied, retried=False)
+        released = self._report(results, applied, retried=False)
         self._holdings.hold(claims, time.monotonic())
         if len(claims) > 1 and self._heartbeat is not None:
             self._heartbeat.wake()  # it hands them back if a job turns out slow
-        return bool(claims)
+        return bool(claims) or released > 0  # jobs that waited for these may be ready
 
     def _keep_storing(self, results: Sequence[Finished], error: Exception) -> None:
         """The storage refused ``results``: hold them (the heartbeat renews their
@@ -263,8 +263,14 @@ class Worker:
             [finished.finish() for finished in results], request
         )
 
-    def _report(self, results: Sequence[Finished], applied: Sequence[bool], retried: bool) -> None:
-        """Log each stored result and emit its lifecycle event."""
+    def _report(self, results: Sequence[Finished], applied: Sequence[bool], retried: bool) -> int:
+        """Log each stored result and emit its lifecycle event, then settle the jobs
+        that waited for those that ended; returns how many of these became ready."""
+        ended = [
+            (finished.claim, finished.transition)
+            for finished, done in zip(results, applied, strict=True)
+            if done and finished.claim.dependents
+        ]
         for finished, done in zip(results, applied, strict=True):
             job_id = finished.claim.job.id
             if not done and (retried or finished.maybe_stored):
@@ -278,6 +284,11 @@ class Worker:
                 self.settings,
                 self.hook_queue,
             )
+        if not ended:
+            return 0
+        return dependencies.after_finishes(
+            self.storage, ended, settings=self.settings, hook_queue=self.hook_queue
+        )
 
     def _record_of(self, finished: Finished) -> Callable[[], Attempt]:
         """Builds the history record of a finished attempt, for the lifecycle events."""

@@ -17,13 +17,13 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from queuectl_core import retry
+from queuectl_core import dependencies, retry
 from queuectl_core import settings as settings_module
 from queuectl_core.events import QueueSource
 from queuectl_core.job import Attempt, AttemptResult, Outcome
 from queuectl_core.queue import Queue
 from queuectl_core.settings import Settings
-from queuectl_core.storage import Claim, Storage
+from queuectl_core.storage import Claim, Storage, Transition
 from queuectl_core.worker import orphans
 from queuectl_core.worker.reporting import attempt_record, report
 
@@ -51,16 +51,20 @@ def recover(
     settings = settings or settings_module.load(storage)
     hook_queue = hook_queue or Queue(storage).for_hooks
     recovered = 0
+    ended: list[tuple[Claim, Transition]] = []
     for claim in claims:
         result = AttemptResult(Outcome.LOST, finished_at=now, error=LOST_ERROR)
         transition = retry.decide(claim.job, result, settings)
         if not storage.finish(claim.job.id, claim.token, transition, expired_by=expired_by):
             continue  # renewed in time, or recovered by someone else
         recovered += 1
+        if claim.dependents:
+            ended.append((claim, transition))
         if claim.job.worker_id:
             orphans.kill_attempt_processes(claim.job.worker_id, claim.job.id, claim.attempt)
         attempt = _stored_attempt(storage, claim, result)
         report(claim, transition, True, attempt, settings, hook_queue)
+    dependencies.after_finishes(storage, ended, settings=settings, hook_queue=hook_queue)
     return recovered
 
 

@@ -1,8 +1,12 @@
 -- ARGV: ns, call id, a JSON array of the field names, a JSON array of jobs: each an
 -- array of 1 (ready now) or 0, then the fields' values in that order (text, or null
--- for an absent field). All or nothing; a retried call (same call id) is not a
--- duplicate. The index writes go in one call per key (see flush in lib.lua).
+-- for an absent field); for jobs that wait for others, a dependencies record
+-- (records.dependencies): edges, each [id waited for, id of the waiting job]. All or
+-- nothing: a job waited for that is neither stored nor in the batch refuses it. A
+-- retried call (same call id) is not a duplicate. The index writes go in one call per
+-- key (see flush in lib.lua).
 local call, names, jobs_in = ARGV[2], cjson.decode(ARGV[3]), cjson.decode(ARGV[4])
+local edges = ARGV[5] and cjson.decode(ARGV[5]).edges or {}
 local at = {} -- field name -> position in a job's array
 for n, name in ipairs(names) do at[name] = n + 1 end
 local ID, QUEUE, STATE, SCORE, NEXT = at.id, at.queue, at.state, at.score, at.next_run_at
@@ -12,6 +16,15 @@ for _, job in ipairs(jobs_in) do
   if found[2] then return {'dup', job[ID]} end
 end
 if #jobs_in == 0 then return {'ok'} end
+if edges[1] then
+  local batch = {}
+  for _, job in ipairs(jobs_in) do batch[job[ID]] = true end
+  for _, edge in ipairs(edges) do
+    if not batch[edge[1]] and redis.call('EXISTS', job_key(edge[1])) == 0 then
+      return {'missing', edge[1]}
+    end
+  end
+end
 local last = redis.call('INCRBY', P .. ':seq', #jobs_in)
 local queues = {}
 for n, job in ipairs(jobs_in) do
@@ -36,6 +49,13 @@ for n, job in ipairs(jobs_in) do
   end
   index(id, queue, state, seq)
   if m then enter_waiting(k, id, queue, m, job[NEXT], job[1] == 1, job[SCORE]) end
+end
+for _, edge in ipairs(edges) do -- see track() in lib.lua
+  local parent = job_key(edge[1])
+  later('SADD', P .. ':dependents:' .. edge[1], edge[2])
+  local f = redis.call('HMGET', parent, 'state', 'dependents')
+  if f[2] ~= '1' then redis.call('HSET', parent, 'dependents', '1') end
+  if FINAL[f[1]] then later('SADD', P .. ':unsettled', edge[1]) end
 end
 wake() -- also for jobs due later: a sleeping worker then re-reads when to wake up
 return {'ok'}

@@ -6,9 +6,10 @@
 -- absent field is an absent value; elsewhere optional values arrive as '' (none) or
 -- '=' .. value.
 local P = ARGV[1]
--- BATCH, WAITING (core's READY_STATES), KNOWN (every state), CANCELLABLE and
--- CLAIM_FIELDS are defined above this file by scripts.py (constants), from the Python
--- definitions: the scripts keep no copy of them.
+-- BATCH, WAITING (core's READY_STATES, the states of jobs waiting for their turn; not
+-- the state 'waiting' of jobs waiting for others), KNOWN (every state), CANCELLABLE,
+-- FINAL (core's FINAL_STATES) and CLAIM_FIELDS are defined above this file by
+-- scripts.py (constants), from the Python definitions: the scripts keep no copy of them.
 local PROMOTE = 1000 -- scheduled jobs made ready per claim at most
 
 local function job_key(id) return P .. ':job:' .. id end
@@ -157,6 +158,21 @@ local function unwait(k, id, queue)
   later('ZREM', P .. ':waiting:' .. queue, id)
 end
 
+-- jobs that wait for others ---------------------------------------------------------
+
+-- A job's 'dependents' field is absent while no job waits for it (P:dependents:<id> is
+-- the set of those that do), '1' while they are to be settled when it ends (or now, if
+-- it has ended: then it is in the set P:unsettled), '0' once they are. Every change of
+-- state of a job with the field calls track(k, id, its value, the new state).
+local function track(k, id, flag, state)
+  if FINAL[state] then
+    if flag == '1' then later('SADD', P .. ':unsettled', id) end
+  else -- not ended (again): its dependents are to be settled at its next end
+    if flag == '0' then redis.call('HSET', k, 'dependents', '1') end
+    later('SREM', P .. ':unsettled', id)
+  end
+end
+
 -- claim and finish -------------------------------------------------------------------
 
 local function promote(now)
@@ -169,13 +185,13 @@ local function promote(now)
   flush() -- claim reads the ready sets next
 end
 
--- Lease job id (ready in queue) to worker; returns its attempt number, its attempts and
--- the values of the CLAIM_FIELDS (false where absent): what take() sets itself the
--- caller knows. Removing its member from the ready set is left to the caller.
+-- Lease job id (ready in queue) to worker; returns its attempt number, its attempts, 1
+-- if jobs wait for it (else 0) and the values of the CLAIM_FIELDS (false where absent):
+-- what take() sets itself the caller knows. Removing its member from the ready set is left to the caller.
 local function take(id, queue, worker, now, lease_until, token)
   local k = job_key(id)
   local f = redis.call('HMGET', k, 'state', 'seq', 'attempts', 'last_attempt', 'member',
-    unpack(CLAIM_FIELDS))
+    'dependents', unpack(CLAIM_FIELDS))
   if not WAITING[f[1]] then -- its hash was changed behind queuectl's back: not taken
     later('ZREM', P .. ':waiting:' .. queue, id)
     return nil
@@ -192,8 +208,8 @@ local function take(id, queue, worker, now, lease_until, token)
   later('SADD', P .. ':held:' .. worker, id)
   redis.call('HSET', attempt_key(id, number), 'worker_id', worker, 'started_at', now,
     'outcome', 'running')
-  local taken = {number, attempts}
-  for n = 1, #CLAIM_FIELDS do taken[n + 2] = f[n + 5] end
+  local taken = {number, attempts, f[6] and 1 or 0}
+  for n = 1, #CLAIM_FIELDS do taken[n + 3] = f[n + 6] end
   return taken
 end
 
@@ -268,7 +284,7 @@ local function finish(t, output)
   local id, state = t.id, t.state
   local k = job_key(id)
   local f = redis.call('HMGET', k, 'state', 'token', 'lease_expires_at', 'queue', 'seq',
-    'attempts', 'worker_id', 'last_attempt', 'next_run_at')
+    'attempts', 'worker_id', 'last_attempt', 'next_run_at', 'dependents')
   if f[1] ~= 'processing' or f[2] ~= t.token then return false end
   if t.expired_by and tonumber(f[3]) > tonumber(t.expired_by) then return false end
   local attempts = tonumber(f[6])
@@ -298,6 +314,7 @@ local function finish(t, output)
     if t[name] then record[#record + 1], record[#record + 2] = name, output(t[name]) end
   end
   redis.call('HSET', attempt_key(id, f[8]), unpack(record))
+  if f[10] then track(k, id, f[10], state) end
   if WAITING[state] and wait(k, id, f[4], f[5], next_run_at, t.ready) then wake() end
   return true
 end

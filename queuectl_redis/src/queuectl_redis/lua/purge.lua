@@ -2,9 +2,23 @@
 -- nothing): returns {'ok', n}.
 -- Or ns, 'state', state, cursor seq, cutoff (opt): up to BATCH jobs of the state after
 -- the cursor, deleting those updated before the cutoff: returns {'ok', n, seen, cursor}.
+-- Drops job id, whose options text is options, from the index of dependents: as a job
+-- waited for, and as one waiting for those its options' 'after' names.
+local function forget(id, options)
+  redis.call('DEL', P .. ':dependents:' .. id)
+  redis.call('SREM', P .. ':unsettled', id)
+  local ok, decoded = pcall(cjson.decode, options or 'null')
+  if ok and type(decoded) == 'table' and type(decoded.after) == 'table' then
+    for _, parent in ipairs(decoded.after) do
+      redis.call('SREM', P .. ':dependents:' .. tostring(parent), id)
+    end
+  end
+end
+
 local function delete(id)
   local k = job_key(id)
-  local f = redis.call('HMGET', k, 'state', 'queue', 'last_attempt', 'worker_id')
+  local f = redis.call('HMGET', k, 'state', 'queue', 'last_attempt', 'worker_id', 'options',
+    'dependents')
   local indexed = indexed_state(id, f[1])
   if indexed then unindex(id, f[2], indexed) end
   unwait(k, id, f[2])
@@ -13,6 +27,7 @@ local function delete(id)
   redis.call('ZREM', P .. ':leases', id)
   if f[4] then redis.call('SREM', P .. ':held:' .. f[4], id) end
   for n = 1, tonumber(f[3] or '0') do redis.call('DEL', attempt_key(id, n)) end
+  if f[5] or f[6] then forget(id, f[5]) end
   redis.call('DEL', k)
 end
 

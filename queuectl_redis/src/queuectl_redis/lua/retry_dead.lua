@@ -13,11 +13,12 @@ else
 end
 for _, id in ipairs(ids) do
   local k = job_key(id)
-  local f = redis.call('HMGET', k, 'queue', 'seq', 'state')
+  local f = redis.call('HMGET', k, 'queue', 'seq', 'state', 'dependents')
   unwait(k, id, f[1]) -- a stale entry of a state written behind queuectl's back
   redis.call('HSET', k, 'state', state, 'attempts', 0, 'next_run_at', r.next_run_at,
     'updated_at', now)
   move(id, f[1], f[2], indexed_state(id, f[3]), state)
+  if f[4] then track(k, id, f[4], state) end
   if WAITING[state] then wait(k, id, f[1], f[2], r.next_run_at, r.ready) end
 end
 if ids[1] then wake() end

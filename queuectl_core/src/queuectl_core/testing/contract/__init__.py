@@ -19,10 +19,10 @@ at its end. Times are logical (``T0`` onwards) and handed to the backend as ``no
 
 The suite is one mixin per role of :mod:`queuectl_core.storage`, in a module of the same
 name as the role's: :mod:`.jobs` (``JobStore``), :mod:`.leases` (``Leases``),
-:mod:`.batches` (``Batches``), :mod:`.admin` (``Admin``), :mod:`.registry`
-(``WorkerRegistry``), :mod:`.settings` (``SettingsStore``), :mod:`.stats`
-(``StatsStore``) and :mod:`.schedules` (``ScheduleStore``), on the fixtures and
-helpers of :mod:`.base`.
+:mod:`.batches` (``Batches``), :mod:`.admin` (``Admin``), :mod:`.dependencies`
+(``Dependencies``), :mod:`.registry` (``WorkerRegistry``), :mod:`.settings`
+(``SettingsStore``), :mod:`.stats` (``StatsStore``) and :mod:`.schedules`
+(``ScheduleStore``), on the fixtures and helpers of :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from __future__ import annotations
 from queuectl_core.storage import Storage
 from queuectl_core.testing.contract.admin import AdminContract
 from queuectl_core.testing.contract.batches import BatchesContract
+from queuectl_core.testing.contract.dependencies import DependenciesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
 from queuectl_core.testing.contract.registry import RegistryContract
@@ -46,6 +47,7 @@ class StorageContract(
     StatsContract,
     SettingsContract,
     RegistryContract,
+    DependenciesContract,
     AdminContract,
     BatchesContract,
     LeasesContract,

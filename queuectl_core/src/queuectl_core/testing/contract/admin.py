@@ -31,26 +31,41 @@ class AdminContract(ContractFixtures):
 
     # -- cancel ------------------------------------------------------------------------
 
-    @pytest.mark.parametrize("state", [P, F])
+    @pytest.mark.parametrize("state", [P, F, State.WAITING])
     def test_cancel_a_waiting_job(self, storage: Storage, job: JobFactory, state: State) -> None:
-        settle(storage, job("a"), state)
+        if state is State.WAITING:
+            storage.enqueue(
+                [job("parent", queue="other"), job("a", state=state, after=("parent",))]
+            )
+        else:
+            settle(storage, job("a"), state)
         cancelled = storage.cancel("a", T0 + 7)
         assert cancelled == storage.get("a")
-        assert cancelled.state is X
-        assert storage.claim(ClaimRequest("w1", None, LATER, LATER + 1)) is None
+        assert (cancelled.state, cancelled.last_error, cancelled.updated_at) == (
+            X,
+            "cancelled",
+            T0 + 7,
+        )
+        assert storage.claim(ClaimRequest("w1", ["default"], LATER, LATER + 1)) is None
+        assert storage.counts().get(("default", X)) == 1
 
     def test_cancel_a_processing_job_revokes_its_lease(
         self, storage: Storage, job: JobFactory
     ) -> None:
         storage.enqueue([job("a")])
         claim = take(storage, "a")
-        cancelled = storage.cancel("a", T0 + 7)
+        cancelled = storage.cancel("a", T0 + 7, "expired")
         assert (cancelled.state, cancelled.worker_id, cancelled.lease_expires_at) == (X, None, None)
+        assert cancelled.last_error == "expired"
         assert cancelled == storage.get("a")
         assert not storage.renew("a", claim.token, T0 + 99)
         assert not storage.finish("a", claim.token, TO[C])
         (attempt,) = storage.attempts("a")
-        assert (attempt.outcome, attempt.finished_at) == (Outcome.CANCELLED, T0 + 7)
+        assert (attempt.outcome, attempt.finished_at, attempt.error) == (
+            Outcome.CANCELLED,
+            T0 + 7,
+            "expired",
+        )
         assert storage.leased_by("w1") == [] and storage.expired(LATER) == []
 
     @pytest.mark.parametrize("state", [C, D, X])
@@ -62,7 +77,8 @@ class AdminContract(ContractFixtures):
         with pytest.raises(InvalidStateError) as caught:
             storage.cancel("a", T0 + 7)
         assert str(caught.value) == (
-            f"job 'a' is {state.value}; only pending, failed or processing jobs can be cancelled"
+            f"job 'a' is {state.value}; "
+            "only pending, failed, processing or waiting jobs can be cancelled"
         )
         assert storage.get("a") == before
         with pytest.raises(NoSuchJobError):

@@ -28,7 +28,7 @@ def worker(worker_id: str, started_at: float, **fields: Any) -> WorkerInfo:
     return WorkerInfo(worker_id, "host-ü", 4242, started_at=started_at, **fields)
 
 
-def waits_for(storage: WorkerRegistry, trigger: Callable[[], None]) -> float:
+def waits_for(storage: WorkerRegistry, trigger: Callable[[], object]) -> float:
     """Seconds an idle waiter on ``storage`` sleeps on after ``trigger`` ran."""
     waiter = storage.waiter("w-idle")
     triggered = threading.Event()
