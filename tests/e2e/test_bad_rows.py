@@ -195,7 +195,8 @@ def test_a_state_queuectl_does_not_know_counts_as_dead_by_id(cli: Cli) -> None:
     done = cli.run("cancel", "to-cancel", check=False)
     assert done.returncode == 1
     assert done.stderr == (
-        "Error: job 'to-cancel' is dead; only pending, failed or processing jobs can be cancelled\n"
+        "Error: job 'to-cancel' is dead; "
+        "only pending, failed, processing or waiting jobs can be cancelled\n"
     )
     assert cli.json("dlq", "retry", "to-retry") == ["to-retry"]
     retried = cli.job("to-retry")

@@ -100,3 +100,14 @@ def test_an_unknown_id_is_a_one_line_error(cli: Cli) -> None:
     assert out.returncode != 0
     assert out.stderr.strip().count("\n") == 0 and "nope" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_job_waiting_for_its_dependencies(cli: Cli) -> None:
+    cli.enqueue("--id", "parent", "--command", "true", "--delay", "1h")
+    cli.enqueue("--id", "done", "--command", "true")
+    cli.run("worker", "run", "--burst")
+    cli.enqueue("--id", "child", "--command", "true", "--after", "parent,done")
+    waiting = why(cli, "child")
+    assert waiting["reason"] == "waiting"
+    assert waiting["waiting_for"] == ["parent"]
+    assert waiting["text"] == "waiting for 1 of its 2 dependencies to complete: parent (pending)"

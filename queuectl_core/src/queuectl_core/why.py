@@ -16,7 +16,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from queuectl_core import stored
-from queuectl_core.job import Job, State, WorkerInfo
+from queuectl_core.errors import NoSuchJobError
+from queuectl_core.job import FINAL_STATES, Job, State, WorkerInfo
 from queuectl_core.units import human_duration, iso
 
 if TYPE_CHECKING:
@@ -25,9 +26,13 @@ if TYPE_CHECKING:
 
 #: Every code :func:`explain` gives, in the order the rules are tried.
 CODES = (
-    "completed", "dead", "cancelled", "unreadable", "running", "delayed", "retrying",
-    "no_worker", "ready",
+    "completed", "dead", "cancelled", "unreadable", "running", "waiting", "delayed",
+    "retrying", "no_worker", "ready",
 )  # fmt: skip
+
+
+#: Dependency states that no longer hold a waiting job back (``purged``: gone).
+_ENDED = frozenset({*(state.value for state in FINAL_STATES), "purged"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ class _Explainer:
             )
         if job.state is State.PROCESSING:
             return self._running()
+        if job.state is State.WAITING:
+            return self._waiting()
         if job.next_run_at > self.now:
             return self._retrying() if job.state is State.FAILED else self._delayed()
         return self._due()
@@ -117,6 +124,28 @@ class _Explainer:
                 "since": iso(job.updated_at),
             },
         )
+
+    def _waiting(self) -> Reason:
+        job = self.job
+        states = {parent: self._state_of(parent) for parent in job.after}
+        open_ = [p for p, state in states.items() if state not in _ENDED]
+        listed = ", ".join(f"{p} ({states[p]})" for p in open_[:5]) + (
+            f" and {len(open_) - 5} more" if len(open_) > 5 else ""
+        )
+        what = "to end" if job.after_any else "to complete"
+        return Reason(
+            "waiting",
+            f"waiting for {len(open_)} of its {len(job.after)} dependencies {what}: {listed}"
+            if open_
+            else "waiting: its dependencies have ended; a worker settles it within seconds",
+            {"waiting_for": open_, "after": list(job.after), "after_any": job.after_any},
+        )
+
+    def _state_of(self, job_id: str) -> str:
+        try:
+            return self.queue.get(job_id).state.value
+        except NoSuchJobError:
+            return "purged"
 
     def _delayed(self) -> Reason:
         at = self.job.next_run_at
