@@ -24,7 +24,7 @@ from queuectl_core.errors import (
 from queuectl_core.job import State
 from queuectl_core.jobspec import build_job
 from queuectl_core.queue import Queue
-from queuectl_core.schedules import codec, firing, policy, spec, timing
+from queuectl_core.schedules import codec, firer, firing, policy, spec, timing
 from queuectl_core.schedules.model import CatchUp, Overlap, Schedule
 from queuectl_core.storage import Transition
 from queuectl_core.testing.contract.base import ended
@@ -513,11 +513,11 @@ def test_bad_input_stores_nothing(queue: Queue) -> None:
 def test_the_firer_waits_until_the_next_run_and_survives_storage_errors(
     queue: Queue, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    firer = firing.Firer(queue)
-    assert firer.tick() == firing.LOOK_EVERY  # no schedule
+    ticking = firer.Firer(queue)
+    assert ticking.tick() == firer.LOOK_EVERY  # no schedule
     slot = datetime.now(timezone.utc).timestamp() // 3600 * 3600
     add(queue, every(3600, next_run_at=slot))
-    assert 0 < firer.tick() <= firing.LOOK_EVERY
+    assert 0 < ticking.tick() <= firer.LOOK_EVERY
     [job] = queue.list_jobs()
     assert job.id == policy.slot_job_id("s", slot)
 
@@ -526,8 +526,8 @@ def test_the_firer_waits_until_the_next_run_and_survives_storage_errors(
 
     monkeypatch.setattr(queue.storage, "next_schedule_at", down)
     with caplog.at_level(logging.INFO, "queuectl.schedules"):
-        assert firer.tick() == firer.tick() == firing.LOOK_EVERY
+        assert ticking.tick() == ticking.tick() == firer.LOOK_EVERY
         monkeypatch.undo()
-        firer.tick()
+        ticking.tick()
     assert caplog.text.count("firing schedules failed: database is locked") == 1
     assert "firing schedules works again" in caplog.text

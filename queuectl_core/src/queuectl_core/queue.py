@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queuectl_core import events, plugins, settings
 from queuectl_core.config import Location, resolve
@@ -33,8 +33,10 @@ from queuectl_core.errors import (
 )
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
 from queuectl_core.pluginkit.lazy import Lazy
-from queuectl_core.schedules.model import Schedule
 from queuectl_core.storage import Storage
+
+if TYPE_CHECKING:
+    from queuectl_core.schedules.model import Schedule
 
 #: Jobs read per storage call when every matching job is wanted (``list --format csv``).
 EXPORT_PAGE = 500

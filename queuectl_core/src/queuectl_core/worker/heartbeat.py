@@ -7,7 +7,7 @@ gone: cancelled, or recovered by someone else), records in the registry that the
 worker is alive (learning whether a stop was requested), and recovers jobs whose
 worker stopped renewing their lease. In between, when the running job turns out
 slow while the worker holds others, it has the worker hand those back, and it fires
-the recurring schedules that come due (:class:`~queuectl_core.schedules.firing.Firer`:
+the recurring schedules that come due (:class:`~queuectl_core.schedules.firer.Firer`:
 about one cheap storage call a second, and none on the claim path).
 """
 
@@ -19,7 +19,7 @@ import time
 from typing import Protocol
 
 from queuectl_core.events import QueueSource
-from queuectl_core.schedules.firing import Firer
+from queuectl_core.schedules.firer import Firer
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, Storage
 from queuectl_core.worker import recovery
