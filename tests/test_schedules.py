@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from queuectl_core import limits
 from queuectl_core.config import Location
@@ -24,7 +26,7 @@ from queuectl_core.errors import (
 from queuectl_core.job import State
 from queuectl_core.jobspec import build_job
 from queuectl_core.queue import Queue
-from queuectl_core.schedules import codec, firing, policy, spec, timing
+from queuectl_core.schedules import codec, firer, firing, policy, spec, timing
 from queuectl_core.schedules.model import CatchUp, Overlap, Schedule
 from queuectl_core.storage import Transition
 from queuectl_core.testing.contract.base import ended
@@ -239,6 +241,7 @@ def built(name: str = "s", job: Any = None, **fields: Any) -> Schedule:
         ({"cron": "* * * * *", "timezone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
         ({"cron": "* * * * *", "timezone": "../../etc/passwd"}, "unknown time zone"),
         ({"cron": "* * * * *", "timezone": ""}, "unknown time zone"),
+        ({"cron": "* * * * *", "timezone": "localtime"}, "is each host's own zone"),
         ({"every": "10m", "timezone": BERLIN}, "timezone applies to a cron expression only"),
         ({"every": "0s"}, "every must be whole seconds and between 1s and 1 year"),
         ({"every": "1.5s"}, "every must be whole seconds"),
@@ -513,11 +516,11 @@ def test_bad_input_stores_nothing(queue: Queue) -> None:
 def test_the_firer_waits_until_the_next_run_and_survives_storage_errors(
     queue: Queue, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    firer = firing.Firer(queue)
-    assert firer.tick() == firing.LOOK_EVERY  # no schedule
+    ticking = firer.Firer(queue)
+    assert ticking.tick() == firer.LOOK_EVERY  # no schedule
     slot = datetime.now(timezone.utc).timestamp() // 3600 * 3600
     add(queue, every(3600, next_run_at=slot))
-    assert 0 < firer.tick() <= firing.LOOK_EVERY
+    assert 0 < ticking.tick() <= firer.LOOK_EVERY
     [job] = queue.list_jobs()
     assert job.id == policy.slot_job_id("s", slot)
 
@@ -526,8 +529,35 @@ def test_the_firer_waits_until_the_next_run_and_survives_storage_errors(
 
     monkeypatch.setattr(queue.storage, "next_schedule_at", down)
     with caplog.at_level(logging.INFO, "queuectl.schedules"):
-        assert firer.tick() == firer.tick() == firing.LOOK_EVERY
+        assert ticking.tick() == ticking.tick() == firer.LOOK_EVERY
         monkeypatch.undo()
-        firer.tick()
+        ticking.tick()
     assert caplog.text.count("firing schedules failed: database is locked") == 1
     assert "firing schedules works again" in caplog.text
+
+
+awkward = st.one_of(
+    st.sampled_from(["", " ", "*", "L", "LW", "#", "/", "-", "1-", "*/", "\x00", "\ud800",
+                     "../x", "UTC", "Etc/GMT+14", "60", "1e300", "nan", "-1", "🚀", "MON#0"]),
+    st.text(st.characters(exclude_categories=()), max_size=12),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    fields=st.lists(awkward, min_size=5, max_size=7).map(" ".join),
+    zone=st.one_of(st.none(), awkward),
+    interval=st.one_of(st.none(), awkward, st.floats(), st.integers()),
+    name=awkward,
+)
+def test_any_input_is_a_schedule_or_a_one_line_error(
+    fields: str, zone: str | None, interval: Any, name: str
+) -> None:
+    for timetable in ({"cron": fields, "timezone": zone}, {"every": interval}):
+        try:
+            schedule = built(name, **timetable)
+        except QueuectlError as exc:
+            assert "\n" not in str(exc) and str(exc)
+        else:
+            assert schedule.next_run_at is not None and schedule.next_run_at > 1e9
+            codec.schedule(schedule.name, codec.definition(schedule), schedule.next_run_at)

@@ -276,6 +276,11 @@ BAD_OPTIONS = [
 
 
 def test_bad_input_is_a_one_line_error_and_stores_nothing(cli: Cli) -> None:
+    for args, message in BAD_OPTIONS[:2]:  # before there is a queue: none is created
+        done = cli.run("schedule", "add", "bad", "--command", "true", *args, check=False)
+        assert done.returncode == 1 and message in done.stderr, done
+    nothing = cli.run("schedule", "list", check=False)
+    assert nothing.returncode == 1 and "Error: no queue at" in nothing.stderr, nothing
     cli.run("init")
     for args, message in BAD_OPTIONS:
         done = cli.run("schedule", "add", "bad", "--command", "true", *args, check=False)

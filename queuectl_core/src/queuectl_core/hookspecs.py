@@ -112,7 +112,9 @@ def queuectl_job_enqueued(job: Job, settings: Settings, queue: Queue) -> None:
     """A job was stored.
 
     Runs in the process that enqueued it (``queuectl enqueue``, or a program calling
-    ``Queue.enqueue``), on the calling thread, after the job is stored.
+    ``Queue.enqueue``), on the calling thread, after the job is stored; for a run of a
+    recurring schedule (``job.schedule`` set), in the worker that fired it, on its
+    heartbeat thread.
     """
 
 

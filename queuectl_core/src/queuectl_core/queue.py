@@ -34,10 +34,10 @@ from queuectl_core.errors import (
 )
 from queuectl_core.job import FINAL_STATES, Attempt, Job, State, WorkerInfo
 from queuectl_core.pluginkit.lazy import Lazy
-from queuectl_core.schedules.model import Schedule
 from queuectl_core.storage import CANCELLED, Storage
 
 if TYPE_CHECKING:
+    from queuectl_core.schedules.model import Schedule
     from queuectl_core.wait import WaitResult
 
 #: Jobs read per storage call when every matching job is wanted (``list --format csv``).
@@ -334,22 +334,23 @@ class Queue:
         :class:`~queuectl_core.errors.InvalidScheduleError` or ``InvalidJobError``,
         and nothing is stored.
         """
-        from queuectl_core.schedules import spec
-
-        now = time.time()
-        schedule, example = spec.build(
-            name,
-            job,
-            now,
-            cron=cron,
-            every=every,
-            timezone=timezone,
-            catch_up=catch_up,
-            overlap=overlap,
+        return self.store_schedule(
+            prepare_schedule(
+                name,
+                job,
+                cron=cron,
+                every=every,
+                timezone=timezone,
+                catch_up=catch_up,
+                overlap=overlap,
+            )
         )
-        check_type(example.type, "job")
+
+    def store_schedule(self, schedule: Schedule) -> Schedule:
+        """Store a schedule :func:`prepare_schedule` made, replacing the one of its name
+        (whose creation time and last run it keeps, and its pause); returns it."""
         try:
-            old = self.storage.get_schedule(name)
+            old = self.storage.get_schedule(schedule.name)
         except NoSuchScheduleError:
             old = None
         if old is not None:
@@ -497,6 +498,35 @@ def prepare_jobs(specs: Iterable[Mapping[str, Any]]) -> list[Job]:
 
         check_batch(jobs)
     return jobs
+
+
+def prepare_schedule(
+    name: str,
+    job: Mapping[str, Any],
+    *,
+    cron: str | None = None,
+    every: str | float | None = None,
+    timezone: str | None = None,
+    catch_up: str | None = None,
+    overlap: str | None = None,
+) -> Schedule:
+    """A new schedule from its description, validated (its job's type included) before
+    anything is stored or opened, with its next run from now; see
+    :meth:`Queue.add_schedule` for the arguments."""
+    from queuectl_core.schedules import spec
+
+    schedule, example = spec.build(
+        name,
+        job,
+        time.time(),
+        cron=cron,
+        every=every,
+        timezone=timezone,
+        catch_up=catch_up,
+        overlap=overlap,
+    )
+    check_type(example.type, "job")
+    return schedule
 
 
 def check_type(job_type: str, where: str = "job") -> None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queuectl_core.job import Attempt, Job, State, WorkerInfo
-from queuectl_core.schedules.model import Schedule
+
+if TYPE_CHECKING:
+    from queuectl_core.schedules.model import Schedule
 from queuectl_core.units import iso
 
 #: The keys of :func:`job_view`, in order (the CSV columns of ``list --format csv``).

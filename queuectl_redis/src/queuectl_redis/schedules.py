@@ -3,7 +3,7 @@ sorted set of the unpaused ones by next run time, all under the namespace's hash
 
 Every change is one Lua script (``lua/*_schedule.lua``), so ``advance_schedule``'s
 compare-and-set is atomic on a server and on a cluster; reading one schedule and the
-earliest next run are single-key commands.
+earliest next run are single-key commands. Core's schedule modules load on first use.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from queuectl_core.errors import NoSuchScheduleError
-from queuectl_core.schedules import codec
-from queuectl_core.schedules.model import Schedule
 from queuectl_redis.codec import pairs
 from queuectl_redis.connection import errors
 from queuectl_redis.keys import Keys
+
+if TYPE_CHECKING:
+    from queuectl_core.schedules.model import Schedule
 
 
 class RedisSchedules:
@@ -33,6 +34,8 @@ class RedisSchedules:
         def _run(self, name: str, *args: str | bytes | int | float) -> Any: ...
 
     def save_schedule(self, schedule: Schedule) -> bool:
+        from queuectl_core.schedules import codec
+
         record = {
             "name": schedule.name,
             "definition": codec.definition(schedule),
@@ -100,6 +103,8 @@ def _found(flat: Sequence[Any]) -> list[Schedule]:
 
 
 def _schedule(name: str, fields: dict[bytes, bytes]) -> Schedule:
+    from queuectl_core.schedules import codec  # only here: opening a queue stays cheap
+
     def number(field: bytes) -> float | None:
         value = fields.get(field)
         return None if value is None else float(value)

@@ -3,6 +3,7 @@
 A row is a schedule's name, its definition as core encodes it (one JSON text) and
 the three values firing changes. ``advance_schedule`` is one conditional ``UPDATE``:
 SQLite runs it under the write lock, so of the workers that race one moves it.
+Core's schedule modules load on first use: opening a queue does not pay for them.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from queuectl_core.errors import NoSuchScheduleError
-from queuectl_core.schedules import codec
-from queuectl_core.schedules.model import Schedule
 from queuectl_sqlite.connection import rereads_text
 
 if TYPE_CHECKING:
+    from queuectl_core.schedules.model import Schedule
     from queuectl_sqlite.connection import Database
 
 _COLUMNS = "name, definition, next_run_at, last_run_at, last_job_id"
@@ -27,6 +27,8 @@ class SqliteSchedules:
     _db: Database
 
     def save_schedule(self, schedule: Schedule) -> bool:
+        from queuectl_core.schedules import codec
+
         with self._db.write() as conn:
             new = (
                 conn.execute("SELECT 1 FROM schedules WHERE name = ?", (schedule.name,)).fetchone()
@@ -106,5 +108,7 @@ class SqliteSchedules:
 
 
 def _schedule(row: Row) -> Schedule:
+    from queuectl_core.schedules import codec  # only here: opening a queue stays cheap
+
     name, definition, next_run_at, last_run_at, last_job_id = row
     return codec.schedule(name, definition, next_run_at, last_run_at, last_job_id)

@@ -15,7 +15,7 @@ from queuectl_core.cli.group import SuggestingGroup
 from queuectl_core.errors import NoSuchJobError, NoSuchScheduleError
 from queuectl_core.job import State
 from queuectl_core.jobspec import loads
-from queuectl_core.queue import Queue
+from queuectl_core.queue import Queue, prepare_schedule
 from queuectl_core.schedules.model import CatchUp, Overlap, Schedule
 from queuectl_core.schedules.spec import NOT_IN_TEMPLATE
 from queuectl_core.serialize import job_view, schedule_view
@@ -97,9 +97,7 @@ def add(
     }
     if flags["payload"] is not None:
         job["payload"] = loads(flags["payload"], "--payload")
-    queue = app.queue()
-    existed = _exists(queue, name)
-    added = queue.add_schedule(
+    prepared = prepare_schedule(  # first: bad input creates no queue
         name,
         job,
         cron=cron,
@@ -108,6 +106,9 @@ def add(
         catch_up=catch_up,
         overlap=overlap,
     )
+    queue = app.queue()
+    existed = _exists(queue, name)
+    added = queue.store_schedule(prepared)
     if as_json:
         render.emit_json(schedule_view(added, _last_state(queue, added)))
         return

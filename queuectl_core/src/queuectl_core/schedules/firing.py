@@ -1,8 +1,9 @@
 """Firing due schedules: leaderless, from every running worker.
 
 Each worker's heartbeat thread asks the backend about once a second when the next
-schedule is due (:meth:`Firer.tick`; one cheap call, nothing on the claim path) and
-sleeps until then. A worker that finds schedules due plans each one's runs
+schedule is due (:class:`~queuectl_core.schedules.firer.Firer`; one cheap call,
+nothing on the claim path) and sleeps until then. A worker that finds schedules due
+(:func:`fire_due`) plans each one's runs
 (:mod:`.policy`), enqueues each run's job under its slot's id, one job per call, and
 then moves the schedule forward with a compare-and-set. Workers racing for the same
 schedule enqueue the same ids: the backend stores the first and refuses the others
@@ -13,7 +14,6 @@ leaves the schedule due; the next one finds the job there and moves it on.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -34,11 +34,6 @@ log = logging.getLogger("queuectl.schedules")
 
 #: Schedules read per storage call when several are due at once.
 BATCH = 100
-#: Longest a worker goes without looking whether a schedule is due (one added or
-#: changed meanwhile is found within this).
-LOOK_EVERY = 1.0
-#: Shortest wait between two looks, should a schedule stay due.
-MIN_WAIT = 0.005
 
 
 class Enqueuer(Protocol):
@@ -168,32 +163,3 @@ def _enqueue(queue: Enqueuer, job: Job) -> bool:
     except DuplicateJobError:
         return False
     return True
-
-
-class Firer:
-    """A worker's share of firing: its heartbeat thread calls :meth:`tick` when asked to."""
-
-    def __init__(self, queue: Enqueuer) -> None:
-        self.queue = queue
-        self._failing = False
-
-    def tick(self) -> float:
-        """Fire the schedules due now, if any; returns the seconds until the next call.
-        Never raises: a storage error is logged once, and the next call tries again."""
-        try:
-            storage = self.queue.storage
-            due_at = storage.next_schedule_at()
-            if due_at is not None and due_at <= time.time():
-                fire_due(self.queue, time.time())
-                due_at = storage.next_schedule_at()
-        except Exception as exc:
-            if not self._failing:
-                log.warning("firing schedules failed: %s; retrying every %gs", exc, LOOK_EVERY)
-                self._failing = True
-            return LOOK_EVERY
-        if self._failing:
-            log.info("firing schedules works again")
-            self._failing = False
-        if due_at is None:
-            return LOOK_EVERY
-        return min(LOOK_EVERY, max(due_at - time.time(), MIN_WAIT))

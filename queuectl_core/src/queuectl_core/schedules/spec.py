@@ -25,6 +25,8 @@ _NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:-]{{0,{limits.SCHEDULE_NAME_LENGTH
 #: Job fields a template may not have: each run's id is made from its slot, and it
 #: runs when the slot comes.
 NOT_IN_TEMPLATE = ("id", "run_at", "delay")
+#: Names in the time zone database that mean whatever zone the reading host is set to.
+HOST_ZONES = frozenset(("localtime", "posixrules"))
 
 
 def check_name(name: object) -> str:
@@ -115,6 +117,11 @@ def _timezone(name: str | None, cron: str | None) -> str:
     if not isinstance(name, str):
         raise InvalidScheduleError(
             f"timezone must be a name such as Europe/Berlin, got {shown(name)}"
+        )
+    if name in HOST_ZONES:
+        raise InvalidScheduleError(
+            f"timezone {name!r} is each host's own zone: give its name (such as "
+            "Europe/Berlin), which every worker reads alike"
         )
     try:
         timing.zone(name)

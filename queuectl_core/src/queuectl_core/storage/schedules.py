@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
-from queuectl_core.schedules.model import Schedule
+if TYPE_CHECKING:
+    from queuectl_core.schedules.model import Schedule
 
 
 class ScheduleStore(ABC):

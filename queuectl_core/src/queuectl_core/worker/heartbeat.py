@@ -9,7 +9,7 @@ worker stopped renewing their lease, and settles the jobs waiting for others tha
 process which died left unsettled (:func:`queuectl_core.dependencies.sweep`). In
 between, when the running job turns out slow while the worker holds others, it has
 the worker hand those back, and it fires the recurring schedules that come due
-(:class:`~queuectl_core.schedules.firing.Firer`: about one cheap storage call a
+(:class:`~queuectl_core.schedules.firer.Firer`: about one cheap storage call a
 second, and none on the claim path).
 """
 
@@ -22,7 +22,7 @@ from typing import Protocol
 
 from queuectl_core import dependencies
 from queuectl_core.events import QueueSource
-from queuectl_core.schedules.firing import Firer
+from queuectl_core.schedules.firer import Firer
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, Storage
 from queuectl_core.worker import recovery

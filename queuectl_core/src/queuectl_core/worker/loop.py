@@ -45,7 +45,7 @@ from queuectl_core.executors.base import (
 from queuectl_core.host import hostname
 from queuectl_core.job import Attempt, AttemptResult, Outcome, WorkerInfo
 from queuectl_core.queue import Queue
-from queuectl_core.schedules.firing import Firer
+from queuectl_core.schedules.firer import Firer
 from queuectl_core.settings import Settings
 from queuectl_core.storage import Claim, ClaimRequest, Storage, Waiter
 from queuectl_core.stored import cannot_run, problem
