@@ -42,7 +42,7 @@ def test_csv_holds_every_job_and_round_trips(cli: Cli) -> None:
     assert tricky["command"] == TRICKY  # commas, quotes and newlines survive
     assert json.loads(tricky["payload"]) == {"to": "a@b.c", "n": [1, "x,y"]}
     shown = cli.job("tricky")
-    assert list(tricky) == [key for key in shown if key != "history"]
+    assert list(tricky) == [key for key in shown if key not in ("history", "why")]
     assert (tricky["state"], tricky["created_at"]) == ("pending", shown["created_at"])
     assert (tricky["max_retries"], tricky["result"], tricky["priority"]) == ("", "", "0")
     assert table[1]["priority"] == str((JOBS - 1) % 7)
@@ -55,7 +55,7 @@ def test_jsonl_filters_and_an_explicit_limit(cli: Cli) -> None:
     expected = [f"j{n:05d}" for n in reversed(range(JOBS)) if n % 3 == 1]
     assert [job["id"] for job in jobs] == expected
     assert jobs[0] == {
-        key: value for key, value in cli.job(jobs[0]["id"]).items() if key != "history"
+        key: value for key, value in cli.job(jobs[0]["id"]).items() if key not in ("history", "why")
     }
     some = cli.run("list", "--format", "jsonl", "--queue", "q1", "--limit", "600", "--offset", "10")
     assert [json.loads(line)["id"] for line in some.stdout.splitlines()] == expected[10:610]
@@ -65,7 +65,7 @@ def test_jsonl_filters_and_an_explicit_limit(cli: Cli) -> None:
 
 
 def rows_header(cli: Cli) -> list[str]:
-    return [key for key in cli.job("tricky") if key != "history"]
+    return [key for key in cli.job("tricky") if key not in ("history", "why")]
 
 
 def test_table_and_json_keep_their_default_limit(cli: Cli) -> None:
