@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -85,3 +86,19 @@ def parse_duration(ctx: click.Context, param: click.Parameter, value: str | None
         return units.parse_duration(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx, param) from None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def queues_option(help_text: str) -> Callable[[F], F]:
+    """``-q/--queue QUEUE[,QUEUE]``, repeatable, as ``queues`` (``None`` when not given)."""
+    return click.option(
+        "-q",
+        "--queue",
+        "queues",
+        multiple=True,
+        callback=split_names,
+        metavar="QUEUE[,QUEUE]",
+        help=help_text,
+    )

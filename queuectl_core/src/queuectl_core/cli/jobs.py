@@ -10,7 +10,7 @@ import click
 
 from queuectl_core import limits
 from queuectl_core.cli import render
-from queuectl_core.cli.context import AppContext, json_option, pass_app, split_names
+from queuectl_core.cli.context import AppContext, json_option, pass_app, queues_option, split_names
 from queuectl_core.errors import QueuectlError
 from queuectl_core.job import Attempt, Job, State
 from queuectl_core.serialize import attempt_view, job_view
@@ -103,15 +103,7 @@ def print_jobs(jobs: list[Job], as_json: bool, empty: str = "no jobs") -> None:
     metavar="STATE[,STATE]",
     help=f"Only jobs in these states ({', '.join(STATE_NAMES)}).",
 )
-@click.option(
-    "-q",
-    "--queue",
-    "queues",
-    multiple=True,
-    callback=split_names,
-    metavar="QUEUE[,QUEUE]",
-    help="Only jobs in these queues.",
-)
+@queues_option("Only jobs in these queues.")
 @page_options
 @click.option(
     "--format",

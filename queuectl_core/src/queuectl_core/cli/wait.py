@@ -9,7 +9,7 @@ import click
 
 from queuectl_core import limits
 from queuectl_core.cli import render
-from queuectl_core.cli.context import AppContext, json_option, pass_app, split_names
+from queuectl_core.cli.context import AppContext, json_option, pass_app, queues_option
 from queuectl_core.errors import NoSuchJobError
 
 if TYPE_CHECKING:
@@ -36,15 +36,7 @@ def _timeout(ctx: click.Context, param: click.Parameter, value: str | None) -> f
 
 @click.command()
 @click.argument("job_ids", nargs=-1, metavar="[ID]...")
-@click.option(
-    "-q",
-    "--queue",
-    "queues",
-    multiple=True,
-    callback=split_names,
-    metavar="QUEUE[,QUEUE]",
-    help="Wait for every job of these queues.",
-)
+@queues_option("Wait for every job of these queues.")
 @click.option("--all", "all_jobs", is_flag=True, help="Wait for every job.")
 @click.option(
     "--timeout",

@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 import click
 
 from queuectl_core.cli import render
-from queuectl_core.cli.context import AppContext, json_option, parse_duration, pass_app, split_names
+from queuectl_core.cli.context import (
+    AppContext,
+    json_option,
+    parse_duration,
+    pass_app,
+    queues_option,
+)
 from queuectl_core.cli.group import SuggestingGroup
 from queuectl_core.job import WorkerInfo
 from queuectl_core.serialize import worker_view
@@ -22,16 +28,7 @@ def worker() -> None:
     """Start, run, stop and list workers."""
 
 
-def queue_option(command: F) -> F:
-    return click.option(
-        "-q",
-        "--queue",
-        "queues",
-        multiple=True,
-        callback=split_names,
-        metavar="QUEUE[,QUEUE]",
-        help="Only take jobs from these queues (default: every queue).",
-    )(command)
+queue_option = queues_option("Only take jobs from these queues (default: every queue).")
 
 
 def count_option(command: F) -> F:
