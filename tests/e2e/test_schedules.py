@@ -187,11 +187,6 @@ def test_overlap_policies_with_a_slow_job(cli: Cli) -> None:
     assert any(b[0] < a[1] for a, b in itertools.pairwise(spans)), spans
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="overlap queue sets after/after_any on the run's job, but firing stores it "
-    "pending, not waiting: the dependency settling does not hold it yet (issue 12, open)",
-)
 def test_overlap_queue_starts_each_run_after_the_previous_ended(cli: Cli) -> None:
     cli.run("schedule", "add", "q", "--every", "1s", "--overlap", "queue",
             "--command", "sleep 1.5")  # fmt: skip

@@ -24,7 +24,7 @@ from queuectl_core.errors import (
     NoSuchJobError,
     NoSuchScheduleError,
 )
-from queuectl_core.job import Job
+from queuectl_core.job import Job, State
 from queuectl_core.schedules import policy
 from queuectl_core.schedules.model import Overlap, Schedule
 from queuectl_core.storage import Storage
@@ -148,8 +148,8 @@ def _jobs(schedule: Schedule, ids: Sequence[str], now: float, after: str | None)
     for job_id in ids:
         job = build_job({**schedule.job, "id": job_id}, now, f"schedule {schedule.name}")
         job = job.evolve(schedule=schedule.name)
-        if after is not None:
-            job = job.evolve(after=(after,), after_any=True)
+        if after is not None:  # held as dependents are (queuectl_core.dependencies)
+            job = job.evolve(state=State.WAITING, after=(after,), after_any=True)
         if schedule.overlap is Overlap.QUEUE:
             after = job.id
         jobs.append(job)
@@ -157,9 +157,14 @@ def _jobs(schedule: Schedule, ids: Sequence[str], now: float, after: str | None)
 
 
 def _enqueue(queue: Enqueuer, job: Job) -> bool:
-    """Store one run; ``False`` if another worker stored it first."""
+    """Store one run; ``False`` if another worker stored it first. A run that was to
+    wait for a previous run gone meanwhile (purged) is stored ready instead."""
     try:
         queue.store([job])
     except DuplicateJobError:
         return False
+    except InvalidJobError:
+        if not job.after:
+            raise
+        return _enqueue(queue, job.evolve(state=State.PENDING, after=(), after_any=False))
     return True

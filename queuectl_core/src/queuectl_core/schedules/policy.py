@@ -77,8 +77,9 @@ def waits_for(schedule: Schedule, previous: Job | None) -> str | None:
 
 
 def started(job: Job) -> bool:
-    """Whether a job that has not ended ran at all (or runs now)."""
-    return job.state is not State.PENDING or job.attempts > 0
+    """Whether a job that has not ended ran at all (or runs now): not one still
+    pending or waiting (a queued run) for its first attempt."""
+    return job.state not in (State.PENDING, State.WAITING) or job.attempts > 0
 
 
 def slot_job_id(name: str, slot: float) -> str:
