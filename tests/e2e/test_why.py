@@ -111,3 +111,58 @@ def test_a_job_waiting_for_its_dependencies(cli: Cli) -> None:
     assert waiting["reason"] == "waiting"
     assert waiting["waiting_for"] == ["parent"]
     assert waiting["text"] == "waiting for 1 of its 2 dependencies to complete: parent (pending)"
+
+
+def test_a_job_its_dependency_cancelled(cli: Cli) -> None:
+    cli.enqueue("--id", "parent", "--command", "exit 1", "--max-retries", "0")
+    cli.enqueue("--id", "child", "--command", "true", "--after", "parent")
+    cli.run("worker", "run", "--burst")
+    cli.wait_state("child", "cancelled")
+    failed = why(cli, "child")
+    assert failed["reason"] == "dependency_failed"
+    assert failed["dependency"] == "parent"
+    assert failed["text"].endswith(
+        ": dependency parent dead (queuectl dlq retry parent resumes it)"
+    )
+
+
+def test_a_schedule_name_says_when_it_fires_or_that_it_is_paused(cli: Cli) -> None:
+    cli.run("schedule", "add", "nightly", "--cron", "0 3 * * *", "--command", "true")
+    scheduled = why(cli, "nightly")
+    assert scheduled["reason"] == "scheduled"
+    assert scheduled["schedule"] == "nightly" and scheduled["next_run_at"].endswith("03:00:00.000Z")
+    assert scheduled["text"].startswith("schedule nightly: next run at ")
+    assert scheduled["text"].endswith("; it has not run yet")
+    cli.run("schedule", "run", "nightly")
+    cli.run("schedule", "pause", "nightly")
+    paused = why(cli, "nightly")
+    assert paused["reason"] == "schedule_paused"
+    assert (
+        "is paused since" in paused["text"]
+        and "(queuectl schedule resume nightly)" in paused["text"]
+    )
+    assert "; last run nightly@run-" in paused["text"]
+    assert why(cli, paused["last_job_id"])["reason"] == "no_worker"  # the run itself
+
+
+def test_a_queued_run_waits_for_the_previous_run(cli: Cli, tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    command = f"until [ -e {release} ]; do sleep 0.05; done"
+    cli.run("schedule", "add", "q", "--every", "1s", "--overlap", "queue", "--command", command)
+    cli.run("worker", "start", "--count", "2")
+    waiting: list[dict[str, str]] = []
+
+    def queued() -> bool:
+        waiting[:] = [job for job in cli.json("list", "--state", "waiting")]
+        return bool(waiting)
+
+    wait_for(queued, 20, "a queued run")
+    view = why(cli, waiting[0]["id"])
+    assert view["reason"] == "waiting"
+    assert re.fullmatch(
+        r"waiting for the previous run q@\S+ \(processing\) of schedule q to end \(overlap queue\)",
+        view["text"],
+    ), view["text"]
+    cli.run("schedule", "pause", "q")
+    release.touch()
+    cli.wait_state(waiting[0]["id"], "completed")

@@ -15,20 +15,23 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from queuectl_core import stored
+from queuectl_core import dependencies, stored
 from queuectl_core.errors import NoSuchJobError
 from queuectl_core.job import FINAL_STATES, Job, State, WorkerInfo
 from queuectl_core.units import human_duration, iso
 
 if TYPE_CHECKING:
     from queuectl_core.queue import Queue
+    from queuectl_core.schedules.model import Schedule
     from queuectl_core.settings import Settings
 
 #: Every code :func:`explain` gives, in the order the rules are tried.
 CODES = (
-    "completed", "dead", "cancelled", "unreadable", "running", "waiting", "delayed",
-    "retrying", "no_worker", "ready",
+    "completed", "dead", "dependency_failed", "cancelled", "unreadable", "running",
+    "waiting", "delayed", "retrying", "no_worker", "ready",
 )  # fmt: skip
+#: The codes :func:`explain_schedule` gives, for ``why NAME`` of a schedule.
+SCHEDULE_CODES = ("schedule_paused", "schedule_stopped", "scheduled")
 
 
 #: Dependency states that no longer hold a waiting job back (``purged``: gone).
@@ -100,6 +103,14 @@ class _Explainer:
 
     def _cancelled(self) -> Reason:
         job = self.job
+        parent = dependencies.blamed(job)
+        if parent is not None:
+            return Reason(
+                "dependency_failed",
+                f"cancelled at {self.when(job.updated_at)}: {_line(job.last_error)} "
+                f"(queuectl dlq retry {parent} resumes it)",
+                {"error": job.last_error, "dependency": parent},
+            )
         because = f" ({_line(job.last_error)})" if job.last_error else ""
         return Reason(
             "cancelled",
@@ -129,6 +140,13 @@ class _Explainer:
         job = self.job
         states = {parent: self._state_of(parent) for parent in job.after}
         open_ = [p for p, state in states.items() if state not in _ENDED]
+        if job.schedule is not None and open_ and len(job.after) == 1:
+            return Reason(
+                "waiting",
+                f"waiting for the previous run {open_[0]} ({states[open_[0]]}) of schedule "
+                f"{job.schedule} to end (overlap queue)",
+                {"waiting_for": open_, "after": list(job.after), "after_any": job.after_any},
+            )
         listed = ", ".join(f"{p} ({states[p]})" for p in open_[:5]) + (
             f" and {len(open_) - 5} more" if len(open_) > 5 else ""
         )
@@ -213,6 +231,37 @@ class _Explainer:
             and not worker.stop_requested
             and (not worker.queues or queue_name in worker.queues)
         ]
+
+
+def explain_schedule(
+    schedule: Schedule,
+    when: Callable[[float], str] = lambda t: iso(t) or "-",
+) -> Reason:
+    """Why schedule ``schedule`` fires or does not (``queuectl why NAME``)."""
+    last = (
+        f"; last run {schedule.last_job_id} at {when(schedule.last_run_at)}"
+        if schedule.last_job_id is not None and schedule.last_run_at is not None
+        else "; it has not run yet"
+    )
+    details = {"schedule": schedule.name, "last_job_id": schedule.last_job_id}
+    if schedule.unreadable:
+        return Reason("schedule_stopped", "schedule stopped: its stored definition cannot be read")
+    if schedule.paused:
+        return Reason(
+            "schedule_paused",
+            f"schedule {schedule.name} is paused since {when(schedule.updated_at)} "
+            f"(queuectl schedule resume {schedule.name}){last}",
+            details,
+        )
+    if schedule.next_run_at is None:
+        return Reason(
+            "schedule_stopped", f"schedule {schedule.name} will not fire again{last}", details
+        )
+    return Reason(
+        "scheduled",
+        f"schedule {schedule.name}: next run at {when(schedule.next_run_at)}{last}",
+        {**details, "next_run_at": iso(schedule.next_run_at)},
+    )
 
 
 def _attempts(count: int) -> str:
