@@ -132,6 +132,48 @@ def test_a_job_with_its_history(client: Client, queue: Queue) -> None:
         (2, "failed", 2),
     ]
     assert "stdout" not in history[0] and history[0]["stdout_bytes"] == 0
+    assert job["why"] == {
+        "reason": "dead",
+        "text": "in the dead letter queue after 2 attempts: exit code 2",
+    }
+
+
+def test_a_job_says_why_its_dependency_holds_it_back_or_cancelled_it(
+    client: Client, queue: Queue
+) -> None:
+    queue.enqueue(id="parent", command="exit 1", max_retries=0)
+    queue.enqueue(id="child", command="true", after=["parent"])
+    waiting = client.json("/api/jobs/child")
+    assert (waiting["state"], waiting["after"]) == ("waiting", ["parent"])
+    assert waiting["why"]["reason"] == "waiting"
+    assert (
+        waiting["why"]["text"]
+        == "waiting for 1 of its 1 dependencies to complete: parent (pending)"
+    )
+    run_burst(queue)
+    cancelled = client.json("/api/jobs/child")
+    assert cancelled["state"] == "cancelled"
+    assert cancelled["why"]["reason"] == "dependency_failed"
+    assert (
+        "dependency parent dead (queuectl dlq retry parent resumes it)" in cancelled["why"]["text"]
+    )
+
+
+def test_schedules_as_schedule_list_shows_them(client: Client, queue: Queue) -> None:
+    assert client.json("/api/schedules") == []
+    queue.add_schedule("nightly", {"command": "true"}, cron="0 3 * * *", timezone="Europe/Berlin")
+    queue.add_schedule("often", {"command": "true"}, every="10m")
+    queue.pause_schedule("often")
+    queue.run_schedule("often")
+    run_burst(queue)
+    nightly, often = client.json("/api/schedules")
+    assert (nightly["name"], nightly["cron"], nightly["timezone"]) == (
+        "nightly",
+        "0 3 * * *",
+        "Europe/Berlin",
+    )
+    assert nightly["paused"] is False and nightly["last_job_id"] is None
+    assert (often["every"], often["paused"], often["last_state"]) == (600.0, True, "completed")
 
 
 def test_an_unknown_job_is_404(client: Client, jobs: dict[str, State]) -> None:

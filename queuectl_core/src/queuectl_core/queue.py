@@ -373,6 +373,15 @@ class Queue:
         """The schedule ``name``; :class:`~queuectl_core.errors.NoSuchScheduleError` if none."""
         return self.storage.get_schedule(name)
 
+    def last_run_state(self, schedule: Schedule) -> State | None:
+        """The state of ``schedule``'s last run's job; ``None`` if none or it is gone."""
+        if schedule.last_job_id is None:
+            return None
+        try:
+            return self.get(schedule.last_job_id).state
+        except NoSuchJobError:
+            return None
+
     def remove_schedule(self, name: str) -> None:
         """Delete schedule ``name`` (its jobs stay); ``NoSuchScheduleError`` if none."""
         if not self.storage.remove_schedule(name):

@@ -19,7 +19,8 @@ from queuectl_core.errors import (
 from queuectl_core.job import Attempt, State
 from queuectl_core.overview import overview
 from queuectl_core.queue import Queue
-from queuectl_core.serialize import attempt_view, job_view
+from queuectl_core.serialize import attempt_view, job_view, schedule_view
+from queuectl_core.why import explain
 
 #: Query parameters as ``urllib.parse.parse_qs`` returns them.
 Query = Mapping[str, Sequence[str]]
@@ -98,12 +99,23 @@ class Api:
         }
 
     def job(self, job_id: str) -> dict[str, Any]:
-        """A job and its attempt history (without output), as ``queuectl show --json``."""
-        view = job_view(self.queue.get(job_id))
+        """A job, its attempt history (without output) and why it is where it is, as
+        ``queuectl show --json``."""
+        job = self.queue.get(job_id)
+        view = job_view(job)
         view["history"] = [
             attempt_view(attempt, output=False) for attempt in self.queue.attempts(job_id)
         ]
+        reason = explain(self.queue, job)
+        view["why"] = {"reason": reason.code, "text": reason.text}
         return view
+
+    def schedules(self) -> list[dict[str, Any]]:
+        """Every schedule with its last run's state, as ``queuectl schedule list --json``."""
+        return [
+            schedule_view(schedule, self.queue.last_run_state(schedule))
+            for schedule in self.queue.schedules()
+        ]
 
     def logs(self, job_id: str, query: Query) -> dict[str, Any] | str:
         """An attempt's output (default: the last attempt's).

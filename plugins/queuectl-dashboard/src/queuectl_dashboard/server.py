@@ -49,6 +49,7 @@ def _route(method: str, path: str, call: Callable[..., Any]) -> Route:
 ROUTES = (
     _route("GET", "/api/status", lambda api, query, body: api.status()),
     _route("GET", "/api/jobs", lambda api, query, body: api.jobs(query)),
+    _route("GET", "/api/schedules", lambda api, query, body: api.schedules()),
     _route("GET", "/api/jobs/<id>", lambda api, query, body, job_id: api.job(job_id)),
     _route("GET", "/api/jobs/<id>/logs", lambda api, query, body, job_id: api.logs(job_id, query)),
     _route("POST", "/api/jobs/<id>/cancel", lambda api, query, body, job_id: api.cancel(job_id)),

@@ -12,11 +12,10 @@ from queuectl_core.cli.context import AppContext, json_option, pass_app
 from queuectl_core.cli.enqueue import FIELD_FLAGS
 from queuectl_core.cli.enqueue import enqueue as enqueue_command
 from queuectl_core.cli.group import SuggestingGroup
-from queuectl_core.errors import NoSuchJobError, NoSuchScheduleError
-from queuectl_core.job import State
+from queuectl_core.errors import NoSuchScheduleError
 from queuectl_core.jobspec import loads
 from queuectl_core.queue import Queue, prepare_schedule
-from queuectl_core.schedules.model import CatchUp, Overlap, Schedule
+from queuectl_core.schedules.model import CatchUp, Overlap
 from queuectl_core.schedules.spec import NOT_IN_TEMPLATE
 from queuectl_core.serialize import job_view, schedule_view
 
@@ -110,7 +109,7 @@ def add(
     existed = _exists(queue, name)
     added = queue.store_schedule(prepared)
     if as_json:
-        render.emit_json(schedule_view(added, _last_state(queue, added)))
+        render.emit_json(schedule_view(added, queue.last_run_state(added)))
         return
     when = "paused" if added.paused else f"next run {render.local_time(added.next_run_at)}"
     click.echo(f"{'updated' if existed else 'added'} schedule {name} ({added.timing}), {when}")
@@ -128,7 +127,7 @@ add.params[-1:-1] = [
 def list_schedules(app: AppContext, as_json: bool) -> None:
     """Every schedule: when it runs next, its last run and how that run is doing."""
     queue = app.queue(create=False)
-    found = [(each, _last_state(queue, each)) for each in queue.schedules()]
+    found = [(each, queue.last_run_state(each)) for each in queue.schedules()]
     if as_json:
         render.emit_json([schedule_view(each, state) for each, state in found])
         return
@@ -161,7 +160,7 @@ def show(app: AppContext, name: str, as_json: bool) -> None:
     """One schedule in full, with its job template."""
     queue = app.queue(create=False)
     found = queue.schedule(name)
-    view = schedule_view(found, _last_state(queue, found))
+    view = schedule_view(found, queue.last_run_state(found))
     if as_json:
         render.emit_json(view)
         return
@@ -234,12 +233,3 @@ def _exists(queue: Queue, name: str) -> bool:
         return False
     return True
 
-
-def _last_state(queue: Queue, found: Schedule) -> State | None:
-    """The state of the schedule's last run's job; ``None`` if none or it is gone."""
-    if found.last_job_id is None:
-        return None
-    try:
-        return queue.get(found.last_job_id).state
-    except NoSuchJobError:
-        return None
