@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from queuectl_core import stored
+from queuectl_core import expiry, stored
 from queuectl_core.errors import NoSuchJobError
 from queuectl_core.job import FINAL_STATES, Job, State, WorkerInfo
+from queuectl_core.storage import EXPIRED
 from queuectl_core.units import human_duration, iso
 
 if TYPE_CHECKING:
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 
 #: Every code :func:`explain` gives, in the order the rules are tried.
 CODES = (
-    "completed", "dead", "cancelled", "unreadable", "running", "waiting", "delayed",
-    "retrying", "no_worker", "ready",
+    "completed", "dead", "expired", "cancelled", "unreadable", "running", "waiting",
+    "delayed", "retrying", "no_worker", "ready",
 )  # fmt: skip
 
 
@@ -75,6 +76,8 @@ class _Explainer:
             return self._dead()
         if job.state is State.CANCELLED:
             return self._cancelled()
+        if expiry.expired(job, self.now):
+            return self._expired("; will be cancelled by the next worker sweep")
         if stored.cannot_run(job):
             return Reason(
                 "unreadable",
@@ -98,8 +101,15 @@ class _Explainer:
             {"attempts": job.attempts, "error": job.last_error},
         )
 
+    def _expired(self, more: str = "") -> Reason:
+        at = self.job.expires_at
+        assert at is not None
+        return Reason("expired", f"expired at {self.when(at)}{more}", {"at": iso(at)})
+
     def _cancelled(self) -> Reason:
         job = self.job
+        if job.last_error == EXPIRED and job.expires_at is not None:
+            return self._expired()
         because = f" ({_line(job.last_error)})" if job.last_error else ""
         return Reason(
             "cancelled",
