@@ -39,7 +39,7 @@ MIN_INTERVAL = 1.0
 def interval(settings: Settings) -> float:
     """Seconds until a worker's next sweep."""
     kept = [keep for name in SETTINGS.values() if (keep := settings[name]) is not None]
-    return max(MIN_INTERVAL, min([INTERVAL, *kept]))
+    return float(max(MIN_INTERVAL, min([INTERVAL, *kept])))
 
 
 def sweep(storage: Storage, now: float, settings: Settings) -> int:
