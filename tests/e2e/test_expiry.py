@@ -55,24 +55,28 @@ def test_a_claimed_job_past_its_expiry_is_not_run(cli: Cli) -> None:
     assert cli.wait_state("then", "completed")["attempts"] == 1  # after_any: it ended
 
 
-@pytest.mark.parametrize(
-    ("args", "error"),
-    [
-        (["--expires-in", "0"], "expires_in must be between 1ms and 10 years"),
-        (["--expires-in", "soon"], "expires_in: 'soon' is not a duration"),
-        (["--expires-in", "5s", "--delay", "10s"], "expires_in must be after its run time"),
-        (["--expires-at", "2020-01-01T00:00:00Z"], "expires_at must be after now"),
-        (["--expires-at", "2999-01-01T00:00:00Z"], "expires_at must be a time up to 10 years"),
-        (["--expires-at", "tomorrow"], "expires_at: 'tomorrow' is not an ISO 8601 time"),
-    ],
-)
-def test_bad_expiry_is_one_line_and_stores_nothing(cli: Cli, args: list[str], error: str) -> None:
+#: Bad expiries and the start of their one-line error.
+BAD = [
+    (["--expires-in", "0"], "expires_in must be between 1ms and 10 years"),
+    (["--expires-in", "soon"], "expires_in: 'soon' is not a duration"),
+    (["--expires-in", "5s", "--delay", "10s"], "expires_in must be after its run time"),
+    (["--expires-at", "2020-01-01T00:00:00Z"], "expires_at must be after now"),
+    (["--expires-at", "2999-01-01T00:00:00Z"], "expires_at must be a time up to 10 years"),
+    (["--expires-at", "tomorrow"], "expires_at: 'tomorrow' is not an ISO 8601 time"),
+    (
+        [json.dumps({"command": "true", "expires_at": "2030-01-01T00:00:00Z", "expires_in": 5})],
+        "give expires_at or expires_in, not both",
+    ),
+]
+
+
+def test_bad_expiry_is_one_line_and_stores_nothing(cli: Cli) -> None:
     cli.run("enqueue", "--id", "before", "--command", "true")
-    done = cli.run("enqueue", "--command", "true", *args, check=False)
-    assert done.returncode != 0
-    assert done.stderr.startswith(f"Error: {error}") and done.stderr.count("\n") == 1, done
-    both = json.dumps({"command": "true", "expires_at": "2030-01-01T00:00:00Z", "expires_in": 5})
-    assert "give expires_at or expires_in, not both" in cli.run("enqueue", both, check=False).stderr
+    for args, error in BAD:
+        flags = ["--command", "true"] if args[0].startswith("--") else []
+        done = cli.run("enqueue", *flags, *args, check=False)
+        assert done.returncode != 0
+        assert done.stderr.startswith(f"Error: {error}") and done.stderr.count("\n") == 1, done
     assert [job["id"] for job in cli.json("list", "--json")] == ["before"]
 
 

@@ -376,6 +376,11 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
         ended = [
             state.value for state in dict.fromkeys(map(State, states)) if state in FINAL_STATES
         ]
+        with self._db.errors():  # most sweeps find none: look without the write lock
+            conn = self._db.connection()
+            ended = [name for name in ended if conn.execute(select, (name, cutoff, 1)).fetchone()]
+        if not ended:
+            return 0
         deleted = 0
         with self._db.write() as conn:
             for state in ended:
