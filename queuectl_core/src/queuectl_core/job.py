@@ -29,6 +29,9 @@ READY_STATES = (State.PENDING, State.FAILED)
 FINAL_STATES = (State.COMPLETED, State.DEAD, State.CANCELLED)
 #: The states a job can be cancelled from.
 CANCELLABLE = (State.PENDING, State.FAILED, State.PROCESSING, State.WAITING)
+#: The states of a job that has not started, with ``attempts`` 0: past its
+#: ``expires_at`` it expires (see :mod:`queuectl_core.expiry`).
+EXPIRABLE = (State.PENDING, State.WAITING)
 
 
 class Outcome(str, enum.Enum):

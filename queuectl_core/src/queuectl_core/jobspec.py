@@ -21,6 +21,7 @@ from queuectl_core.units import iso, parse_duration, parse_time
 FIELDS = (
     "id", "command", "type", "payload", "queue", "priority",
     "max_retries", "timeout", "run_at", "delay", "after", "after_any",
+    "expires_at", "expires_in",
 )  # fmt: skip
 _KNOWN = frozenset(FIELDS)
 _ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:@+-]{{0,{limits.ID_LENGTH - 1}}}")
@@ -223,6 +224,35 @@ def _next_run_at(data: Mapping[str, Any], now: float) -> float:
     return moment
 
 
+def _expires_at(data: Mapping[str, Any], now: float, next_run_at: float) -> float | None:
+    """When the job expires if not started (``expires_at``, a time as ``run_at``, or
+    ``expires_in``, a duration from now): after its due time and within
+    ``limits.DELAY`` of now."""
+    at, within = data.get("expires_at"), _seconds(data, "expires_in", limits.EXPIRES_IN)
+    if at is not None and within is not None:
+        raise InvalidJobError("give expires_at or expires_in, not both")
+    if within is not None:
+        moment, key, given = now + within, "expires_in", data.get("expires_in")
+    elif at is None:
+        return None
+    else:
+        key, given = "expires_at", at
+        latest = now + limits.DELAY[1]
+        allowed = f"a time up to {limits.duration_text(limits.DELAY[1])} from now ({_iso(latest)})"
+        if not isinstance(at, str):
+            raise InvalidJobError(f"expires_at must be an ISO 8601 time, got {shown(at)}")
+        try:
+            moment = parse_time(at)
+        except ValueError as exc:
+            raise InvalidJobError(f"expires_at: {exc}; it must be {allowed}") from None
+        if moment > latest:
+            raise InvalidJobError(f"expires_at must be {allowed}, got {shown(at)}")
+    if moment <= max(now, next_run_at):
+        when = "now" if next_run_at <= now else f"its run time {_iso(next_run_at)}"
+        raise InvalidJobError(f"{key} must be after {when}, got {shown(given)}")
+    return moment
+
+
 def _after(data: Mapping[str, Any]) -> tuple[str, ...]:
     """The ids of the jobs it waits for: a list of distinct job ids, at most
     ``limits.DEPENDENCIES``."""
@@ -297,6 +327,7 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
     _payload(payload, needs)
     timeout = _seconds(data, "timeout", limits.TIMEOUT)
     next_run_at = _next_run_at(data, now)
+    expires_at = _expires_at(data, now, next_run_at)
     after = _after(data)
     after_any = _after_any(data, after)
     return Job(
@@ -324,6 +355,7 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
         created_at=now,
         updated_at=now,
         next_run_at=next_run_at,
+        expires_at=expires_at,
         after=after,
         after_any=after_any,
     )

@@ -26,6 +26,8 @@ MAX_RETRIES = (0, 1_000_000)
 TIMEOUT = (0.001, YEAR)
 #: How far ahead a job may be scheduled: ``delay``, and ``run_at`` minus now.
 DELAY = (0.0, 10 * YEAR)
+#: A job's ``expires_in``: above zero, as far ahead as a job may be scheduled.
+EXPIRES_IN = (0.001, DELAY[1])
 #: The earliest ``run_at``: 1970-01-01T00:00:00Z (earlier ones mean "now" anyway).
 EARLIEST_RUN_AT = 0.0
 #: A time stored in a job that queuectl can show (1970 up to the year 9999).
@@ -80,6 +82,8 @@ KILL_GRACE = (0.0, HOUR)
 LEASE_TIMEOUT = (0.01, DAY)
 HEARTBEAT_INTERVAL = (0.01, DAY)
 POLL_INTERVAL = (0.001, HOUR)
+#: How long ended jobs are kept (``keep_completed_for`` ...), unless off.
+KEEP = (0.001, DURATION_MAX)
 #: Bytes of stdout and of stderr kept per attempt.
 OUTPUT_LIMIT = (0, 64 * 1024**2)
 

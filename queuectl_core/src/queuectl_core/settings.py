@@ -93,6 +93,8 @@ def validate(name: str, raw: str) -> Any:
 
 def format_value(value: Any) -> str:
     """A value as ``config get`` prints it."""
+    if value is None:
+        return "off"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from queuectl_core import dependencies, stored
+from queuectl_core import dependencies, expiry, stored
 from queuectl_core.errors import NoSuchJobError
 from queuectl_core.job import FINAL_STATES, Job, State, WorkerInfo
+from queuectl_core.storage import EXPIRED
 from queuectl_core.units import human_duration, iso
 
 if TYPE_CHECKING:
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
 
 #: Every code :func:`explain` gives, in the order the rules are tried.
 CODES = (
-    "completed", "dead", "dependency_failed", "cancelled", "unreadable", "running",
-    "waiting", "delayed", "retrying", "no_worker", "ready",
+    "completed", "dead", "expired", "dependency_failed", "cancelled", "unreadable",
+    "running", "waiting", "delayed", "retrying", "no_worker", "ready",
 )  # fmt: skip
 #: The codes :func:`explain_schedule` gives, for ``why NAME`` of a schedule.
 SCHEDULE_CODES = ("schedule_paused", "schedule_stopped", "scheduled")
@@ -78,6 +79,8 @@ class _Explainer:
             return self._dead()
         if job.state is State.CANCELLED:
             return self._cancelled()
+        if expiry.expired(job, self.now):
+            return self._expired("; will be cancelled by the next worker sweep")
         if stored.cannot_run(job):
             return Reason(
                 "unreadable",
@@ -101,8 +104,15 @@ class _Explainer:
             {"attempts": job.attempts, "error": job.last_error},
         )
 
+    def _expired(self, more: str = "") -> Reason:
+        at = self.job.expires_at
+        assert at is not None
+        return Reason("expired", f"expired at {self.when(at)}{more}", {"at": iso(at)})
+
     def _cancelled(self) -> Reason:
         job = self.job
+        if job.last_error == EXPIRED and job.expires_at is not None:
+            return self._expired()
         parent = dependencies.blamed(job)
         if parent is not None:
             return Reason(

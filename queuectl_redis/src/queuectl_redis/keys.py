@@ -25,6 +25,7 @@ class Keys:
         self.scheduled = f"{ns}:scheduled"  # waiting jobs not yet due, by next_run_at
         self.leases = f"{ns}:leases"  # processing job ids, by lease expiry
         self.unsettled = f"{ns}:unsettled"  # ended jobs whose dependents are not settled
+        self.expiring = f"{ns}:expiring"  # ids of jobs enqueued with an expiry, by expires_at
         self.settings = f"{ns}:settings"  # name -> value
         self.settings_version = f"{ns}:settings_version"
         self.stats = f"{ns}:stats"  # plugin counters: name -> number
@@ -60,6 +61,10 @@ class Keys:
 
     def by_queue(self, queue: str) -> str:
         return f"{self.namespace}:queue:{queue}"
+
+    def ended(self, state: State) -> str:
+        """Jobs in a final state, by when they got there (retention purges)."""
+        return f"{self.namespace}:ended:{state.value}"
 
     def by_state_and_queue(self, state: State, queue: str) -> str:
         return f"{self.namespace}:sq:{state.value}:{queue}"

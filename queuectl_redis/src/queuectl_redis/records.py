@@ -129,10 +129,27 @@ def cancel(job_id: str, now: float, reason: str, unknown_as: str) -> Record:
 
 
 def dependencies(jobs: Sequence[Job]) -> Record | None:
-    """What ``lua/enqueue.lua`` indexes of the jobs' ``after``: edges, each [id waited
-    for, id of the waiting job]; ``None`` when no job waits for another."""
+    """What ``lua/enqueue.lua`` indexes of the jobs' options: ``edges`` of their
+    ``after``, each [id waited for, id of the waiting job], and ``expiring``, each [id,
+    ``expires_at``] of a job with an expiry; ``None`` when no job has either."""
+    record: Record = {}
     edges = [[parent, _escaped(job.id)] for job in jobs for parent in job.after]
-    return {"edges": edges} if edges else None
+    if edges:
+        record["edges"] = edges
+    expiring = [
+        [_escaped(job.id), repr(float(job.expires_at))]
+        for job in jobs
+        if job.expires_at is not None
+    ]
+    if expiring:
+        record["expiring"] = expiring
+    return record or None
+
+
+def expire(now: float, reason: str, limit: int) -> Record:
+    """An expiry sweep (see ``lua/expire.lua``): cancel up to ``limit`` jobs not
+    started (core's ``EXPIRABLE`` states, ``attempts`` 0) expired by ``now``."""
+    return {"now": repr(float(now)), "reason": reason, "limit": limit}
 
 
 def settle(job_id: str, seen: State, moves: Sequence[DependentMove], now: float) -> Record:

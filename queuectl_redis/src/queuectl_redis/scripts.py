@@ -19,7 +19,7 @@ from typing import Any
 
 from redis.exceptions import NoScriptError
 
-from queuectl_core.job import CANCELLABLE, FINAL_STATES, READY_STATES, State
+from queuectl_core.job import CANCELLABLE, EXPIRABLE, FINAL_STATES, READY_STATES, State
 from queuectl_redis.codec import CLAIM_FIELDS
 
 NAMES = (
@@ -27,7 +27,7 @@ NAMES = (
     "get_jobs", "list_jobs", "attempts", "next_due", "cancel", "retry_dead", "purge",
     "load_settings", "save_setting", "register_worker", "heartbeat", "unregister_worker",
     "workers", "request_stop", "add_stats", "save_schedule", "advance_schedule",
-    "remove_schedule", "due_schedules", "list_schedules", "dependents", "settle",
+    "remove_schedule", "due_schedules", "list_schedules", "dependents", "settle", "expire",
 )  # fmt: skip
 
 
@@ -39,8 +39,8 @@ BATCH = 500
 def constants() -> str:
     """Lua definitions of what core and the codec define, so the scripts never keep a
     copy: ``BATCH``; the sets ``WAITING`` (core's ``READY_STATES``: a job in one waits
-    in a queue's ready or scheduled set), ``KNOWN`` (every state), ``CANCELLABLE`` and
-    ``FINAL`` (core's ``FINAL_STATES``);
+    in a queue's ready or scheduled set), ``KNOWN`` (every state), ``CANCELLABLE``,
+    ``FINAL`` (core's ``FINAL_STATES``) and ``EXPIRABLE``;
     and ``CLAIM_FIELDS``, the job fields a claim answers with."""
     return (
         f"local BATCH = {BATCH}\n"
@@ -48,6 +48,7 @@ def constants() -> str:
         f"local KNOWN = {_lua_set(State)}\n"
         f"local CANCELLABLE = {_lua_set(CANCELLABLE)}\n"
         f"local FINAL = {_lua_set(FINAL_STATES)}\n"
+        f"local EXPIRABLE = {_lua_set(EXPIRABLE)}\n"
         f"local CLAIM_FIELDS = {{{', '.join(map(_lua_text, CLAIM_FIELDS))}}}\n"
     )
 

@@ -26,7 +26,7 @@ from queuectl_core.errors import (
     StorageError,
 )
 from queuectl_core.host import hostname
-from queuectl_core.job import CANCELLABLE, Attempt, Job, State, WorkerInfo, new_token
+from queuectl_core.job import CANCELLABLE, FINAL_STATES, Attempt, Job, State, WorkerInfo, new_token
 from queuectl_core.storage import (
     CANCELLED,
     BatchFirstStorage,
@@ -232,6 +232,12 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
         _raise_refusal(answer, "cancelled", CANCELLABLE)
         return codec.job_from_fields(pairs(answer[1]))
 
+    def expire(self, now: float, reason: str, limit: int = 100) -> list[Job]:
+        if limit < 1:
+            return []
+        answer = self._run("expire", records.encoded(records.expire(now, reason, limit)))
+        return [codec.job_from_fields(pairs(flat)) for flat in answer]
+
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
         retry = records.encoded(records.retry(now, _UNKNOWN_AS))
         if job_ids is not None:
@@ -254,6 +260,7 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
         job_ids: Sequence[str] | None = None,
         *,
         updated_before: float | None = None,
+        limit: int | None = None,
     ) -> int:
         names = [State(state).value for state in _distinct(states)]
         if job_ids is not None:
@@ -265,6 +272,13 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
             return int(answer[1])
         cutoff = optional(None if updated_before is None else repr(float(updated_before)))
         deleted = 0
+        if limit is not None:  # ended jobs, longest ago first: P:ended:<state> (lua/lib.lua)
+            for state in names:
+                if deleted >= limit or State(state) not in FINAL_STATES:
+                    continue
+                answer = self._run("purge", "oldest", state, cutoff, str(limit - deleted))
+                deleted += int(answer[1])
+            return deleted
         for state in names:
             cursor: str | bytes = "0"
             while True:

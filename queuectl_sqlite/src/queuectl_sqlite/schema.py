@@ -144,6 +144,24 @@ VERSION_6 = (
     "CREATE INDEX dependencies_child ON dependencies (child)",
     f"CREATE INDEX jobs_unsettled ON jobs (seq) WHERE {UNSETTLED}",
 )
+#: The exact predicate of the partial index on jobs that may expire (see
+#: ``VERSION_EXPIRY``); a query must repeat it word for word.
+EXPIRING = "expires_at IS NOT NULL AND state IN ('pending', 'waiting')"
+#: The exact predicate of the partial index on ended jobs by state and end time.
+ENDED = "state IN ('completed', 'dead', 'cancelled')"
+#: Expiry and retention (the version after the unique keys' one: renumber it when the
+#: two meet). ``jobs.expires_at`` copies the option of that name for the index of jobs
+#: that may expire, NULL (and out of the index) for a job without one, so only jobs
+#: with an expiry pay for it; ``jobs_ended`` finds the jobs a retention sweep purges,
+#: by state and end time, without scanning the jobs it keeps.
+VERSION_EXPIRY = (
+    "ALTER TABLE jobs ADD COLUMN expires_at REAL",
+    """UPDATE jobs SET expires_at = json_extract(options, '$.expires_at')
+        WHERE options IS NOT NULL AND json_valid(options)
+        AND json_type(options, '$.expires_at') IN ('integer', 'real')""",
+    f"CREATE INDEX jobs_expiring ON jobs (expires_at) WHERE {EXPIRING}",
+    f"CREATE INDEX jobs_ended ON jobs (state, updated_at) WHERE {ENDED}",
+)
 #: Adds ``n`` (negative: takes) jobs to a (queue, state) count.
 COUNT_ADD = """INSERT INTO counts (queue, state, n) VALUES (?, ?, ?)
     ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n"""
@@ -156,6 +174,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     4: VERSION_4,
     5: VERSION_5,
     6: VERSION_6,
+    7: VERSION_EXPIRY,  # 8 once the unique keys' version 7 is in
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

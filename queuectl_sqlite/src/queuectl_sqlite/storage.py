@@ -57,7 +57,7 @@ from queuectl_sqlite.rows import (
     worker_values,
 )
 from queuectl_sqlite.schedules import SqliteSchedules
-from queuectl_sqlite.schema import COUNT_ADD, PROCESSING
+from queuectl_sqlite.schema import COUNT_ADD, ENDED, EXPIRING, PROCESSING
 from queuectl_sqlite.wakeup import Notifier, SocketWaiter, wake_dir
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,9 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
         try:
             with self._db.write() as conn:
                 conn.executemany(*insert_jobs(jobs))
+                expiring = [(job.expires_at, job.id) for job in jobs if job.expires_at is not None]
+                if expiring:  # the index of jobs that may expire (schema.VERSION_EXPIRY)
+                    conn.executemany(f"UPDATE jobs SET expires_at = ? WHERE id = {ID}", expiring)
                 added = Counter((job.queue, job.state.value) for job in jobs)
                 conn.executemany(COUNT_ADD, [(*key, n) for key, n in added.items()])
                 dependencies.index(conn, jobs)
@@ -302,6 +305,27 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
             )
 
     @rereads_text
+    def expire(self, now: float, reason: str, limit: int = 100) -> list[Job]:
+        select = (
+            f"SELECT {JOB_COLUMNS} FROM jobs INDEXED BY jobs_expiring WHERE {EXPIRING} "
+            "AND expires_at <= ? AND attempts = 0 ORDER BY expires_at LIMIT ?"
+        )
+        with self._db.errors():  # most calls find none: look without the write lock
+            if not self._db.connection().execute(select, (now, 1)).fetchone():
+                return []
+        with self._db.write() as conn:
+            jobs = [job_from_row(JobRow(*row)) for row in conn.execute(select, (now, limit))]
+            conn.executemany(
+                "UPDATE jobs SET state = 'cancelled', updated_at = ?, last_error = ? "
+                f"WHERE id = {ID}",
+                [(now, reason, job.id) for job in jobs],
+            )
+            leases.recount(conn, [(job.queue, job.state.value, "cancelled") for job in jobs])
+        return [
+            job.evolve(state=State.CANCELLED, updated_at=now, last_error=reason) for job in jobs
+        ]
+
+    @rereads_text
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
         def retry(conn: sqlite3.Connection, found: list[Found]) -> None:
             conn.executemany(
@@ -323,6 +347,7 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
         job_ids: Sequence[str] | None = None,
         *,
         updated_before: float | None = None,
+        limit: int | None = None,
     ) -> int:
         def delete(conn: sqlite3.Connection, found: list[Found]) -> None:
             params = [(job_id,) for job_id, _, _ in found]
@@ -330,7 +355,41 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
             conn.executemany(f"DELETE FROM jobs WHERE id = {ID}", params)
             dependencies.forget(conn, params)
 
+        if job_ids is None and limit is not None:
+            return self._purge_oldest(states, updated_before, limit, delete)
         return len(self._apply(job_ids, states, "purged", delete, updated_before))
+
+    def _purge_oldest(
+        self,
+        states: Sequence[State],
+        updated_before: float | None,
+        limit: int,
+        delete: Callable[[sqlite3.Connection, list[Found]], None],
+    ) -> int:
+        """Delete up to ``limit`` ended jobs in ``states``, updated longest ago first,
+        in one transaction: seeks in ``jobs_ended``, which holds only ended jobs."""
+        select = (
+            f"SELECT id, queue, state FROM jobs INDEXED BY jobs_ended WHERE {ENDED} "
+            "AND state = ? AND updated_at < ? ORDER BY updated_at LIMIT ?"
+        )
+        cutoff = float("inf") if updated_before is None else updated_before
+        ended = [
+            state.value for state in dict.fromkeys(map(State, states)) if state in FINAL_STATES
+        ]
+        with self._db.errors():  # most sweeps find none: look without the write lock
+            conn = self._db.connection()
+            ended = [name for name in ended if conn.execute(select, (name, cutoff, 1)).fetchone()]
+        if not ended:
+            return 0
+        deleted = 0
+        with self._db.write() as conn:
+            for state in ended:
+                if deleted >= limit:
+                    break
+                batch = conn.execute(select, (state, cutoff, limit - deleted)).fetchall()
+                delete(conn, batch)
+                deleted += len(batch)
+        return deleted
 
     def _apply(
         self,

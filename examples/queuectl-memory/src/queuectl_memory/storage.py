@@ -28,6 +28,7 @@ from queuectl_core.errors import (
 )
 from queuectl_core.job import (
     CANCELLABLE,
+    EXPIRABLE,
     FINAL_STATES,
     READY_STATES,
     Attempt,
@@ -341,6 +342,27 @@ class MemoryStorage(Storage):
             ns.jobs[job_id] = job
             return job
 
+    def expire(self, now: float, reason: str, limit: int = 100) -> list[Job]:
+        ns = self.namespace
+        with self.lock:  # an example: a scan where real backends keep an index by expiry
+            due = sorted(
+                (
+                    job
+                    for job in ns.jobs.values()
+                    if job.expires_at is not None
+                    and job.expires_at <= now
+                    and job.attempts == 0
+                    and job.state in EXPIRABLE
+                ),
+                key=lambda job: job.expires_at or 0.0,
+            )[:limit]
+            cancelled = []
+            for job in due:
+                job = job.evolve(state=State.CANCELLED, updated_at=now, last_error=reason)
+                ns.jobs[job.id] = job
+                cancelled.append(job)
+            return cancelled
+
     def _chosen(
         self, job_ids: Sequence[str] | None, states: Sequence[State], verb: str
     ) -> list[str]:
@@ -372,12 +394,16 @@ class MemoryStorage(Storage):
         job_ids: Sequence[str] | None = None,
         *,
         updated_before: float | None = None,
+        limit: int | None = None,
     ) -> int:
         ns = self.namespace
         with self.lock:
             chosen = self._chosen(job_ids, states, "purged")
             if job_ids is None and updated_before is not None:
                 chosen = [i for i in chosen if ns.jobs[i].updated_at < updated_before]
+            if job_ids is None and limit is not None:
+                chosen.sort(key=lambda job_id: ns.jobs[job_id].updated_at)
+                chosen = chosen[:limit]
             for job_id in chosen:
                 for parent in ns.jobs[job_id].after:
                     if job_id in ns.dependents.get(parent, ()):

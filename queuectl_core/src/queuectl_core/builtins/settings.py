@@ -29,6 +29,16 @@ def _base(text: str) -> float:
     return value
 
 
+def _keep(text: str) -> float | None:
+    """How long ended jobs are kept: a duration, or ``off``/``none`` (forever)."""
+    if text.strip().lower() in ("off", "none"):
+        return None
+    return _keep_duration(text)
+
+
+_keep_duration = duration_in(limits.KEEP)
+
+
 def _output_limit(text: str) -> int:
     value = parse_size(text)
     if not limits.OUTPUT_LIMIT[0] <= value <= limits.OUTPUT_LIMIT[1]:
@@ -90,6 +100,27 @@ CORE_SETTINGS = (
         _output_limit,
         "Bytes of stdout and of stderr kept per attempt (the tail is kept).",
         "bytes",
+    ),
+    Setting(
+        "keep_completed_for",
+        7 * limits.DAY,
+        _keep,
+        "Workers purge completed jobs this long after they ended; off keeps them.",
+        "s",
+    ),
+    Setting(
+        "keep_dead_for",
+        None,
+        _keep,
+        "Workers purge dead jobs this long after they ended; off (default) keeps them.",
+        "s",
+    ),
+    Setting(
+        "keep_cancelled_for",
+        7 * limits.DAY,
+        _keep,
+        "Workers purge cancelled (and expired) jobs this long after they ended; off keeps them.",
+        "s",
     ),
 )
 

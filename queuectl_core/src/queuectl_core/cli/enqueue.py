@@ -29,9 +29,12 @@ FIELD_FLAGS = (
     ("timeout", "timeout"),
     ("delay", "delay"),
     ("run_at", "run_at"),
+    ("expires_in", "expires_in"),
+    ("expires_at", "expires_at"),
 )
-#: Fields that say when a job runs; a flag for one replaces the JSON's other.
-WHEN_FIELDS = ("delay", "run_at")
+#: Fields that say when a job runs, and when it expires: a flag for one of a pair
+#: replaces the JSON's other.
+WHEN_FIELDS = (("delay", "run_at"), ("expires_in", "expires_at"))
 
 
 @click.command()
@@ -55,6 +58,16 @@ WHEN_FIELDS = ("delay", "run_at")
 @click.option("--timeout", metavar="DURATION", help="Kill the attempt after this long.")
 @click.option("--delay", metavar="DURATION", help="Run no earlier than this long from now.")
 @click.option("--run-at", metavar="TIME", help="Run no earlier than this ISO 8601 time.")
+@click.option(
+    "--expires-in",
+    metavar="DURATION",
+    help="Cancel it (reason expired) if not started within this long from now.",
+)
+@click.option(
+    "--expires-at",
+    metavar="TIME",
+    help="Cancel it (reason expired) if not started by this ISO 8601 time.",
+)
 @click.option("--payload", metavar="JSON", help="JSON value handed to a Python handler.")
 @click.option(
     "--after",
@@ -96,6 +109,7 @@ def enqueue(
     queuectl enqueue '{"id": "job1", "command": "echo hi", "max_retries": 3}'
     queuectl enqueue --command "sleep 2" --priority high --delay 10s --queue emails
     queuectl enqueue --command "make report" --after fetch,clean
+    queuectl enqueue --command "send-digest" --expires-in 10m
     queuectl enqueue --file jobs.jsonl
     """
     given: dict[str, Any] = {
@@ -162,9 +176,10 @@ def _queue_for(app: AppContext, jobs: list[Job]) -> Queue:
 def _merge(spec: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
     """The JSON fields with the flags' values on top."""
     merged = dict(spec)
-    if any(name in flags for name in WHEN_FIELDS):
-        for name in WHEN_FIELDS:
-            merged.pop(name, None)
+    for pair in WHEN_FIELDS:
+        if any(name in flags for name in pair):
+            for name in pair:
+                merged.pop(name, None)
     merged.update(flags)
     if "payload" in flags:
         merged["payload"] = loads(flags["payload"], "--payload")

@@ -196,6 +196,8 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
         pairs.append(("after", f"{', '.join(job.after)} (each {each})"))
     if job.state in (State.PENDING, State.FAILED):
         pairs.append(("next run", render.local_time(job.next_run_at)))
+    if job.expires_at is not None:
+        pairs.append(("expires", f"{render.local_time(job.expires_at)} (if not started by then)"))
     if job.worker_id:
         pairs.append(("worker", job.worker_id))
     if job.last_error:

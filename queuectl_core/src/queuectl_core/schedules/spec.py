@@ -24,7 +24,7 @@ from queuectl_core.units import parse_duration
 _NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:-]{{0,{limits.SCHEDULE_NAME_LENGTH - 1}}}")
 #: Job fields a template may not have: each run's id is made from its slot, and it
 #: runs when the slot comes.
-NOT_IN_TEMPLATE = ("id", "run_at", "delay")
+NOT_IN_TEMPLATE = ("id", "run_at", "delay", "expires_at")
 #: Names in the time zone database that mean whatever zone the reading host is set to.
 HOST_ZONES = frozenset(("localtime", "posixrules"))
 

@@ -37,6 +37,7 @@ from queuectl_core.storage.jobs import JobStore
 from queuectl_core.storage.leases import Leases
 from queuectl_core.storage.records import (
     CANCELLED,
+    EXPIRED,
     RELEASED,
     Claim,
     ClaimRequest,
@@ -53,6 +54,7 @@ from queuectl_core.storage.stats import StatsStore
 
 __all__ = [
     "CANCELLED",
+    "EXPIRED",
     "RELEASED",
     "Admin",
     "BackendSpec",

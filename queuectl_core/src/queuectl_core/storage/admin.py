@@ -32,6 +32,19 @@ class Admin(ABC):
         """
 
     @abstractmethod
+    def expire(self, now: float, reason: str, limit: int = 100) -> list[Job]:
+        """Cancel up to ``limit`` jobs that have not started and whose ``expires_at`` is
+        at or before ``now``, earliest expiry first; return them as cancelled.
+
+        Not started: state in :data:`~queuectl_core.job.EXPIRABLE` (pending or waiting)
+        with ``attempts`` 0; never a processing, failed or ended job. Each is cancelled as
+        :meth:`cancel` would (``last_error`` ``reason``, ``updated_at`` ``now``, its
+        dependents unsettled), atomically with the check of its state. Called by every
+        worker's heartbeat, so it must be cheap when none is due (an index by expiry,
+        not a scan) and cost nothing to jobs without ``expires_at``.
+        """
+
+    @abstractmethod
     def retry_dead(self, job_ids: Sequence[str] | None, now: float) -> list[str]:
         """Move dead jobs back to pending with ``attempts`` 0 and return their ids.
 
@@ -50,10 +63,14 @@ class Admin(ABC):
         job_ids: Sequence[str] | None = None,
         *,
         updated_before: float | None = None,
+        limit: int | None = None,
     ) -> int:
         """Delete jobs (and their attempts, and their entries in the index of
         dependents, as parent and as dependent) in ``states``; returns how many.
 
         With ``job_ids``, only those; all or nothing as in ``retry_dead``. Without,
-        ``updated_before`` keeps jobs whose ``updated_at`` is at or after it.
+        ``updated_before`` keeps jobs whose ``updated_at`` is at or after it, and
+        ``limit`` (``None``: no limit) deletes at most that many in all, those updated
+        longest ago first: a bounded call a worker's retention sweep makes repeatedly,
+        which must not scan the jobs it keeps (an index by state and ``updated_at``).
         """

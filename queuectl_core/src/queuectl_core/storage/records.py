@@ -11,6 +11,9 @@ from queuectl_core.job import READY_STATES, AttemptResult, Job, State
 RELEASED = "released before it started"
 #: The reason of a job a person cancelled (``Admin.cancel``'s default).
 CANCELLED = "cancelled"
+#: The reason of a job cancelled because it had not started by its ``expires_at``
+#: (see :mod:`queuectl_core.expiry`).
+EXPIRED = "expired"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ to run or to be stored (and has the worker abort or drop a job whose lease is
 gone: cancelled, or recovered by someone else), records in the registry that the
 worker is alive (learning whether a stop was requested), recovers jobs whose
 worker stopped renewing their lease, and settles the jobs waiting for others that a
-process which died left unsettled (:func:`queuectl_core.dependencies.sweep`). In
+process which died left unsettled (:func:`queuectl_core.dependencies.sweep`), cancels
+the jobs past their expiry that no worker claimed (:func:`queuectl_core.expiry.sweep`)
+and, every few seconds (:func:`queuectl_core.retention.interval`), purges the ended jobs older than
+the retention settings (:func:`queuectl_core.retention.sweep`). In
 between, when the running job turns out slow while the worker holds others, it has
 the worker hand those back, and it fires the recurring schedules that come due
 (:class:`~queuectl_core.schedules.firer.Firer`: about one cheap storage call a
@@ -20,7 +23,7 @@ import threading
 import time
 from typing import Protocol
 
-from queuectl_core import dependencies
+from queuectl_core import dependencies, expiry, retention
 from queuectl_core.events import QueueSource
 from queuectl_core.schedules.firer import Firer
 from queuectl_core.settings import Settings
@@ -79,6 +82,7 @@ class Heartbeat:
         self._stopped = threading.Event()
         self._wake = threading.Event()  # look at hand_back_at() again now
         self._failing = False
+        self._retention_at = 0.0  # time.monotonic() of the next retention sweep
         self._thread = threading.Thread(
             target=self._run, name=f"heartbeat-{worker_id}", daemon=True
         )
@@ -134,10 +138,13 @@ class Heartbeat:
             if self.storage.heartbeat(self.worker_id, now):
                 self.owner.request_stop("stop requested")
             self.owner.on_beat()
-            recovery.sweep_expired(self.storage, now, self.owner.settings, self.owner.hook_queue)
-            dependencies.sweep(
-                self.storage, now, settings=self.owner.settings, hook_queue=self.owner.hook_queue
-            )
+            settings, hook_queue = self.owner.settings, self.owner.hook_queue
+            recovery.sweep_expired(self.storage, now, settings, hook_queue)
+            expiry.sweep(self.storage, now, settings, hook_queue)
+            dependencies.sweep(self.storage, now, settings=settings, hook_queue=hook_queue)
+            if time.monotonic() >= self._retention_at:  # after settling: see retention
+                self._retention_at = time.monotonic() + retention.interval(settings)
+                retention.sweep(self.storage, now, settings)
         except Exception as exc:  # the database may be briefly unavailable: try next time
             if not self._failing:
                 log.warning("heartbeat failed: %s; retrying every heartbeat", exc)

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
-from queuectl_core import dependencies, events, retry
+from queuectl_core import dependencies, events, expiry, retry
 from queuectl_core import settings as settings_module
 from queuectl_core.executors import declared_by, for_job
 from queuectl_core.executors.base import (
@@ -202,6 +202,8 @@ class Worker:
                     if self.burst:
                         break
                     self._idle()
+            elif held.claim.job.expires_at is not None and self._expired(held.claim):
+                continue
             else:
                 self._holdings.add_result(self._attempt(held.claim))
                 self._give_back(self._holdings.take_held_up(time.monotonic()), "a slow job")
@@ -313,6 +315,24 @@ class Worker:
     def _log_given_back(self, released: Sequence[bool], why: str) -> None:
         if any(released):
             log.info("handed back %d claimed job(s) before starting them: %s", sum(released), why)
+
+    def _expired(self, claim: Claim) -> bool:
+        """A claimed job past its expiry before its first attempt is not run: cancelled,
+        reason ``expired`` (see :mod:`queuectl_core.expiry`). Whether it was."""
+        now = time.time()
+        if not expiry.claimed_expired(claim, now):
+            return False
+        try:
+            self._retrying(
+                "cancelling an expired job",
+                lambda: expiry.cancel_claimed(
+                    self.storage, claim, now, self.settings, self.hook_queue
+                ),
+            )
+        except _GiveUp:
+            log.error("job %s expired but not cancelled: its lease will expire", claim.job.id)
+            raise
+        return True
 
     def _attempt(self, claim: Claim) -> Finished:
         """Run one attempt of a claimed job to its end."""

@@ -18,6 +18,6 @@ else
   unwait(k, id, f[2])
 end
 redis.call('HSET', k, 'state', 'cancelled', 'updated_at', now, 'last_error', c.reason)
-move(id, f[2], f[3], indexed_state(id, f[1]), 'cancelled')
+move(id, f[2], f[3], indexed_state(id, f[1]), 'cancelled', now)
 if f[6] then track(k, id, f[6], 'cancelled') end
 return {'ok', redis.call('HGETALL', k)}

@@ -1,12 +1,14 @@
 -- ARGV: ns, call id, a JSON array of the field names, a JSON array of jobs: each an
 -- array of 1 (ready now) or 0, then the fields' values in that order (text, or null
 -- for an absent field); for jobs that wait for others, a dependencies record
--- (records.dependencies): edges, each [id waited for, id of the waiting job]. All or
+-- (records.dependencies): edges, each [id waited for, id of the waiting job], and
+-- expiring, each [id, expires_at] (the index of jobs that may expire, P:expiring). All or
 -- nothing: a job waited for that is neither stored nor in the batch refuses it. A
 -- retried call (same call id) is not a duplicate. The index writes go in one call per
 -- key (see flush in lib.lua).
 local call, names, jobs_in = ARGV[2], cjson.decode(ARGV[3]), cjson.decode(ARGV[4])
-local edges = ARGV[5] and cjson.decode(ARGV[5]).edges or {}
+local extra = ARGV[5] and cjson.decode(ARGV[5]) or {}
+local edges = extra.edges or {}
 local at = {} -- field name -> position in a job's array
 for n, name in ipairs(names) do at[name] = n + 1 end
 local ID, QUEUE, STATE, SCORE, NEXT = at.id, at.queue, at.state, at.score, at.next_run_at
@@ -50,6 +52,7 @@ for n, job in ipairs(jobs_in) do
   index(id, queue, state, seq)
   if m then enter_waiting(k, id, queue, m, job[NEXT], job[1] == 1, job[SCORE]) end
 end
+for _, e in ipairs(extra.expiring or {}) do zadd_later(P .. ':expiring', e[2], e[1]) end
 for _, edge in ipairs(edges) do -- see track() in lib.lua
   local parent = job_key(edge[1])
   later('SADD', P .. ':dependents:' .. edge[1], edge[2])

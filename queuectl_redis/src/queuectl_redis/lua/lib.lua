@@ -86,21 +86,26 @@ local function count(queue, state, delta)
   deltas[field] = now + delta
 end
 
-local function index(id, queue, state, seq)
+-- A job in a FINAL state is also in P:ended:<state>, scored by when it got there
+-- (at): what a retention sweep purges, oldest first, without scanning the others.
+local function index(id, queue, state, seq, at)
   zadd_later(P .. ':state:' .. state, seq, id)
   zadd_later(P .. ':sq:' .. state .. ':' .. queue, seq, id)
+  if FINAL[state] then zadd_later(P .. ':ended:' .. state, at, id) end
   count(queue, state, 1)
 end
 
 local function unindex(id, queue, state)
   later('ZREM', P .. ':state:' .. state, id)
   later('ZREM', P .. ':sq:' .. state .. ':' .. queue, id)
+  if FINAL[state] then later('ZREM', P .. ':ended:' .. state, id) end
   count(queue, state, -1)
 end
 
-local function move(id, queue, seq, from, to)
+-- at: the time of the move (the job's new updated_at).
+local function move(id, queue, seq, from, to, at)
   if from then unindex(id, queue, from) end
-  index(id, queue, to, seq)
+  index(id, queue, to, seq, at)
 end
 
 -- The state whose indexes hold job id: its stored state, or for one queuectl does not
@@ -203,7 +208,7 @@ local function take(id, queue, worker, now, lease_until, token)
     'attempts', attempts)
   if f[5] then redis.call('HDEL', k, 'member') end
   later('ZREM', P .. ':waiting:' .. queue, id)
-  move(id, queue, f[2], f[1], 'processing')
+  move(id, queue, f[2], f[1], 'processing', now)
   zadd_later(P .. ':leases', lease_until, id)
   later('SADD', P .. ':held:' .. worker, id)
   redis.call('HSET', attempt_key(id, number), 'worker_id', worker, 'started_at', now,
@@ -304,7 +309,7 @@ local function finish(t, output)
   redis.call('HDEL', k, unpack(gone))
   later('ZREM', P .. ':leases', id)
   later('SREM', P .. ':held:' .. f[7], id)
-  move(id, f[4], f[5], 'processing', state)
+  move(id, f[4], f[5], 'processing', state, t.finished_at)
   -- the attempt's record, as take() made it: none of these fields is there yet
   local record = {'outcome', t.outcome, 'finished_at', t.finished_at}
   for _, name in ipairs(ATTEMPT_FIELDS) do

@@ -2,6 +2,8 @@
 -- nothing): returns {'ok', n}.
 -- Or ns, 'state', state, cursor seq, cutoff (opt): up to BATCH jobs of the state after
 -- the cursor, deleting those updated before the cutoff: returns {'ok', n, seen, cursor}.
+-- Or ns, 'oldest', an ended state, cutoff (opt), limit: up to limit jobs of the state
+-- updated before the cutoff, longest ago first (P:ended:<state>): returns {'ok', n}.
 -- Drops job id, whose options text is options, from the index of dependents: as a job
 -- waited for, and as one waiting for those its options' 'after' names.
 local function forget(id, options)
@@ -25,6 +27,7 @@ local function delete(id)
   redis.call('ZREM', P .. ':jobs', id)
   redis.call('ZREM', P .. ':queue:' .. f[2], id)
   redis.call('ZREM', P .. ':leases', id)
+  redis.call('ZREM', P .. ':expiring', id)
   if f[4] then redis.call('SREM', P .. ':held:' .. f[4], id) end
   for n = 1, tonumber(f[3] or '0') do redis.call('DEL', attempt_key(id, n)) end
   if f[5] or f[6] then forget(id, f[5]) end
@@ -37,6 +40,13 @@ if ARGV[2] == 'ids' then
   for n = 5 + nstates, #ARGV do ids[#ids + 1] = ARGV[n] end
   local refused = check(ids, allowed, ARGV[3])
   if refused then return refused end
+  for _, id in ipairs(ids) do delete(id) end
+  return {'ok', #ids}
+end
+if ARGV[2] == 'oldest' then
+  local cutoff = opt(ARGV[4])
+  local ids = redis.call('ZRANGEBYSCORE', P .. ':ended:' .. ARGV[3], '-inf',
+    cutoff and '(' .. cutoff or '+inf', 'LIMIT', 0, tonumber(ARGV[5]))
   for _, id in ipairs(ids) do delete(id) end
   return {'ok', #ids}
 end

@@ -17,7 +17,7 @@ for n = 3, #ARGV, 2 do
     redis.call('HDEL', k, 'worker_id', 'token', 'lease_expires_at')
     redis.call('ZREM', P .. ':leases', id)
     redis.call('SREM', P .. ':held:' .. f[6], id)
-    move(id, f[3], f[4], 'processing', state)
+    move(id, f[3], f[4], 'processing', state, now)
     if WAITING[state] and wait(k, id, f[3], f[4], f[8], r.ready) then any = true end
     released[#released] = 1
   end

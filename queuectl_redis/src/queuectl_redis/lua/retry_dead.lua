@@ -17,7 +17,7 @@ for _, id in ipairs(ids) do
   unwait(k, id, f[1]) -- a stale entry of a state written behind queuectl's back
   redis.call('HSET', k, 'state', state, 'attempts', 0, 'next_run_at', r.next_run_at,
     'updated_at', now)
-  move(id, f[1], f[2], indexed_state(id, f[3]), state)
+  move(id, f[1], f[2], indexed_state(id, f[3]), state, now)
   if f[4] then track(k, id, f[4], state) end
   if WAITING[state] then wait(k, id, f[1], f[2], r.next_run_at, r.ready) end
 end

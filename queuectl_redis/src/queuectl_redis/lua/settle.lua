@@ -21,7 +21,7 @@ for n, m in ipairs(s.moves) do
       redis.call('HDEL', mk, 'last_error')
     end
     if WAITING[m.source] then unwait(mk, m.id, f[2]) end
-    if m.source ~= m.target then move(m.id, f[2], f[3], m.source, m.target) end
+    if m.source ~= m.target then move(m.id, f[2], f[3], m.source, m.target, s.now) end
     if f[5] then track(mk, m.id, f[5], m.target) end
     if WAITING[m.target] and wait(mk, m.id, f[2], f[3], f[4], m.ready) then woke = true end
   end

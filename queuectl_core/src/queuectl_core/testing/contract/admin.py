@@ -16,6 +16,7 @@ from queuectl_core.testing.contract.base import (
     D,
     F,
     P,
+    R,
     X,
     ids,
     one_per_state,
@@ -150,6 +151,69 @@ class AdminContract(ContractFixtures):
         assert storage.purge([X], updated_before=T0 + 100) == 1
         assert ids(storage.list_jobs()) == ["pending", "new"]
         assert storage.purge([X, P], updated_before=T0 + 101) == 2
+
+    def test_purge_with_a_limit_takes_those_ended_longest_ago_first(
+        self, storage: Storage, job: JobFactory
+    ) -> None:
+        storage.enqueue([job(name) for name in ("x1", "x2", "x3", "x4", "pending")])
+        for name, at in (("x1", T0 + 3), ("x2", T0 + 1), ("x3", T0 + 2), ("x4", T0 + 50)):
+            storage.cancel(name, at)
+        settle(storage, job("c1", queue="q1"), C)  # ended at T0 + 1
+        assert storage.purge([X], updated_before=T0 + 10, limit=2) == 2
+        assert ids(storage.list_jobs(states=[X])) == ["x4", "x1"]
+        assert storage.purge([C, X], updated_before=T0 + 10, limit=1) == 1
+        assert storage.purge([C, X], updated_before=T0 + 10, limit=5) == 1
+        assert storage.purge([C, X], updated_before=T0 + 10, limit=5) == 0
+        assert sorted(ids(storage.list_jobs())) == ["pending", "x4"]
+        assert storage.counts() == {("default", X): 1, ("default", P): 1}
+        assert storage.purge([X], limit=5) == 1  # no cutoff: every one
+
+    # -- expire ------------------------------------------------------------------------
+
+    def test_expire_cancels_jobs_not_started_by_their_expiry(
+        self, storage: Storage, job: JobFactory
+    ) -> None:
+        storage.enqueue(
+            [
+                job("a", expires_at=T0 + 10),
+                job("b", expires_at=T0 + 5),
+                job("later", expires_at=T0 + 100),
+                job("plain"),
+                job("parent", queue="other"),
+                job("w", state=State.WAITING, after=("parent",), expires_at=T0 + 6),
+                job("kid", state=State.WAITING, after=("b",)),
+            ]
+        )
+        claims = {  # claimed: to keep running, to fail (a retry to come), to be handed back
+            name: settle(storage, job(name, queue=name, expires_at=T0 + 7), R)
+            for name in ("run", "retry", "back")
+        }
+        assert storage.finish("retry", claims["retry"].token, TO[F])  # type: ignore[union-attr]
+        assert storage.release([("back", claims["back"].token)], T0 + 2) == [True]  # type: ignore[union-attr]
+        assert storage.expire(T0 + 4, "expired") == []
+        first = storage.expire(T0 + 10, "expired", limit=2)
+        assert ids(first) == ["b", "w"]
+        assert storage.expire(T0 + 10, "expired", limit=5) == [
+            storage.get("back"),
+            storage.get("a"),
+        ]
+        assert storage.expire(T0 + 10, "expired") == []
+        for cancelled in first:
+            assert cancelled == storage.get(cancelled.id)
+            assert (cancelled.state, cancelled.last_error, cancelled.updated_at) == (
+                X,
+                "expired",
+                T0 + 10,
+            )
+        assert [storage.get(name).state for name in ("run", "retry", "later", "plain")] == [
+            State.PROCESSING,
+            F,
+            P,
+            P,
+        ]
+        assert storage.unsettled() == ["b"]  # the job waiting for it is to be settled
+        assert storage.claim(ClaimRequest("w1", ["back"], LATER, LATER + 1)) is None
+        assert storage.counts().get(("default", X)) == 3
 
     def test_purge_with_ids(self, storage: Storage, job: JobFactory) -> None:
         one_per_state(storage, job)
