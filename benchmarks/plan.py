@@ -50,11 +50,17 @@ class Case:
         return f"{self.system.name}/{self.workload}/{self.workers}"
 
 
+#: Rows that measure queuectl against itself.
+_QUEUECTL_ONLY = {
+    "features": "queuectl with and without its scheduling features in use: no peer has them all",
+}
 _HUEY_CANNOT = {
+    **_QUEUECTL_ONLY,
     "bulk_cli": "huey has no command that enqueues: tasks are enqueued from Python",
     "startup": "huey has no status command (its only command is the consumer)",
 }
 _RQ_CANNOT = {
+    **_QUEUECTL_ONLY,
     "bulk_cli": "`rq enqueue` takes one job per call, each a Python start-up: no bulk path",
 }
 _RQ_FORK_CANNOT = {
@@ -64,6 +70,7 @@ _RQ_FORK_CANNOT = {
     "startup": "the same `rq info` as the rq SimpleWorker column",
 }
 _TSP_CANNOT = {
+    **_QUEUECTL_ONLY,
     "bulk_api": "task-spooler has no library: the `tsp` command is its client (CLI row)",
     "noop": "task-spooler runs commands only: no in-process handlers",
     "scale": "each queued job is a waiting client process: tsp queues at most "
@@ -87,6 +94,7 @@ WORKLOADS = (
     Workload("bulk_cli", "bulk enqueue, CLI", 20_000, 2_000),
     Workload("shell", "shell `true`, end to end", 3_000, 300, (1, 2)),
     Workload("noop", "no-op Python, end to end", 8_000, 1_000, (1, 2)),
+    Workload("features", "throughput with scheduling features in use", 8_000, 1_000, (2,)),
     Workload("pickup", "pickup latency, idle worker", 200, 30, (1,)),
     Workload("scale", "claims and status with jobs queued", 0, 0, (1,)),
     Workload("startup", "CLI start-up", 20, 5),

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,11 @@ class Bench:
             )
 
     @contextmanager
-    def workers(self, count: int) -> Iterator[None]:
-        """Detached workers, as ``queuectl worker start`` leaves them; stopped at the end."""
-        self.cli("worker", "start", "--count", str(count))
+    def workers(self, count: int, *queues: str) -> Iterator[None]:
+        """Detached workers, as ``queuectl worker start`` leaves them (serving ``queues``,
+        default: every queue); stopped at the end."""
+        served = ("--queue", ",".join(queues)) if queues else ()
+        self.cli("worker", "start", "--count", str(count), *served)
         try:
             yield
         finally:
@@ -149,6 +152,49 @@ def shell(case: Case) -> Metrics:
 
 def noop(case: Case) -> Metrics:
     return throughput(case, NOOP_JOB)
+
+
+#: Jobs of each kind that ``features`` keeps on queue ``side``.
+SIDE_JOBS = 1_000
+
+
+def features(case: Case) -> Metrics:
+    """No-op and shell throughput on queue ``default``, first plain, then with other jobs
+    (on queue ``side``, which these workers do not serve) using the scheduling
+    features: a schedule firing every second, jobs waiting for a dependency, jobs
+    with unique keys and with expiry times. Both in the same run, so that the ratio
+    shows what the features cost the claim path."""
+    bench = Bench(case)
+    shell_case = replace(case, n=case.n * 3 // 8)  # shell jobs are slower: as their rows
+    metrics: Metrics = {}
+    with bench.queue() as queue, bench.workers(case.workers, "default"):
+        run_and_wait(queue, NOOP_JOB, case.warmup)
+        for busy in (False, True):
+            if busy:
+                use_features(queue)
+            for name, spec, each in (("noop", NOOP_JOB, case), ("shell", SHELL_JOB, shell_case)):
+                done = harness.end_to_end(
+                    each, lambda spec=spec, n=each.n: queue.enqueue_many([spec] * n),
+                    lambda: completed(queue),
+                )  # fmt: skip
+                metrics[f"{name}_{'busy' if busy else 'plain'}_jobs_per_s"] = done["jobs_per_s"]
+        for name in ("noop", "shell"):
+            metrics[f"{name}_ratio"] = (
+                metrics[f"{name}_busy_jobs_per_s"] / metrics[f"{name}_plain_jobs_per_s"]
+            )
+    return metrics
+
+
+def use_features(queue: Queue) -> None:
+    """Put the scheduling features to use on queue ``side``."""
+    side = {"command": "true", "queue": "side"}
+    queue.add_schedule("tick", side, every="1s")
+    parent = queue.enqueue({**side, "delay": "1h"})
+    queue.enqueue_many([{**side, "after": [parent.id]}] * SIDE_JOBS)
+    queue.enqueue_many(
+        [{**side, "delay": "1h", "unique_key": f"side-{n}"} for n in range(SIDE_JOBS)]
+    )
+    queue.enqueue_many([{**side, "delay": "1h", "expires_in": "2h"}] * SIDE_JOBS)
 
 
 def pickup(case: Case) -> Metrics:
@@ -224,6 +270,7 @@ WORKLOADS = {
     "bulk_cli": bulk_cli,
     "shell": shell,
     "noop": noop,
+    "features": features,
     "pickup": pickup,
     "scale": scale,
     "startup": startup,

@@ -25,6 +25,7 @@ TINY = {
     "bulk_cli": ["--n", "300"],
     "shell": ["--n", "30", "--workers", "2"],
     "noop": ["--n", "200", "--workers", "2"],
+    "features": ["--n", "160", "--workers", "2"],
     "pickup": ["--n", "5", "--interval", "0.01"],
     # the window must fit in what is left once the worker has started: it is fast
     "scale": ["--sizes", "5000,10000", "--window", "500"],
@@ -35,6 +36,14 @@ FIGURES = {
     "bulk_cli": {"jobs_per_s"},
     "shell": {"jobs_per_s", "jobs_done", "worker_rss_mb"},
     "noop": {"jobs_per_s", "jobs_done", "worker_rss_mb"},
+    "features": {
+        "noop_plain_jobs_per_s",
+        "noop_busy_jobs_per_s",
+        "noop_ratio",
+        "shell_plain_jobs_per_s",
+        "shell_busy_jobs_per_s",
+        "shell_ratio",
+    },
     "pickup": {"p50_ms", "p99_ms", "claim_p50_ms", "claim_p99_ms"},
     "scale": {
         "claims_per_s@5000",

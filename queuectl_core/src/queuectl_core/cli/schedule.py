@@ -232,4 +232,3 @@ def _exists(queue: Queue, name: str) -> bool:
     except NoSuchScheduleError:
         return False
     return True
-
