@@ -144,6 +144,13 @@ VERSION_6 = (
     "CREATE INDEX dependencies_child ON dependencies (child)",
     f"CREATE INDEX jobs_unsettled ON jobs (seq) WHERE {UNSETTLED}",
 )
+#: Version 7: unique keys (``Job.unique_key``): each key and the job stored last with
+#: it, which ``enqueue`` reads and writes in its transaction; ``purge`` finds the keys of
+#: the jobs it deletes by ``unique_keys_job``.
+VERSION_7 = (
+    "CREATE TABLE unique_keys (key TEXT PRIMARY KEY, job_id TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX unique_keys_job ON unique_keys (job_id)",
+)
 #: Adds ``n`` (negative: takes) jobs to a (queue, state) count.
 COUNT_ADD = """INSERT INTO counts (queue, state, n) VALUES (?, ?, ?)
     ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n"""
@@ -156,6 +163,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     4: VERSION_4,
     5: VERSION_5,
     6: VERSION_6,
+    7: VERSION_7,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -43,6 +43,7 @@ from queuectl_core.storage.records import (
     DependentMove,
     Finish,
     Transition,
+    UniqueCheck,
     due_by,
 )
 from queuectl_core.storage.registry import Waiter, WorkerRegistry
@@ -70,6 +71,7 @@ __all__ = [
     "StatsStore",
     "Storage",
     "Transition",
+    "UniqueCheck",
     "Waiter",
     "WorkerRegistry",
     "due_by",
