@@ -55,9 +55,11 @@ if keys[1] then
     end
     if holds then
       skipped[job[ID]] = true
-      answer[#answer + 1], answer[#answer + 1] = entry[1], holder
+      answer[#answer + 1] = entry[1]
+      answer[#answer + 1] = holder
     else
-      named[#named + 1], named[#named + 2] = key, job[ID]
+      named[#named + 1] = key
+      named[#named + 1] = job[ID]
       taken[key], accepted[job[ID]] = job[ID], job
     end
   end
