@@ -294,7 +294,7 @@ def _states(value: Any) -> tuple[State, ...] | None:
     if isinstance(value, str):
         value = [name.strip() for name in value.split(",")]
     names = ", ".join(state.value for state in State)
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, (list, tuple)) or not value:
         raise InvalidJobError(
             f"unique_while must be a list of states ({names}), got {shown(value)}"
         )

@@ -166,21 +166,21 @@ class Queue:
     def _with_existing(
         self, jobs: list[Job], stored: list[Job], duplicates: Mapping[str, str]
     ) -> Enqueued:
-        """Each of ``jobs`` as stored, or for a duplicate the existing job (as read now)."""
-        by_id = {job.id: job for job in stored}
-        existing: dict[str, Job] = {}
-        for existing_id in duplicates.values():
-            if existing_id not in existing and existing_id not in by_id:
+        """Each of ``jobs`` as stored, or for a duplicate the existing job, as read now
+        (one purged in this instant: the job given, under the existing job's id)."""
+        found = {job.id: job for job in stored}
+        result = []
+        for job in jobs:
+            existing_id = duplicates.get(job.id)
+            if existing_id is None:
+                result.append(found[job.id])
+                continue
+            if existing_id not in found:
                 try:
-                    existing[existing_id] = self.storage.get(existing_id)
-                except NoSuchJobError:  # purged meanwhile: what the key named
-                    existing[existing_id] = jobs[0].evolve(id=existing_id)
-        result = [
-            by_id[job.id]
-            if job.id not in duplicates
-            else by_id.get(duplicates[job.id]) or existing[duplicates[job.id]]
-            for job in jobs
-        ]
+                    found[existing_id] = self.storage.get(existing_id)
+                except NoSuchJobError:
+                    found[existing_id] = job.evolve(id=existing_id)
+            result.append(found[existing_id])
         return Enqueued(result, [job.id in duplicates for job in jobs])
 
     def _settle_enqueued(self, jobs: list[Job]) -> list[Job]:
