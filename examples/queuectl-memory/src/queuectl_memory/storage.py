@@ -147,21 +147,7 @@ class MemoryStorage(Storage):
             for job in jobs:
                 if job.id in ns.jobs:
                     raise DuplicateJobError(job.id)
-            keys = dict(ns.unique)  # applied only once the whole batch is accepted
-            duplicates: dict[str, str] = {}
-            accepted: dict[str, Job] = {}
-            for job in jobs:
-                if job.unique_key is None:
-                    continue
-                check = unique.get(job.id) if unique else None
-                holder_id = keys.get(job.unique_key)
-                holder = None if holder_id is None else accepted.get(holder_id)
-                holder = holder or (None if holder_id is None else ns.jobs.get(holder_id))
-                if check and holder and check.holds(holder.state.value, holder.created_at):
-                    duplicates[job.id] = holder.id
-                    continue
-                keys[job.unique_key] = job.id
-                accepted[job.id] = job
+            named, duplicates = self._unique_keys(jobs, unique)
             if duplicates:
                 jobs = [job for job in jobs if job.id not in duplicates]
             batch = {job.id for job in jobs}
@@ -169,7 +155,7 @@ class MemoryStorage(Storage):
                 for parent in job.after:
                     if parent not in ns.jobs and parent not in batch:
                         raise NoSuchJobError(parent)
-            ns.unique = keys
+            ns.unique.update(named)
             for job in jobs:
                 ns.jobs[job.id] = job.evolve(
                     payload=_stored(job.payload), result=_stored(job.result)
@@ -181,6 +167,30 @@ class MemoryStorage(Storage):
                     ns.unsettled[parent] = True  # settled when it ends, or now if it has
             ns.wake()
             return duplicates
+
+    def _unique_keys(
+        self, jobs: Sequence[Job], unique: Mapping[str, UniqueCheck] | None
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The keys the batch's jobs take (key -> id, to apply once nothing can refuse
+        the batch) and its duplicates (new id -> existing id), jobs taken in order."""
+        ns = self.namespace
+        named: dict[str, str] = {}
+        duplicates: dict[str, str] = {}
+        accepted: dict[str, Job] = {}
+        for job in jobs:
+            if job.unique_key is None:
+                continue
+            check = unique.get(job.id) if unique else None
+            holder_id = named.get(job.unique_key) or ns.unique.get(job.unique_key)
+            holder = (
+                None if holder_id is None else accepted.get(holder_id) or ns.jobs.get(holder_id)
+            )
+            if check and holder and check.holds(holder.state.value, holder.created_at):
+                duplicates[job.id] = holder.id
+                continue
+            named[job.unique_key] = job.id
+            accepted[job.id] = job
+        return named, duplicates
 
     def _job(self, job_id: str) -> Job:
         job = self.namespace.jobs.get(job_id)
