@@ -145,7 +145,6 @@ class Queue:
         checks = unique.checks(jobs, time.time())
         try:
             duplicates = self.storage.enqueue(jobs, checks)
-
         except NoSuchJobError as exc:
             if not waits:
                 raise
@@ -154,9 +153,9 @@ class Queue:
             raise unknown(jobs, exc.job_id) from None
         stored = [job for job in jobs if job.id not in duplicates] if duplicates else jobs
         if events.has_listeners("job_enqueued"):
-            settings = Lazy(self.settings)  # read once, and only if a plugin asks for them
+            current = Lazy(self.settings)  # read once, and only if a plugin asks for them
             for job in stored:
-                events.job_enqueued(job, settings.get, self.for_hooks)
+                events.job_enqueued(job, current.get, self.for_hooks)
         if waits:
             stored = self._settle_enqueued(stored)
         if not duplicates:

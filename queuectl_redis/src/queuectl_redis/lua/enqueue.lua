@@ -49,8 +49,8 @@ if keys[1] then
       local f = redis.call('HMGET', job_key(holder), 'state', 'created_at')
       state, created = f[1], f[2]
     end
-    local holds = false
-    if state and (not check.since or tonumber(created) >= tonumber(check.since)) then
+    local holds, made = false, tonumber(created)
+    if state and (not check.since or (made and made >= tonumber(check.since))) then
       for _, s in ipairs(check.states) do holds = holds or s == state end
     end
     if holds then
