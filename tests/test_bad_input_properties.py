@@ -89,12 +89,17 @@ specs = st.fixed_dictionaries(
         "timeout": mostly(durations),
         "delay": mostly(durations),
         "run_at": mostly(times.map(lambda moment: moment.isoformat())),
+        "unique_key": mostly(st.one_of(st.sampled_from(["k", "k2"]), any_text)),
+        "unique_for": mostly(durations),
+        "unique_while": mostly(
+            st.lists(st.sampled_from(["pending", "completed", "waiting", "running"]), max_size=3)
+        ),
     },
 )
 depths = st.sampled_from([None] * 12 + [1, 63, 64, 65, 300, 5000])
 flag_names = st.sampled_from(
     ["--priority", "--max-retries", "--timeout", "--delay", "--run-at", "--id", "--queue",
-     "--type", "--payload"]
+     "--type", "--payload", "--unique-key", "--unique-for", "--unique-while"]
 )  # fmt: skip
 flags = st.one_of(st.just([]), st.just([]), st.lists(st.tuples(flag_names, any_text), max_size=2))
 
@@ -178,6 +183,10 @@ def test_generated_jobs_are_stored_valid_or_refused_in_one_line(
         reading_works(db)
         return
     job = json.loads(result.stdout)
+    if job.pop("duplicate"):  # its key named a job stored by an earlier example
+        event("duplicate")
+        assert len(jobs) == before and job in jobs
+        return
     event("stored")
     assert len(jobs) == before + 1 and jobs[0]["id"] == job["id"]
     assert jobs[0] == job
@@ -199,6 +208,10 @@ def assert_valid(job: dict[str, Any]) -> None:
     text = json.dumps([job["command"], job["payload"], job["id"], job["queue"]], ensure_ascii=False)
     text.encode()  # valid Unicode: no lone surrogate
     assert "\x00" not in job["command"]
+    key = job["unique_key"]
+    assert key is None or 0 < len(key.strip()) <= len(key) <= limits.UNIQUE_KEY_LENGTH
+    assert key is None or not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in key)
+    assert job["unique_for"] is None or limits.within(job["unique_for"], limits.UNIQUE_FOR)
 
 
 @EXAMPLES

@@ -161,6 +161,16 @@ def test_every_json_output_has_the_documented_shape(cli: Cli) -> None:
     check("init", init, "init")
     job = cli.json("enqueue", "--id", "ok", "--command", "echo out; printf '\\377' >&2")
     check("job", job, "enqueue")
+    assert job["duplicate"] is False
+    keyed = cli.json("enqueue", "-c", "true", "--unique-key", "k", "--unique-while", "pending")
+    check("job", keyed, "enqueue --unique-key")
+    again = cli.json("enqueue", "-c", "true", "--unique-key", "k", "--unique-for", "1h")
+    check("job", again, "enqueue (a duplicate)")
+    assert (again["id"], again["duplicate"], again["unique_while"]) == (
+        keyed["id"],
+        True,
+        ["pending"],
+    )
     jobs = json.loads(
         cli.run(
             "enqueue",

@@ -81,8 +81,12 @@ class Job:
     #: it was, else for each to complete.
     after: tuple[str, ...] = ()
     after_any: bool = False
-    #: An enqueue with the key of a job that still counts is that job, not a new one.
+    #: An enqueue with the key of a job that still counts is that job, not a new one:
+    #: one in a state of ``unique_while`` (``None``: not ended yet), created within
+    #: ``unique_for`` seconds (``None``: whenever). See :mod:`queuectl_core.unique`.
     unique_key: str | None = None
+    unique_for: float | None = None
+    unique_while: tuple[State, ...] | None = None
     #: The name of the schedule that enqueued it.
     schedule: str | None = None
     #: The working directory of its command (``None``: the worker's).

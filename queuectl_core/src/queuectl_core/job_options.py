@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from queuectl_core import stored
-from queuectl_core.job import Job
+from queuectl_core.job import Job, State
 
 #: Each option's name (as a ``Job`` attribute and a JSON key) and its default.
 DEFAULTS: dict[str, Any] = {
@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "after": (),
     "after_any": False,
     "unique_key": None,
+    "unique_for": None,
+    "unique_while": None,
     "schedule": None,
     "cwd": None,
     "env": {},
@@ -47,6 +49,8 @@ def to_text(job: Job) -> str | None:
         job.expires_at is None
         and not job.after
         and job.unique_key is None
+        and job.unique_for is None
+        and job.unique_while is None
         and job.schedule is None
         and job.cwd is None
         and not job.env
@@ -93,7 +97,7 @@ def _checked(name: str, value: Any) -> Any:
     """``value`` as the type of option ``name``, or ``_BAD``."""
     if value is None:
         return value if DEFAULTS[name] is None else _BAD
-    if name == "expires_at":
+    if name == "expires_at" or name == "unique_for":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         return float(value) if ok else _BAD
     if name == "after_any" or name == "backoff_jitter":
@@ -101,6 +105,13 @@ def _checked(name: str, value: Any) -> Any:
     if name == "env":
         ok = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
         return value if ok else _BAD
+    if name == "unique_while":
+        known = {state.value: state for state in State}
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and item in known for item in value
+        ):
+            return _BAD
+        return tuple(known[item] for item in value)
     if name in _TUPLES:
         kind = str if name == "after" else int
         if not isinstance(value, list) or not all(

@@ -22,6 +22,7 @@ FIELDS = (
     "id", "command", "type", "payload", "queue", "priority",
     "max_retries", "timeout", "run_at", "delay", "after", "after_any",
     "expires_at", "expires_in",
+    "unique_key", "unique_for", "unique_while",
 )  # fmt: skip
 _KNOWN = frozenset(FIELDS)
 _ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:@+-]{{0,{limits.ID_LENGTH - 1}}}")
@@ -288,6 +289,58 @@ def _after_any(data: Mapping[str, Any], after: tuple[str, ...]) -> bool:
     return value
 
 
+def _unique(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``unique_key``, ``unique_for`` and ``unique_while`` as job attributes."""
+    key = data.get("unique_key")
+    unique_for = _seconds(data, "unique_for", limits.UNIQUE_FOR)
+    unique_while = _states(data.get("unique_while"))
+    if key is None:
+        for name, value in (("unique_for", unique_for), ("unique_while", unique_while)):
+            if value is not None:
+                raise InvalidJobError(f"{name} needs unique_key")
+        return {}
+    if not isinstance(key, str):
+        raise InvalidJobError(f"unique_key must be a string, got {shown(key)}")
+    if not key.strip():
+        raise InvalidJobError("unique_key must not be empty")
+    if len(key) > limits.UNIQUE_KEY_LENGTH:
+        raise InvalidJobError(
+            f"unique_key must be at most {limits.UNIQUE_KEY_LENGTH} characters, got {len(key)}"
+        )
+    if not limits.is_unicode(key):
+        raise InvalidJobError(f"unique_key {NOT_UNICODE}")
+    if _CONTROL.search(key):
+        raise InvalidJobError(f"unique_key must not contain control characters, got {shown(key)}")
+    return {"unique_key": key, "unique_for": unique_for, "unique_while": unique_while}
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _states(value: Any) -> tuple[State, ...] | None:
+    """``unique_while``: a list of state names (or one comma-separated text), each once."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [name.strip() for name in value.split(",")]
+    names = ", ".join(state.value for state in State)
+    if not isinstance(value, (list, tuple)) or not value:
+        raise InvalidJobError(
+            f"unique_while must be a list of states ({names}), got {shown(value)}"
+        )
+    states: list[State] = []
+    for item in value:
+        try:
+            state = State(item.strip().lower() if isinstance(item, str) else item)
+        except ValueError:
+            raise InvalidJobError(
+                f"unique_while: {shown(item)} is not a state; states: {names}"
+            ) from None
+        if state not in states:
+            states.append(state)
+    return tuple(states)
+
+
 def _iso(timestamp: float) -> str:
     """``2036-12-03T00:09:16Z``: a bound in an error message."""
     return (iso(int(timestamp)) or "?").replace(".000Z", "Z")
@@ -330,6 +383,7 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
     expires_at = _expires_at(data, now, next_run_at)
     after = _after(data)
     after_any = _after_any(data, after)
+    unique = _unique(data)
     return Job(
         id=_text(
             data,
@@ -358,4 +412,5 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
         expires_at=expires_at,
         after=after,
         after_any=after_any,
+        **unique,
     )

@@ -54,6 +54,11 @@ PAYLOAD_DEPTH = 64
 #: of every other, so a job with many more would make each of their ends slow.
 DEPENDENCIES = 100
 
+#: A unique key (``unique_key``), in characters: any text without control characters.
+UNIQUE_KEY_LENGTH = 200
+#: ``unique_for``: how long after its creation a job blocks its key.
+UNIQUE_FOR = (0.001, DURATION_MAX)
+
 #: ``wait --timeout``.
 WAIT_TIMEOUT = (0.0, DURATION_MAX)
 

@@ -16,10 +16,11 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from queuectl_core import events, plugins, settings
+from queuectl_core import events, plugins, settings, unique
 from queuectl_core.config import Location, resolve
 from queuectl_core.errors import (
     DuplicateJobError,
@@ -44,6 +45,16 @@ if TYPE_CHECKING:
 EXPORT_PAGE = 500
 
 log = logging.getLogger("queuectl.plugins")
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """What :meth:`Queue.submit` did: ``jobs`` holds, for each job given, the job as
+    stored or, for a duplicate (its ``unique_key`` named a job that still counts), the
+    existing job it is instead; ``duplicate`` says which, in the same order."""
+
+    jobs: list[Job]
+    duplicate: list[bool]
 
 
 class Queue:
@@ -114,11 +125,16 @@ class Queue:
         return self.store(prepare_jobs(specs))
 
     def store(self, jobs: list[Job]) -> list[Job]:
-        """Store jobs that :func:`prepare_jobs` made, in one step (all or nothing).
+        """Store jobs that :func:`prepare_jobs` made, in one step (all or nothing); each
+        job as stored, or for a duplicate (``unique_key``) the existing job it is.
 
         An id that appears twice raises ``DuplicateJobError`` before the backend is
         called: backends are never handed a batch with a repeated id.
         """
+        return self.submit(jobs).jobs
+
+    def submit(self, jobs: list[Job]) -> Enqueued:
+        """As :meth:`store`, also saying which jobs were duplicates (see :class:`Enqueued`)."""
         seen: set[str] = set()
         waits = False
         for job in jobs:
@@ -126,21 +142,45 @@ class Queue:
                 raise DuplicateJobError(job.id)
             seen.add(job.id)
             waits = waits or bool(job.after)
+        checks = unique.checks(jobs, time.time())
         try:
-            self.storage.enqueue(jobs)
+            duplicates = self.storage.enqueue(jobs, checks)
         except NoSuchJobError as exc:
             if not waits:
                 raise
             from queuectl_core.dependencies import unknown
 
             raise unknown(jobs, exc.job_id) from None
+        stored = [job for job in jobs if job.id not in duplicates] if duplicates else jobs
         if events.has_listeners("job_enqueued"):
-            stored = Lazy(self.settings)  # read once, and only if a plugin asks for them
-            for job in jobs:
-                events.job_enqueued(job, stored.get, self.for_hooks)
+            current = Lazy(self.settings)  # read once, and only if a plugin asks for them
+            for job in stored:
+                events.job_enqueued(job, current.get, self.for_hooks)
         if waits:
-            jobs = self._settle_enqueued(jobs)
-        return jobs
+            stored = self._settle_enqueued(stored)
+        if not duplicates:
+            return Enqueued(stored, [False] * len(stored))
+        return self._with_existing(jobs, stored, duplicates)
+
+    def _with_existing(
+        self, jobs: list[Job], stored: list[Job], duplicates: Mapping[str, str]
+    ) -> Enqueued:
+        """Each of ``jobs`` as stored, or for a duplicate the existing job, as read now
+        (one purged in this instant: the job given, under the existing job's id)."""
+        found = {job.id: job for job in stored}
+        result = []
+        for job in jobs:
+            existing_id = duplicates.get(job.id)
+            if existing_id is None:
+                result.append(found[job.id])
+                continue
+            if existing_id not in found:
+                try:
+                    found[existing_id] = self.storage.get(existing_id)
+                except NoSuchJobError:
+                    found[existing_id] = job.evolve(id=existing_id)
+            result.append(found[existing_id])
+        return Enqueued(result, [job.id in duplicates for job in jobs])
 
     def _settle_enqueued(self, jobs: list[Job]) -> list[Job]:
         """Settle what waits for jobs that had ended already; the jobs as that left them."""
@@ -506,6 +546,7 @@ def prepare_jobs(specs: Iterable[Mapping[str, Any]]) -> list[Job]:
         from queuectl_core.dependencies import check_batch
 
         check_batch(jobs)
+        unique.check_batch(jobs)
     return jobs
 
 

@@ -25,8 +25,8 @@ JOB_FIELDS = (
     "id", "state", "command", "type", "payload", "queue", "priority", "attempts",
     "max_retries", "timeout", "created_at", "updated_at", "next_run_at", "worker_id",
     "lease_expires_at", "last_error", "result", "expires_at", "after", "after_any",
-    "unique_key", "schedule", "cwd", "env", "backoff_jitter", "retry_on_exit",
-    "no_retry_exit", "unreadable",
+    "unique_key", "unique_for", "unique_while", "schedule", "cwd", "env", "backoff_jitter",
+    "retry_on_exit", "no_retry_exit", "unreadable",
 )  # fmt: skip
 #: What ``env`` shows instead of each value: a job's variables often hold secrets.
 HIDDEN = "********"
@@ -58,6 +58,8 @@ def job_view(job: Job) -> dict[str, Any]:
         "after": list(job.after),
         "after_any": job.after_any,
         "unique_key": job.unique_key,
+        "unique_for": job.unique_for,
+        "unique_while": None if job.unique_while is None else [s.value for s in job.unique_while],
         "schedule": job.schedule,
         "cwd": job.cwd,
         "env": dict.fromkeys(job.env, HIDDEN),

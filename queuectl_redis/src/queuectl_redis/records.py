@@ -16,12 +16,19 @@ here and handed over as ``ready``; the scripts only apply it atomically.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from queuectl_core import stored
 from queuectl_core.job import Job, State
-from queuectl_core.storage import ClaimRequest, DependentMove, Finish, Transition, due_by
+from queuectl_core.storage import (
+    ClaimRequest,
+    DependentMove,
+    Finish,
+    Transition,
+    UniqueCheck,
+    due_by,
+)
 from queuectl_redis import codec
 
 Record = dict[str, Any]
@@ -128,14 +135,23 @@ def cancel(job_id: str, now: float, reason: str, unknown_as: str) -> Record:
     }
 
 
-def dependencies(jobs: Sequence[Job]) -> Record | None:
-    """What ``lua/enqueue.lua`` indexes of the jobs' options: ``edges`` of their
-    ``after``, each [id waited for, id of the waiting job], and ``expiring``, each [id,
-    ``expires_at``] of a job with an expiry; ``None`` when no job has either."""
+def enqueue(jobs: Sequence[Job], unique: Mapping[str, UniqueCheck] | None) -> Record | None:
+    """What ``lua/enqueue.lua`` indexes besides the jobs, ``None`` for plain jobs:
+    ``edges``, the jobs' ``after``, each [id waited for, id of the waiting job];
+    ``keys``, the jobs with a unique key, each [its position in the batch (from 1), the
+    key, and core's check if it has one: {states, since}]; and ``expiring``, each [id,
+    ``expires_at``] of a job with an expiry."""
     record: Record = {}
     edges = [[parent, _escaped(job.id)] for job in jobs for parent in job.after]
     if edges:
         record["edges"] = edges
+    keys = [
+        [number, job.unique_key, *_check(unique.get(job.id) if unique else None)]
+        for number, job in enumerate(jobs, 1)
+        if job.unique_key is not None
+    ]
+    if keys:
+        record["keys"] = keys
     expiring = [
         [_escaped(job.id), repr(float(job.expires_at))]
         for job in jobs
@@ -144,6 +160,15 @@ def dependencies(jobs: Sequence[Job]) -> Record | None:
     if expiring:
         record["expiring"] = expiring
     return record or None
+
+
+def _check(check: UniqueCheck | None) -> list[Record]:
+    if check is None:
+        return []
+    record: Record = {"states": sorted(state.value for state in check.states)}
+    if check.since is not None:
+        record["since"] = repr(float(check.since))
+    return [record]
 
 
 def expire(now: float, reason: str, limit: int) -> Record:

@@ -35,6 +35,7 @@ from queuectl_core.storage import (
     DependentMove,
     Finish,
     Transition,
+    UniqueCheck,
     Waiter,
     due_by,
 )
@@ -90,23 +91,32 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
 
     # -- jobs -----------------------------------------------------------------
 
-    def enqueue(self, jobs: Sequence[Job]) -> None:
+    def enqueue(
+        self, jobs: Sequence[Job], unique: Mapping[str, UniqueCheck] | None = None
+    ) -> dict[str, str]:
         rows: list[list[Any]] = []
         for job in jobs:
             ready = int(due_by(job.next_run_at, job.created_at))  # due when made: ready at once
             rows.append([ready, *codec.job_values(job)])
         if not jobs:
-            return
+            return {}
         call = new_token()  # the call's id: a retry is no duplicate
         args: list[str | bytes] = [call, _FIELD_NAMES, _json(rows)]
-        dependencies = records.dependencies(jobs)
-        if dependencies is not None:
-            args.append(records.encoded(dependencies))
+        extra = records.enqueue(jobs, unique)
+        if extra is not None:
+            args.append(records.encoded(extra))
         answer = self._run("enqueue", *args)
         if answer[0] == b"dup":
             raise DuplicateJobError(answer[1].decode())
         if answer[0] == b"missing":
             raise NoSuchJobError(stored.text(answer[1]))
+        if len(answer) == 1:
+            return {}
+        pairs_found = answer[1:]  # position in the batch, existing id, ...
+        return {
+            jobs[int(pairs_found[i]) - 1].id: stored.text(pairs_found[i + 1])
+            for i in range(0, len(pairs_found), 2)
+        }
 
     def get(self, job_id: str) -> Job:
         with errors(self.location):

@@ -144,17 +144,23 @@ VERSION_6 = (
     "CREATE INDEX dependencies_child ON dependencies (child)",
     f"CREATE INDEX jobs_unsettled ON jobs (seq) WHERE {UNSETTLED}",
 )
+#: Version 7: unique keys (``Job.unique_key``): each key and the job stored last with
+#: it, which ``enqueue`` reads and writes in its transaction; ``purge`` finds the keys of
+#: the jobs it deletes by ``unique_keys_job``.
+VERSION_7 = (
+    "CREATE TABLE unique_keys (key TEXT PRIMARY KEY, job_id TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX unique_keys_job ON unique_keys (job_id)",
+)
 #: The exact predicate of the partial index on jobs that may expire (see
-#: ``VERSION_EXPIRY``); a query must repeat it word for word.
+#: ``VERSION_8``); a query must repeat it word for word.
 EXPIRING = "expires_at IS NOT NULL AND state IN ('pending', 'waiting')"
 #: The exact predicate of the partial index on ended jobs by state and end time.
 ENDED = "state IN ('completed', 'dead', 'cancelled')"
-#: Expiry and retention (the version after the unique keys' one: renumber it when the
-#: two meet). ``jobs.expires_at`` copies the option of that name for the index of jobs
-#: that may expire, NULL (and out of the index) for a job without one, so only jobs
-#: with an expiry pay for it; ``jobs_ended`` finds the jobs a retention sweep purges,
-#: by state and end time, without scanning the jobs it keeps.
-VERSION_EXPIRY = (
+#: Version 8: expiry and retention. ``jobs.expires_at`` copies the option of that name
+#: for the index of jobs that may expire, NULL (and out of the index) for a job without
+#: one, so only jobs with an expiry pay for it; ``jobs_ended`` finds the jobs a
+#: retention sweep purges, by state and end time, without scanning the jobs it keeps.
+VERSION_8 = (
     "ALTER TABLE jobs ADD COLUMN expires_at REAL",
     """UPDATE jobs SET expires_at = json_extract(options, '$.expires_at')
         WHERE options IS NOT NULL AND json_valid(options)
@@ -174,7 +180,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     4: VERSION_4,
     5: VERSION_5,
     6: VERSION_6,
-    7: VERSION_EXPIRY,  # 8 once the unique keys' version 7 is in
+    7: VERSION_7,
+    8: VERSION_8,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -37,9 +37,11 @@ from queuectl_core.storage import (
     DependentMove,
     Finish,
     Transition,
+    UniqueCheck,
     Waiter,
 )
 from queuectl_sqlite import dependencies, leases
+from queuectl_sqlite import unique as unique_keys
 from queuectl_sqlite.connection import Database, rereads_text
 from queuectl_sqlite.options import DEFAULT_BUSY_TIMEOUT, parse_options
 from queuectl_sqlite.rows import (
@@ -111,14 +113,23 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
 
     # -- jobs -----------------------------------------------------------------
 
-    def enqueue(self, jobs: Sequence[Job]) -> None:
+    def enqueue(
+        self, jobs: Sequence[Job], unique: Mapping[str, UniqueCheck] | None = None
+    ) -> dict[str, str]:
         if not jobs:
-            return
+            return {}
+        duplicates: dict[str, str] = {}
+        keyed = unique or any(job.unique_key is not None for job in jobs)
         try:
             with self._db.write() as conn:
+                if keyed:
+                    duplicates = unique_keys.claim(conn, jobs, unique)
+                    if duplicates:
+                        self._refuse_existing(conn, list(duplicates))
+                        jobs = [job for job in jobs if job.id not in duplicates]
                 conn.executemany(*insert_jobs(jobs))
                 expiring = [(job.expires_at, job.id) for job in jobs if job.expires_at is not None]
-                if expiring:  # the index of jobs that may expire (schema.VERSION_EXPIRY)
+                if expiring:  # the index of jobs that may expire (schema.VERSION_8)
                     conn.executemany(f"UPDATE jobs SET expires_at = ? WHERE id = {ID}", expiring)
                 added = Counter((job.queue, job.state.value) for job in jobs)
                 conn.executemany(COUNT_ADD, [(*key, n) for key, n in added.items()])
@@ -128,8 +139,17 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
             if isinstance(cause, sqlite3.IntegrityError) and "jobs.id" in str(cause):
                 raise DuplicateJobError(self._first_existing(jobs)) from None
             raise
-        # also for jobs due later: a sleeping worker then re-reads when to wake up
-        self._notifier.notify()
+        if jobs:  # also for jobs due later: a sleeping worker re-reads when to wake up
+            self._notifier.notify()
+        return duplicates
+
+    @staticmethod
+    def _refuse_existing(conn: sqlite3.Connection, job_ids: Sequence[str]) -> None:
+        """``DuplicateJobError`` for the first of ``job_ids`` stored already: a job whose
+        id exists is refused even when its key makes it a duplicate."""
+        for job_id in job_ids:
+            if conn.execute(f"SELECT 1 FROM jobs WHERE id = {ID}", (job_id,)).fetchone():
+                raise DuplicateJobError(job_id)
 
     def _first_existing(self, jobs: Sequence[Job]) -> str:
         with self._db.read() as conn:
@@ -354,6 +374,7 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
             conn.executemany(f"DELETE FROM attempts WHERE job_id = {ID}", params)
             conn.executemany(f"DELETE FROM jobs WHERE id = {ID}", params)
             dependencies.forget(conn, params)
+            unique_keys.forget(conn, params)
 
         if job_ids is None and limit is not None:
             return self._purge_oldest(states, updated_before, limit, delete)

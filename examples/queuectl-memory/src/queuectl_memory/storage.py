@@ -46,6 +46,7 @@ from queuectl_core.storage import (
     DependentMove,
     Storage,
     Transition,
+    UniqueCheck,
     Waiter,
 )
 
@@ -84,6 +85,8 @@ class MemoryNamespace:
         #: job id -> whether its dependents are unsettled (see ``Dependencies``); only
         #: for jobs that have dependents
         self.unsettled: dict[str, bool] = {}
+        #: unique key -> the id of the job stored last with it (see ``JobStore.enqueue``)
+        self.unique: dict[str, str] = {}
 
     def wake(self) -> None:
         """Wake every waiter (the caller holds the lock)."""
@@ -137,17 +140,23 @@ class MemoryStorage(Storage):
 
     # -- jobs -----------------------------------------------------------------
 
-    def enqueue(self, jobs: Sequence[Job]) -> None:
+    def enqueue(
+        self, jobs: Sequence[Job], unique: Mapping[str, UniqueCheck] | None = None
+    ) -> dict[str, str]:
         ns = self.namespace
         with self.lock:
             for job in jobs:
                 if job.id in ns.jobs:
                     raise DuplicateJobError(job.id)
+            named, duplicates = self._unique_keys(jobs, unique)
+            if duplicates:
+                jobs = [job for job in jobs if job.id not in duplicates]
             batch = {job.id for job in jobs}
             for job in jobs:
                 for parent in job.after:
                     if parent not in ns.jobs and parent not in batch:
                         raise NoSuchJobError(parent)
+            ns.unique.update(named)
             for job in jobs:
                 ns.jobs[job.id] = job.evolve(
                     payload=_stored(job.payload), result=_stored(job.result)
@@ -158,6 +167,31 @@ class MemoryStorage(Storage):
                     ns.dependents.setdefault(parent, []).append(job.id)
                     ns.unsettled[parent] = True  # settled when it ends, or now if it has
             ns.wake()
+            return duplicates
+
+    def _unique_keys(
+        self, jobs: Sequence[Job], unique: Mapping[str, UniqueCheck] | None
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The keys the batch's jobs take (key -> id, to apply once nothing can refuse
+        the batch) and its duplicates (new id -> existing id), jobs taken in order."""
+        ns = self.namespace
+        named: dict[str, str] = {}
+        duplicates: dict[str, str] = {}
+        accepted: dict[str, Job] = {}
+        for job in jobs:
+            if job.unique_key is None:
+                continue
+            check = unique.get(job.id) if unique else None
+            holder_id = named.get(job.unique_key) or ns.unique.get(job.unique_key)
+            holder = (
+                None if holder_id is None else accepted.get(holder_id) or ns.jobs.get(holder_id)
+            )
+            if check and holder and check.holds(holder.state.value, holder.created_at):
+                duplicates[job.id] = holder.id
+                continue
+            named[job.unique_key] = job.id
+            accepted[job.id] = job
+        return named, duplicates
 
     def _job(self, job_id: str) -> Job:
         job = self.namespace.jobs.get(job_id)
@@ -408,6 +442,9 @@ class MemoryStorage(Storage):
                 for parent in ns.jobs[job_id].after:
                     if job_id in ns.dependents.get(parent, ()):
                         ns.dependents[parent].remove(job_id)
+                key = ns.jobs[job_id].unique_key
+                if key is not None and ns.unique.get(key) == job_id:
+                    del ns.unique[key]
                 del ns.jobs[job_id], ns.history[job_id]
                 ns.tokens.pop(job_id, None)
                 ns.dependents.pop(job_id, None)

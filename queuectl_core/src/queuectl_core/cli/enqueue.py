@@ -31,6 +31,9 @@ FIELD_FLAGS = (
     ("run_at", "run_at"),
     ("expires_in", "expires_in"),
     ("expires_at", "expires_at"),
+    ("unique_key", "unique_key"),
+    ("unique_for", "unique_for"),
+    ("unique_while", "unique_while"),
 )
 #: Fields that say when a job runs, and when it expires: a flag for one of a pair
 #: replaces the JSON's other.
@@ -84,6 +87,22 @@ WHEN_FIELDS = (("delay", "run_at"), ("expires_in", "expires_at"))
     help="With --after: wait for those jobs to end, whatever the outcome.",
 )
 @click.option(
+    "--unique-key",
+    metavar="KEY",
+    help="Enqueue only if no job with this key still counts; else print that job's id.",
+)
+@click.option(
+    "--unique-for",
+    metavar="DURATION",
+    help="With --unique-key: only a job created within this long counts (default: any).",
+)
+@click.option(
+    "--unique-while",
+    metavar="STATE[,STATE]",
+    help="With --unique-key: the states in which a job counts (default: "
+    "pending,waiting,failed,processing).",
+)
+@click.option(
     "-f",
     "--file",
     "jobs_file",
@@ -110,6 +129,7 @@ def enqueue(
     queuectl enqueue --command "sleep 2" --priority high --delay 10s --queue emails
     queuectl enqueue --command "make report" --after fetch,clean
     queuectl enqueue --command "send-digest" --expires-in 10m
+    queuectl enqueue --command "sync.sh" --unique-key sync --unique-for 1h
     queuectl enqueue --file jobs.jsonl
     """
     given: dict[str, Any] = {
@@ -131,13 +151,26 @@ def enqueue(
     spec = _merge(_parse_positional(job) if job is not None else {}, given)
     try:
         jobs = prepare_jobs([spec])  # first: a refused job creates no queue
-        [created] = _queue_for(app, jobs).store(jobs)
+        done = _queue_for(app, jobs).submit(jobs)
     except QueuectlError as exc:
         raise _relabel(exc, [spec], [""]) from None
+    [created], [duplicate] = done.jobs, done.duplicate
+    if duplicate:
+        _say_duplicate("", jobs[0], created)
     if as_json:
-        render.emit_json(job_view(created))
+        render.emit_json({**job_view(created), "duplicate": duplicate})
     else:
         click.echo(created.id)
+
+
+def _say_duplicate(label: str, job: Job, existing: Job) -> None:
+    """The note on stderr that ``job`` was not stored: ``existing`` is its duplicate."""
+    where = f"{label}: " if label else ""
+    click.echo(
+        f"{where}duplicate of job {existing.id} ({existing.state.value}, unique key "
+        f"{job.unique_key!r}): not enqueued",
+        err=True,
+    )
 
 
 def _parse_positional(text: str) -> dict[str, Any]:
@@ -213,13 +246,25 @@ def _enqueue_file(app: AppContext, path: str, as_json: bool) -> None:
         raise InvalidJobError(f"{path}: no jobs (the file has no non-blank lines)")
     try:
         jobs = prepare_jobs(specs)  # first: a refused job creates no queue
-        created = _queue_for(app, jobs).store(jobs)
+        done = _queue_for(app, jobs).submit(jobs)
     except QueuectlError as exc:
         raise _relabel(exc, specs, [f"line {number}" for number in line_numbers]) from None
+    for job, existing, duplicate, number in zip(
+        jobs, done.jobs, done.duplicate, line_numbers, strict=True
+    ):
+        if duplicate:
+            _say_duplicate(f"line {number}", job, existing)
     if as_json:
-        render.emit_json([job_view(job) for job in created])
-    else:
-        click.echo(f"enqueued {render.plural(len(created), 'job')}")
+        render.emit_json(
+            [
+                {**job_view(job), "duplicate": duplicate}
+                for job, duplicate in zip(done.jobs, done.duplicate, strict=True)
+            ]
+        )
+        return
+    skipped = sum(done.duplicate)
+    text = f"enqueued {render.plural(len(jobs) - skipped, 'job')}"
+    click.echo(f"{text}, {render.plural(skipped, 'duplicate')} skipped" if skipped else text)
 
 
 def _relabel(exc: QueuectlError, specs: list[dict[str, Any]], labels: list[str]) -> QueuectlError:

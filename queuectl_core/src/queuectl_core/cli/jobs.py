@@ -194,6 +194,8 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
     if job.after:
         each = "to end, whatever the outcome" if job.after_any else "to complete"
         pairs.append(("after", f"{', '.join(job.after)} (each {each})"))
+    if job.unique_key is not None:
+        pairs.append(("unique key", _unique_text(job)))
     if job.state in (State.PENDING, State.FAILED):
         pairs.append(("next run", render.local_time(job.next_run_at)))
     if job.expires_at is not None:
@@ -215,6 +217,17 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
     click.echo(render.fields(pairs))
     click.echo()
     click.echo(attempts_table(attempts) if attempts else "no attempts yet")
+
+
+def _unique_text(job: Job) -> str:
+    """``KEY (...)``: when an enqueue with the same key is this job's duplicate."""
+    from queuectl_core.unique import DEFAULT_STATES
+
+    states = [state.value for state in job.unique_while or DEFAULT_STATES]
+    listed = " or ".join([", ".join(states[:-1]), states[-1]] if len(states) > 1 else states)
+    window = "" if job.unique_for is None else f" and under {human_duration(job.unique_for)} old"
+    key = render.one_line(job.unique_key or "")
+    return f"{key} (an enqueue with it is a duplicate of this job while {listed}{window})"
 
 
 def shown_priority(priority: int) -> str:

@@ -95,7 +95,7 @@ def run_now(queue: Enqueuer, name: str, now: float) -> Job:
     if schedule.unreadable:
         raise InvalidScheduleError(f"schedule {name!r}: its stored definition cannot be read")
     [job] = _jobs(schedule, [policy.manual_job_id(name)], now, None)
-    queue.store([job])
+    [job] = queue.store([job])  # a duplicate (unique_key): the job it is
     record_last_run(storage, name, (now, job.id), schedule)
     return job
 
@@ -157,14 +157,15 @@ def _jobs(schedule: Schedule, ids: Sequence[str], now: float, after: str | None)
 
 
 def _enqueue(queue: Enqueuer, job: Job) -> bool:
-    """Store one run; ``False`` if another worker stored it first. A run that was to
+    """Store one run; ``False`` if another worker stored it first, or if its template's
+    ``unique_key`` made it a duplicate of a job that still counts. A run that was to
     wait for a previous run gone meanwhile (purged) is stored ready instead."""
     try:
-        queue.store([job])
+        [stored] = queue.store([job])
     except DuplicateJobError:
         return False
     except InvalidJobError:
         if not job.after:
             raise
         return _enqueue(queue, job.evolve(state=State.PENDING, after=(), after_any=False))
-    return True
+    return stored.id == job.id

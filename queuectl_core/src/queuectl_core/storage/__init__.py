@@ -44,6 +44,7 @@ from queuectl_core.storage.records import (
     DependentMove,
     Finish,
     Transition,
+    UniqueCheck,
     due_by,
 )
 from queuectl_core.storage.registry import Waiter, WorkerRegistry
@@ -72,6 +73,7 @@ __all__ = [
     "StatsStore",
     "Storage",
     "Transition",
+    "UniqueCheck",
     "Waiter",
     "WorkerRegistry",
     "due_by",

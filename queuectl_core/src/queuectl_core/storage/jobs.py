@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from queuectl_core.job import Attempt, Job, State
+from queuectl_core.storage.records import UniqueCheck
 
 
 class JobStore(ABC):
@@ -19,8 +20,11 @@ class JobStore(ABC):
     """
 
     @abstractmethod
-    def enqueue(self, jobs: Sequence[Job]) -> None:
-        """Store new jobs, all or nothing, and wake idle workers.
+    def enqueue(
+        self, jobs: Sequence[Job], unique: Mapping[str, UniqueCheck] | None = None
+    ) -> dict[str, str]:
+        """Store new jobs, all or nothing, and wake idle workers; returns the duplicates
+        it skipped, ``{new job id: existing job id}`` (empty for plain jobs).
 
         Raises :class:`~queuectl_core.errors.DuplicateJobError` if any id exists
         already, or ``NoSuchJobError`` for an id a job's ``after`` names that is
@@ -28,6 +32,16 @@ class JobStore(ABC):
         id twice in one call (``Queue.store`` refuses such a batch first). Each job's
         ``after`` goes into the index of dependents (see
         :class:`~queuectl_core.storage.Dependencies`).
+
+        Unique keys: the backend keeps an index from each ``unique_key`` to the job
+        stored last with it, per namespace (every queue). Jobs are taken in order, in
+        the same atomic step as the insert: a job whose id is in ``unique`` is a
+        duplicate if the key's job (stored before, or earlier in the batch) exists and
+        its :class:`UniqueCheck` ``holds`` for that job's state and ``created_at``; a
+        duplicate is not stored, nor its ``after`` indexed. Any other job with a key
+        is stored and the key then names it. ``purge`` drops a key whose job it
+        deletes. Core never passes a batch in which a job's ``after`` names a job of
+        the batch that has a key.
         """
 
     @abstractmethod

@@ -111,3 +111,21 @@ class DependentMove:
     target: State
     error: str | None = None
     ready: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UniqueCheck:
+    """What makes a new job with a unique key a duplicate of the key's job (core's
+    policy from its ``unique_while`` and ``unique_for``, see :mod:`queuectl_core.unique`):
+    that job exists, is in one of ``states`` and was created at ``since`` or later
+    (``None``: whenever)."""
+
+    states: frozenset[State]
+    since: float | None = None
+
+    def holds(self, state: str, created_at: float) -> bool:
+        """Whether a stored job in ``state`` (as stored), created at ``created_at``,
+        makes the new job a duplicate."""
+        if self.since is not None and created_at < self.since:
+            return False
+        return any(state == known.value for known in self.states)

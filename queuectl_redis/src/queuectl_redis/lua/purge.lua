@@ -5,15 +5,21 @@
 -- Or ns, 'oldest', an ended state, cutoff (opt), limit: up to limit jobs of the state
 -- updated before the cutoff, longest ago first (P:ended:<state>): returns {'ok', n}.
 -- Drops job id, whose options text is options, from the index of dependents: as a job
--- waited for, and as one waiting for those its options' 'after' names.
+-- waited for, and as one waiting for those its options' 'after' names; and its unique
+-- key, if that still names it.
 local function forget(id, options)
   redis.call('DEL', P .. ':dependents:' .. id)
   redis.call('SREM', P .. ':unsettled', id)
   local ok, decoded = pcall(cjson.decode, options or 'null')
-  if ok and type(decoded) == 'table' and type(decoded.after) == 'table' then
+  if not ok or type(decoded) ~= 'table' then return end
+  if type(decoded.after) == 'table' then
     for _, parent in ipairs(decoded.after) do
       redis.call('SREM', P .. ':dependents:' .. tostring(parent), id)
     end
+  end
+  local key = decoded.unique_key
+  if type(key) == 'string' and redis.call('HGET', P .. ':unique', key) == id then
+    redis.call('HDEL', P .. ':unique', key)
   end
 end
 

@@ -22,7 +22,8 @@ name as the role's: :mod:`.jobs` (``JobStore``), :mod:`.leases` (``Leases``),
 :mod:`.batches` (``Batches``), :mod:`.admin` (``Admin``), :mod:`.dependencies`
 (``Dependencies``), :mod:`.registry` (``WorkerRegistry``), :mod:`.settings`
 (``SettingsStore``), :mod:`.stats` (``StatsStore``) and :mod:`.schedules`
-(``ScheduleStore``), on the fixtures and helpers of :mod:`.base`.
+(``ScheduleStore``), on the fixtures and helpers of :mod:`.base`; :mod:`.unique` checks
+the unique keys of ``JobStore.enqueue``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from queuectl_core.testing.contract.registry import RegistryContract
 from queuectl_core.testing.contract.schedules import SchedulesContract
 from queuectl_core.testing.contract.settings import SettingsContract
 from queuectl_core.testing.contract.stats import StatsContract
+from queuectl_core.testing.contract.unique import UniqueKeysContract
 
 __all__ = ["StorageContract"]
 
@@ -51,6 +53,7 @@ class StorageContract(
     AdminContract,
     BatchesContract,
     LeasesContract,
+    UniqueKeysContract,
     JobsContract,
 ):
     """Tests of every guarantee in :mod:`queuectl_core.storage`, one mixin per role, and
