@@ -116,6 +116,9 @@ class AttemptResult:
     #: When the attempt really started, if later than its claim (a prefetched job
     #: waits in its worker before it runs); ``None`` keeps the claim's time.
     started_at: float | None = None
+    #: ``False``: a failure that retrying cannot mend (a handler raised
+    #: ``NonRetryable``); the job goes to the dead letter queue at once.
+    retryable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
