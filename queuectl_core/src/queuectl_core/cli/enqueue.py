@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import sys
@@ -10,6 +11,7 @@ from typing import Any
 
 import click
 
+from queuectl_core import executors, job_process
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app, split_names
 from queuectl_core.errors import DuplicateJobError, InvalidJobError, NoQueueError, QueuectlError
@@ -29,7 +31,13 @@ FIELD_FLAGS = (
     ("timeout", "timeout"),
     ("delay", "delay"),
     ("run_at", "run_at"),
+    ("backoff_jitter", "backoff_jitter"),
+    ("retry_on_exit", "retry_on_exit"),
+    ("no_retry_exit", "no_retry_exit"),
 )
+#: Options that give a job its process's directory and environment (not in FIELD_FLAGS:
+#: the command line resolves them first, see :func:`process_fields`).
+PROCESS_OPTIONS = ("cwd", "env")
 #: Fields that say when a job runs; a flag for one replaces the JSON's other.
 WHEN_FIELDS = ("delay", "run_at")
 
@@ -71,6 +79,37 @@ WHEN_FIELDS = ("delay", "run_at")
     help="With --after: wait for those jobs to end, whatever the outcome.",
 )
 @click.option(
+    "--cwd",
+    metavar="DIR",
+    help="Run the command in DIR (relative: to this directory). Default: this "
+    "directory; none: the worker's.",
+)
+@click.option(
+    "--env",
+    "env",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Add a variable to the command's environment (repeatable; values are never shown).",
+)
+@click.option(
+    "--jitter/--no-jitter",
+    "backoff_jitter",
+    default=None,
+    help="Wait a random part of each retry's backoff (default: the backoff_jitter setting).",
+)
+@click.option(
+    "--retry-on-exit",
+    metavar="CODES",
+    help="Retry only for these exit codes, e.g. 75,111; others go to the DLQ "
+    "(default: the retry_on_exit setting; none: any).",
+)
+@click.option(
+    "--no-retry-exit",
+    metavar="CODES",
+    help="Exit codes that go to the DLQ without retrying, e.g. 2,64,127 "
+    "(default: the no_retry_exit setting).",
+)
+@click.option(
     "-f",
     "--file",
     "jobs_file",
@@ -88,6 +127,8 @@ def enqueue(
     as_json: bool,
     after: tuple[str, ...] | None,
     after_any: bool | None,
+    cwd: str | None,
+    env: tuple[str, ...],
     **flags: str | None,
 ) -> None:
     """Add a job; prints its id.
@@ -96,7 +137,11 @@ def enqueue(
     queuectl enqueue '{"id": "job1", "command": "echo hi", "max_retries": 3}'
     queuectl enqueue --command "sleep 2" --priority high --delay 10s --queue emails
     queuectl enqueue --command "make report" --after fetch,clean
+    queuectl enqueue --command "./sync.sh" --cwd /srv/app --env TOKEN=s3cret \\
+        --no-retry-exit 2,64
     queuectl enqueue --file jobs.jsonl
+
+    A job runs in the directory it was enqueued from unless --cwd says otherwise.
     """
     given: dict[str, Any] = {
         field: value for option, field in FIELD_FLAGS if (value := flags[option]) is not None
@@ -107,6 +152,7 @@ def enqueue(
         given["after"] = list(after)
     if after_any is not None:
         given["after_any"] = after_any
+    given.update(process_fields(cwd, env))
     if jobs_file is not None:
         if job is not None or given:
             raise click.UsageError("--file cannot be combined with a JSON job or job flags")
@@ -114,7 +160,7 @@ def enqueue(
         return
     if job is None and not given:
         raise click.UsageError("give the job as JSON, with --command, or with --file")
-    spec = _merge(_parse_positional(job) if job is not None else {}, given)
+    spec = in_directory(_merge(_parse_positional(job) if job is not None else {}, given))
     try:
         jobs = prepare_jobs([spec])  # first: a refused job creates no queue
         [created] = _queue_for(app, jobs).store(jobs)
@@ -124,6 +170,45 @@ def enqueue(
         render.emit_json(job_view(created))
     else:
         click.echo(created.id)
+
+
+def process_fields(cwd: str | None, env: tuple[str, ...]) -> dict[str, Any]:
+    """The job fields ``--cwd`` and ``--env`` give: ``cwd`` as an absolute path
+    (relative: to the current directory; ``none``: ``None``, the worker's)."""
+    given: dict[str, Any] = {}
+    if cwd is not None:
+        none = cwd.strip().lower() == "none"
+        given["cwd"] = None if none else job_process.resolved_cwd(cwd, _here("--cwd"))
+    if env:
+        given["env"] = job_process.env_from_pairs(env)
+    return given
+
+
+def in_directory(spec: dict[str, Any], label: str = "") -> dict[str, Any]:
+    """``spec`` with its ``cwd`` resolved against the current directory, which is the
+    default (as pueue does) for a job run in a process of its own that gives none."""
+    if "cwd" not in spec:
+        job_type = spec.get("type")
+        declared = executors.declared(job_type if isinstance(job_type, str) else "shell")
+        if declared.in_process:
+            return spec
+        return {**spec, "cwd": _here(label)}
+    cwd = spec["cwd"]
+    if isinstance(cwd, str) and cwd and not os.path.isabs(cwd):
+        return {**spec, "cwd": job_process.resolved_cwd(cwd, _here(label))}
+    return spec
+
+
+def _here(label: str) -> str:
+    """The current directory, or a one-line error when it no longer exists."""
+    try:
+        return os.getcwd()
+    except OSError:
+        where = f"{label}: " if label else ""
+        raise InvalidJobError(
+            f"{where}the current directory no longer exists, so a job cannot run in it: "
+            "give --cwd DIR, or --cwd none for the worker's directory"
+        ) from None
 
 
 def _parse_positional(text: str) -> dict[str, Any]:
@@ -188,19 +273,20 @@ def _read_text(path: str) -> str:
 
 def _enqueue_file(app: AppContext, path: str, as_json: bool) -> None:
     specs: list[dict[str, Any]] = []
-    line_numbers: list[int] = []
+    labels: list[str] = []
     # split on newlines only: str.splitlines would also break at U+2028 inside strings
     for number, line in enumerate(_read_text(path).split("\n"), 1):
         if line.strip():
             specs.append(parse_json(line, f"line {number}"))
-            line_numbers.append(number)
+            labels.append(f"line {number}")
     if not specs:
         raise InvalidJobError(f"{path}: no jobs (the file has no non-blank lines)")
+    specs = [in_directory(spec, label) for spec, label in zip(specs, labels, strict=True)]
     try:
         jobs = prepare_jobs(specs)  # first: a refused job creates no queue
         created = _queue_for(app, jobs).store(jobs)
     except QueuectlError as exc:
-        raise _relabel(exc, specs, [f"line {number}" for number in line_numbers]) from None
+        raise _relabel(exc, specs, labels) from None
     if as_json:
         render.emit_json([job_view(job) for job in created])
     else:

@@ -194,6 +194,7 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
     if job.after:
         each = "to end, whatever the outcome" if job.after_any else "to complete"
         pairs.append(("after", f"{', '.join(job.after)} (each {each})"))
+    pairs.extend(_own_options(job))
     if job.state in (State.PENDING, State.FAILED):
         pairs.append(("next run", render.local_time(job.next_run_at)))
     if job.worker_id:
@@ -213,6 +214,24 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
     click.echo(render.fields(pairs))
     click.echo()
     click.echo(attempts_table(attempts) if attempts else "no attempts yet")
+
+
+def _own_options(job: Job) -> list[tuple[str, object]]:
+    """The job's directory, environment (names only) and retry rules, where it has them."""
+    from queuectl_core import exit_codes
+
+    pairs: list[tuple[str, object]] = []
+    if job.cwd is not None:
+        pairs.append(("cwd", render.one_line(job.cwd)))
+    if job.env:
+        pairs.append(("env", f"{', '.join(sorted(job.env))} (values hidden)"))
+    if job.backoff_jitter is not None:
+        pairs.append(("backoff_jitter", "on" if job.backoff_jitter else "off"))
+    if job.retry_on_exit is not None:
+        pairs.append(("retry_on_exit", exit_codes.text(job.retry_on_exit)))
+    if job.no_retry_exit is not None:
+        pairs.append(("no_retry_exit", exit_codes.text(job.no_retry_exit)))
+    return pairs
 
 
 def shown_priority(priority: int) -> str:

@@ -9,7 +9,7 @@ import click
 
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
-from queuectl_core.cli.enqueue import FIELD_FLAGS
+from queuectl_core.cli.enqueue import FIELD_FLAGS, PROCESS_OPTIONS, process_fields
 from queuectl_core.cli.enqueue import enqueue as enqueue_command
 from queuectl_core.cli.group import SuggestingGroup
 from queuectl_core.errors import NoSuchJobError, NoSuchScheduleError
@@ -23,7 +23,7 @@ from queuectl_core.serialize import job_view, schedule_view
 #: The options of ``enqueue`` a schedule's job takes (as option name -> job field):
 #: all that set a field but the id and when it runs.
 TEMPLATE_FLAGS = {option: name for option, name in FIELD_FLAGS if name not in NOT_IN_TEMPLATE}
-TEMPLATE_OPTIONS = (*TEMPLATE_FLAGS, "payload")
+TEMPLATE_OPTIONS = (*TEMPLATE_FLAGS, *PROCESS_OPTIONS, "payload")
 
 
 @click.group(cls=SuggestingGroup)
@@ -80,6 +80,8 @@ def add(
     catch_up: str | None,
     overlap: str | None,
     as_json: bool,
+    cwd: str | None,
+    env: tuple[str, ...],
     **flags: str | None,
 ) -> None:
     """Add a schedule, or update the one named NAME in place (its next run is
@@ -97,6 +99,8 @@ def add(
     }
     if flags["payload"] is not None:
         job["payload"] = loads(flags["payload"], "--payload")
+    # No default directory: without --cwd a run uses its worker's.
+    job.update(process_fields(cwd, env))
     prepared = prepare_schedule(  # first: bad input creates no queue
         name,
         job,
