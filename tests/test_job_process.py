@@ -152,3 +152,9 @@ def test_env_options_never_show_a_value_in_their_errors() -> None:
             env_from_pairs(pairs)
         assert "SECRET" not in str(refused.value)
     assert env_from_pairs(["A=b=c", "E="]) == {"A": "b=c", "E": ""}
+
+
+def test_a_jobs_repr_leaves_its_env_out() -> None:
+    job = build_job({"command": "true", "env": {"TOKEN": "SECRET"}}, 0.0)
+    assert "SECRET" not in repr(job)
+    assert job.env == {"TOKEN": "SECRET"}

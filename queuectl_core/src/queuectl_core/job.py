@@ -84,8 +84,9 @@ class Job:
     schedule: str | None = None
     #: The working directory of its command (``None``: the worker's).
     cwd: str | None = None
-    #: Variables added to its command's environment (values never shown).
-    env: dict[str, str] = field(default_factory=dict)
+    #: Variables added to its command's environment (values never shown: not even in
+    #: the job's ``repr``, which a plugin may log).
+    env: dict[str, str] = field(default_factory=dict, repr=False)
     #: Retry rules; ``None``: the setting in force (``backoff_jitter``,
     #: ``retry_on_exit``, ``no_retry_exit``).
     backoff_jitter: bool | None = None
