@@ -124,6 +124,12 @@ def add(
 add.params[-1:-1] = [
     copy.copy(param) for param in enqueue_command.params if param.name in TEMPLATE_OPTIONS
 ]
+for _param in add.params:
+    if _param.name == "cwd" and isinstance(_param, click.Option):  # no default directory
+        _param.help = (
+            "Run each run's command in DIR (relative: to this directory). "
+            "Default: the worker's directory."
+        )
 
 
 @schedule.command("list")
