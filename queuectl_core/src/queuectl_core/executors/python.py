@@ -12,7 +12,9 @@ What the handler writes to ``sys.stdout`` and ``sys.stderr`` is captured into bo
 tails (writes straight to file descriptors 1 and 2, as a child process makes, are
 not). A return value that ``json.dumps`` accepts is stored as the attempt's result,
 as JSON would read it back (tuples become lists); any other value (a set, a
-datetime, NaN) fails the attempt with an error naming its type.
+datetime, NaN) fails the attempt with an error naming its type. A handler that
+raises :class:`~queuectl_core.errors.NonRetryable` fails it as not ``retryable``:
+the job goes to the dead letter queue at once (:mod:`queuectl_core.retry`).
 
 Signals make timeouts and forced stops possible, so ``run`` must be called from the
 main thread: a timeout arms ``ITIMER_REAL`` with a ``SIGALRM`` handler only while the
