@@ -98,3 +98,14 @@ class StorageUnavailableError(StorageError):
 
 class StorageFullError(StorageUnavailableError):
     """The storage has no room left for a write: a full disk, Redis at ``maxmemory``."""
+
+
+class NonRetryable(Exception):
+    """Raised by a Python handler for a failure that retrying cannot mend (bad input,
+    a record that is gone): the job goes to the dead letter queue at once, retries left
+    or not, with the exception's message as the reason.
+
+    ``raise NonRetryable("customer 42 does not exist")`` ends the attempt as failed
+    with error ``customer 42 does not exist: not retried (NonRetryable)``.
+    Not a :class:`QueuectlError`: queuectl never raises it, handlers do.
+    """

@@ -91,8 +91,9 @@ class Job:
     schedule: str | None = None
     #: The working directory of its command (``None``: the worker's).
     cwd: str | None = None
-    #: Variables added to its command's environment (values never shown).
-    env: dict[str, str] = field(default_factory=dict)
+    #: Variables added to its command's environment (values never shown: not even in
+    #: the job's ``repr``, which a plugin may log).
+    env: dict[str, str] = field(default_factory=dict, repr=False)
     #: Retry rules; ``None``: the setting in force (``backoff_jitter``,
     #: ``retry_on_exit``, ``no_retry_exit``).
     backoff_jitter: bool | None = None
@@ -123,6 +124,9 @@ class AttemptResult:
     #: When the attempt really started, if later than its claim (a prefetched job
     #: waits in its worker before it runs); ``None`` keeps the claim's time.
     started_at: float | None = None
+    #: ``False``: a failure that retrying cannot mend (a handler raised
+    #: ``NonRetryable``); the job goes to the dead letter queue at once.
+    retryable: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from queuectl_core import executors, limits
+from queuectl_core import executors, exit_codes, job_process, limits
 from queuectl_core.errors import InvalidJobError
 from queuectl_core.job import Job, State, new_token
 from queuectl_core.limits import shown
@@ -23,6 +23,7 @@ FIELDS = (
     "max_retries", "timeout", "run_at", "delay", "after", "after_any",
     "expires_at", "expires_in",
     "unique_key", "unique_for", "unique_while",
+    "cwd", "env", "backoff_jitter", "retry_on_exit", "no_retry_exit",
 )  # fmt: skip
 _KNOWN = frozenset(FIELDS)
 _ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:@+-]{{0,{limits.ID_LENGTH - 1}}}")
@@ -341,6 +342,33 @@ def _states(value: Any) -> tuple[State, ...] | None:
     return tuple(states)
 
 
+def _process(data: Mapping[str, Any], needs: executors.Declared, job_type: str) -> dict[str, Any]:
+    """The job's ``cwd`` and ``env``, which only a job run in a process of its own has."""
+    cwd = job_process.check_cwd(data.get("cwd"))
+    env = job_process.check_env(data.get("env"))
+    if needs.in_process and (cwd is not None or env):
+        given = "cwd" if cwd is not None else "env"
+        raise InvalidJobError(
+            f"{given} is for jobs run in a process of their own; a {job_type} job runs "
+            "inside the worker (give the handler what it needs in the payload)"
+        )
+    return {"cwd": cwd, "env": env}
+
+
+def _retry_rules(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The job's own retry rules; ``None`` (not given): the settings."""
+    jitter = data.get("backoff_jitter")
+    if jitter is not None and not isinstance(jitter, bool):
+        raise InvalidJobError(f"backoff_jitter must be true or false, got {shown(jitter)}")
+    rules: dict[str, Any] = {"backoff_jitter": jitter}
+    for key in ("retry_on_exit", "no_retry_exit"):
+        try:
+            rules[key] = exit_codes.from_field(data.get(key))
+        except ValueError as exc:
+            raise InvalidJobError(f"{key}: {exc}") from None
+    return rules
+
+
 def _iso(timestamp: float) -> str:
     """``2036-12-03T00:09:16Z``: a bound in an error message."""
     return (iso(int(timestamp)) or "?").replace(".000Z", "Z")
@@ -413,4 +441,6 @@ def _build(data: Mapping[str, Any], now: float) -> Job:
         after=after,
         after_any=after_any,
         **unique,
+        **_process(data, needs, job_type),
+        **_retry_rules(data),
     )

@@ -53,6 +53,17 @@ PAYLOAD_DEPTH = 64
 #: The jobs one job may wait for (``after``): each end of one of them reads the state
 #: of every other, so a job with many more would make each of their ends slow.
 DEPENDENCIES = 100
+#: An exit code in a retry rule (``retry_on_exit``, ``no_retry_exit``), and how many
+#: codes one rule may list.
+EXIT_CODE = (0, 255)
+EXIT_CODES = 64
+#: A job's working directory (``cwd``), in bytes of UTF-8: Linux's PATH_MAX less its NUL.
+CWD_BYTES = 4095
+#: A job's own environment variables (``env``): how many, and their ``NAME=VALUE``
+#: texts together in bytes of UTF-8 (the OS limits one such text to 128 KiB and all of
+#: a process's arguments and environment to a few MiB).
+ENV_VARIABLES = 100
+ENV_BYTES = 64 * 1024
 
 #: A unique key (``unique_key``), in characters: any text without control characters.
 UNIQUE_KEY_LENGTH = 200

@@ -97,6 +97,8 @@ def format_value(value: Any) -> str:
         return "off"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple):  # a list of exit codes
+        return ",".join(map(str, value)) if value else "none"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

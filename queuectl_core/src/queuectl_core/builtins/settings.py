@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from queuectl_core import limits
+from queuectl_core import exit_codes, limits
 from queuectl_core.hookspecs import hookimpl
 from queuectl_core.settings import Setting, duration_in
 from queuectl_core.units import parse_size
@@ -38,6 +38,15 @@ def _keep(text: str) -> float | None:
 
 _keep_duration = duration_in(limits.KEEP)
 
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _switch(text: str) -> bool:
+    word = text.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise ValueError("expected true or false (also yes/no, on/off, 1/0)")
+
 
 def _output_limit(text: str) -> int:
     value = parse_size(text)
@@ -58,6 +67,24 @@ CORE_SETTINGS = (
     ),
     Setting(
         "backoff_max", 3600.0, duration_in(limits.BACKOFF_MAX), "Upper bound of a retry delay.", "s"
+    ),
+    Setting(
+        "backoff_jitter",
+        False,
+        _switch,
+        "Full jitter: a retry waits a random time between 0 and the backoff delay.",
+    ),
+    Setting(
+        "retry_on_exit",
+        (),
+        exit_codes.parse,
+        "Exit codes a shell job is retried for (none: any non-zero); others go to the DLQ.",
+    ),
+    Setting(
+        "no_retry_exit",
+        (),
+        exit_codes.parse,
+        "Exit codes that send a shell job to the DLQ at once, without retrying.",
     ),
     Setting(
         "job_timeout",

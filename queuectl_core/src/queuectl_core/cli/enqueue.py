@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import sys
@@ -10,6 +11,7 @@ from typing import Any
 
 import click
 
+from queuectl_core import executors, job_process
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app, split_names
 from queuectl_core.errors import DuplicateJobError, InvalidJobError, NoQueueError, QueuectlError
@@ -34,7 +36,13 @@ FIELD_FLAGS = (
     ("unique_key", "unique_key"),
     ("unique_for", "unique_for"),
     ("unique_while", "unique_while"),
+    ("backoff_jitter", "backoff_jitter"),
+    ("retry_on_exit", "retry_on_exit"),
+    ("no_retry_exit", "no_retry_exit"),
 )
+#: Options that give a job its process's directory and environment (not in FIELD_FLAGS:
+#: the command line resolves them first, see :func:`process_fields`).
+PROCESS_OPTIONS = ("cwd", "env")
 #: Fields that say when a job runs, and when it expires: a flag for one of a pair
 #: replaces the JSON's other.
 WHEN_FIELDS = (("delay", "run_at"), ("expires_in", "expires_at"))
@@ -103,6 +111,37 @@ WHEN_FIELDS = (("delay", "run_at"), ("expires_in", "expires_at"))
     "pending,waiting,failed,processing).",
 )
 @click.option(
+    "--cwd",
+    metavar="DIR",
+    help="Run the command in DIR (relative: to this directory). Default: this "
+    "directory; none: the worker's.",
+)
+@click.option(
+    "--env",
+    "env",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Add a variable to the command's environment (repeatable; values are never shown).",
+)
+@click.option(
+    "--jitter/--no-jitter",
+    "backoff_jitter",
+    default=None,
+    help="Wait a random part of each retry's backoff (default: the backoff_jitter setting).",
+)
+@click.option(
+    "--retry-on-exit",
+    metavar="CODES",
+    help="Retry only for these exit codes, e.g. 75,111; others go to the DLQ "
+    "(default: the retry_on_exit setting; none: any).",
+)
+@click.option(
+    "--no-retry-exit",
+    metavar="CODES",
+    help="Exit codes that go to the DLQ without retrying, e.g. 2,64,127 "
+    "(default: the no_retry_exit setting).",
+)
+@click.option(
     "-f",
     "--file",
     "jobs_file",
@@ -120,6 +159,8 @@ def enqueue(
     as_json: bool,
     after: tuple[str, ...] | None,
     after_any: bool | None,
+    cwd: str | None,
+    env: tuple[str, ...],
     **flags: str | None,
 ) -> None:
     """Add a job; prints its id.
@@ -130,7 +171,11 @@ def enqueue(
     queuectl enqueue --command "make report" --after fetch,clean
     queuectl enqueue --command "send-digest" --expires-in 10m
     queuectl enqueue --command "sync.sh" --unique-key sync --unique-for 1h
+    queuectl enqueue --command "./sync.sh" --cwd /srv/app --env TOKEN=s3cret \\
+        --no-retry-exit 2,64
     queuectl enqueue --file jobs.jsonl
+
+    A job runs in the directory it was enqueued from unless --cwd says otherwise.
     """
     given: dict[str, Any] = {
         field: value for option, field in FIELD_FLAGS if (value := flags[option]) is not None
@@ -141,6 +186,7 @@ def enqueue(
         given["after"] = list(after)
     if after_any is not None:
         given["after_any"] = after_any
+    given.update(process_fields(cwd, env))
     if jobs_file is not None:
         if job is not None or given:
             raise click.UsageError("--file cannot be combined with a JSON job or job flags")
@@ -148,7 +194,7 @@ def enqueue(
         return
     if job is None and not given:
         raise click.UsageError("give the job as JSON, with --command, or with --file")
-    spec = _merge(_parse_positional(job) if job is not None else {}, given)
+    spec = in_directory(_merge(_parse_positional(job) if job is not None else {}, given))
     try:
         jobs = prepare_jobs([spec])  # first: a refused job creates no queue
         done = _queue_for(app, jobs).submit(jobs)
@@ -171,6 +217,45 @@ def _say_duplicate(label: str, job: Job, existing: Job) -> None:
         f"{job.unique_key!r}): not enqueued",
         err=True,
     )
+
+
+def process_fields(cwd: str | None, env: tuple[str, ...]) -> dict[str, Any]:
+    """The job fields ``--cwd`` and ``--env`` give: ``cwd`` as an absolute path
+    (relative: to the current directory; ``none``: ``None``, the worker's)."""
+    given: dict[str, Any] = {}
+    if cwd is not None:
+        none = cwd.strip().lower() == "none"
+        given["cwd"] = None if none else job_process.resolved_cwd(cwd, _here("--cwd"))
+    if env:
+        given["env"] = job_process.env_from_pairs(env)
+    return given
+
+
+def in_directory(spec: dict[str, Any], label: str = "") -> dict[str, Any]:
+    """``spec`` with its ``cwd`` resolved against the current directory, which is the
+    default (as pueue does) for a job run in a process of its own that gives none."""
+    if "cwd" not in spec:
+        job_type = spec.get("type")
+        declared = executors.declared(job_type if isinstance(job_type, str) else "shell")
+        if declared.in_process:
+            return spec
+        return {**spec, "cwd": _here(label)}
+    cwd = spec["cwd"]
+    if isinstance(cwd, str) and cwd and not os.path.isabs(cwd):
+        return {**spec, "cwd": job_process.resolved_cwd(cwd, _here(label))}
+    return spec
+
+
+def _here(label: str) -> str:
+    """The current directory, or a one-line error when it no longer exists."""
+    try:
+        return os.getcwd()
+    except OSError:
+        where = f"{label}: " if label else ""
+        raise InvalidJobError(
+            f"{where}the current directory no longer exists, so a job cannot run in it: "
+            "give --cwd DIR, or --cwd none for the worker's directory"
+        ) from None
 
 
 def _parse_positional(text: str) -> dict[str, Any]:
@@ -236,24 +321,25 @@ def _read_text(path: str) -> str:
 
 def _enqueue_file(app: AppContext, path: str, as_json: bool) -> None:
     specs: list[dict[str, Any]] = []
-    line_numbers: list[int] = []
+    labels: list[str] = []
     # split on newlines only: str.splitlines would also break at U+2028 inside strings
     for number, line in enumerate(_read_text(path).split("\n"), 1):
         if line.strip():
             specs.append(parse_json(line, f"line {number}"))
-            line_numbers.append(number)
+            labels.append(f"line {number}")
     if not specs:
         raise InvalidJobError(f"{path}: no jobs (the file has no non-blank lines)")
+    specs = [in_directory(spec, label) for spec, label in zip(specs, labels, strict=True)]
     try:
         jobs = prepare_jobs(specs)  # first: a refused job creates no queue
         done = _queue_for(app, jobs).submit(jobs)
     except QueuectlError as exc:
-        raise _relabel(exc, specs, [f"line {number}" for number in line_numbers]) from None
-    for job, existing, duplicate, number in zip(
-        jobs, done.jobs, done.duplicate, line_numbers, strict=True
+        raise _relabel(exc, specs, labels) from None
+    for job, existing, duplicate, label in zip(
+        jobs, done.jobs, done.duplicate, labels, strict=True
     ):
         if duplicate:
-            _say_duplicate(f"line {number}", job, existing)
+            _say_duplicate(label, job, existing)
     if as_json:
         render.emit_json(
             [

@@ -196,6 +196,7 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
         pairs.append(("after", f"{', '.join(job.after)} (each {each})"))
     if job.unique_key is not None:
         pairs.append(("unique key", _unique_text(job)))
+    pairs.extend(_own_options(job))
     if job.state in (State.PENDING, State.FAILED):
         pairs.append(("next run", render.local_time(job.next_run_at)))
     if job.expires_at is not None:
@@ -228,6 +229,24 @@ def _unique_text(job: Job) -> str:
     window = "" if job.unique_for is None else f" and under {human_duration(job.unique_for)} old"
     key = render.one_line(job.unique_key or "")
     return f"{key} (an enqueue with it is a duplicate of this job while {listed}{window})"
+
+
+def _own_options(job: Job) -> list[tuple[str, object]]:
+    """The job's directory, environment (names only) and retry rules, where it has them."""
+    from queuectl_core import exit_codes
+
+    pairs: list[tuple[str, object]] = []
+    if job.cwd is not None:
+        pairs.append(("cwd", render.one_line(job.cwd)))
+    if job.env:
+        pairs.append(("env", f"{', '.join(sorted(job.env))} (values hidden)"))
+    if job.backoff_jitter is not None:
+        pairs.append(("backoff_jitter", "on" if job.backoff_jitter else "off"))
+    if job.retry_on_exit is not None:
+        pairs.append(("retry_on_exit", exit_codes.text(job.retry_on_exit)))
+    if job.no_retry_exit is not None:
+        pairs.append(("no_retry_exit", exit_codes.text(job.no_retry_exit)))
+    return pairs
 
 
 def shown_priority(priority: int) -> str:

@@ -9,7 +9,7 @@ import click
 
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app
-from queuectl_core.cli.enqueue import FIELD_FLAGS
+from queuectl_core.cli.enqueue import FIELD_FLAGS, PROCESS_OPTIONS, process_fields
 from queuectl_core.cli.enqueue import enqueue as enqueue_command
 from queuectl_core.cli.group import SuggestingGroup
 from queuectl_core.errors import NoSuchScheduleError
@@ -22,7 +22,7 @@ from queuectl_core.serialize import job_view, schedule_view
 #: The options of ``enqueue`` a schedule's job takes (as option name -> job field):
 #: all that set a field but the id and when it runs.
 TEMPLATE_FLAGS = {option: name for option, name in FIELD_FLAGS if name not in NOT_IN_TEMPLATE}
-TEMPLATE_OPTIONS = (*TEMPLATE_FLAGS, "payload")
+TEMPLATE_OPTIONS = (*TEMPLATE_FLAGS, *PROCESS_OPTIONS, "payload")
 
 
 @click.group(cls=SuggestingGroup)
@@ -79,6 +79,8 @@ def add(
     catch_up: str | None,
     overlap: str | None,
     as_json: bool,
+    cwd: str | None,
+    env: tuple[str, ...],
     **flags: str | None,
 ) -> None:
     """Add a schedule, or update the one named NAME in place (its next run is
@@ -96,6 +98,8 @@ def add(
     }
     if flags["payload"] is not None:
         job["payload"] = loads(flags["payload"], "--payload")
+    # No default directory: without --cwd a run uses its worker's.
+    job.update(process_fields(cwd, env))
     prepared = prepare_schedule(  # first: bad input creates no queue
         name,
         job,
@@ -119,6 +123,12 @@ def add(
 add.params[-1:-1] = [
     copy.copy(param) for param in enqueue_command.params if param.name in TEMPLATE_OPTIONS
 ]
+for _param in add.params:
+    if _param.name == "cwd" and isinstance(_param, click.Option):  # no default directory
+        _param.help = (
+            "Run each run's command in DIR (relative: to this directory). "
+            "Default: the worker's directory."
+        )
 
 
 @schedule.command("list")

@@ -27,7 +27,8 @@ class Executor(Protocol):
     """Runs a job's attempt to the end and reports how it went.
 
     ``run`` never raises for a job's own failure: it returns an ``AttemptResult``
-    with outcome failed or timed_out and a one-line ``error``. When ``abort_fd``
+    with outcome failed or timed_out and a one-line ``error`` (``retryable=False`` for a
+    failure retrying cannot mend, which then names why). When ``abort_fd``
     becomes readable and ``abort_reason()`` is not None, it stops the job as soon
     as it can and returns outcome ``interrupted``.
     """

@@ -12,7 +12,9 @@ What the handler writes to ``sys.stdout`` and ``sys.stderr`` is captured into bo
 tails (writes straight to file descriptors 1 and 2, as a child process makes, are
 not). A return value that ``json.dumps`` accepts is stored as the attempt's result,
 as JSON would read it back (tuples become lists); any other value (a set, a
-datetime, NaN) fails the attempt with an error naming its type.
+datetime, NaN) fails the attempt with an error naming its type. A handler that
+raises :class:`~queuectl_core.errors.NonRetryable` fails it as not ``retryable``:
+the job goes to the dead letter queue at once (:mod:`queuectl_core.retry`).
 
 Signals make timeouts and forced stops possible, so ``run`` must be called from the
 main thread: a timeout arms ``ITIMER_REAL`` with a ``SIGALRM`` handler only while the
@@ -35,6 +37,7 @@ from types import FrameType
 from typing import Any
 
 from queuectl_core import plugins
+from queuectl_core.errors import NonRetryable
 from queuectl_core.executors.base import (
     ExecutionContext,
     JobInterrupted,
@@ -45,6 +48,8 @@ from queuectl_core.executors.output import OutputTail
 from queuectl_core.job import AttemptResult, Job, Outcome
 
 PAYLOAD_ERROR = "payload must be a JSON object for python jobs"
+#: The end of the error of an attempt whose handler raised ``NonRetryable``.
+NOT_RETRIED = ": not retried (NonRetryable)"
 
 
 class HandlerNotFoundError(LookupError):
@@ -53,6 +58,14 @@ class HandlerNotFoundError(LookupError):
 
 class NotJsonError(ValueError):
     """A handler returned a value that JSON cannot hold."""
+
+
+class _NotRetried(Exception):
+    """A handler raised ``NonRetryable``: the attempt's ``error``, not to be retried."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class _HandlerTimeout(BaseException):
@@ -73,7 +86,11 @@ class PythonExecutor:
             raise RuntimeError("the python executor must run in the main thread (it uses signals)")
         stdout = OutputTail(context.output_limit)
         stderr = OutputTail(context.output_limit)
-        outcome, error, value = self._call(context, stdout, stderr)
+        try:
+            outcome, error, value = self._call(context, stdout, stderr)
+            retryable = True
+        except _NotRetried as exc:
+            outcome, error, value, retryable = Outcome.FAILED, exc.error, None, False
         return AttemptResult(
             outcome,
             time.time(),
@@ -83,6 +100,7 @@ class PythonExecutor:
             stdout_dropped=stdout.dropped,
             stderr_dropped=stderr.dropped,
             result=value,
+            retryable=retryable,
         )
 
     def resolve(self, job: Job) -> Callable[..., Any]:
@@ -127,6 +145,9 @@ class PythonExecutor:
             if cause is not None and not isinstance(cause, ImportError):
                 stderr.write(_traceback(cause))  # the module failed while importing
             return Outcome.FAILED, str(exc), None
+        except NonRetryable as exc:  # the handler says retrying cannot help
+            stderr.write(_traceback(exc, skip=1))
+            raise _NotRetried((_first_line(exc) or type(exc).__name__) + NOT_RETRIED) from None
         except (Exception, SystemExit) as exc:  # a handler's sys.exit() must not end the worker
             stderr.write(_traceback(exc, skip=1))
             return Outcome.FAILED, one_line(exc), None
@@ -185,8 +206,13 @@ def _raise_timeout(signum: int, frame: FrameType | None) -> None:
 
 def one_line(exc: BaseException) -> str:
     """``ValueError: first line of the message`` (or just the class name)."""
+    line = _first_line(exc)
+    return f"{type(exc).__name__}: {line}" if line else type(exc).__name__
+
+
+def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return lines[0] if lines else ""
 
 
 def _traceback(exc: BaseException, skip: int = 0) -> str:

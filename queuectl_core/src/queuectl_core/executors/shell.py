@@ -23,6 +23,7 @@ import json
 import math
 import os
 import select
+import shlex
 import signal
 import time
 from types import TracebackType
@@ -31,7 +32,8 @@ from queuectl_core import limits
 from queuectl_core.executors.base import ExecutionContext, interrupted_error, timed_out_error
 from queuectl_core.executors.output import OutputTail
 from queuectl_core.executors.spawn import Child, spawn
-from queuectl_core.job import AttemptResult, Outcome
+from queuectl_core.job import AttemptResult, Job, Outcome
+from queuectl_core.job_process import cwd_problem
 from queuectl_core.worker import orphans
 
 _READ_SIZE = 65536
@@ -43,7 +45,8 @@ _OUTPUT, _EXIT, _ABORT = "output", "exit", "abort"
 
 
 class ShellExecutor:
-    """Runs ``job.command`` with ``shell -c`` (``/bin/sh`` unless told otherwise).
+    """Runs ``job.command`` with ``shell -c`` (``/bin/sh`` unless told otherwise), in
+    ``job.cwd`` if it has one (see :func:`shell_command`).
 
     The command sees :func:`job_environment`. Its stdin is ``/dev/null``.
     """
@@ -62,8 +65,11 @@ class ShellExecutor:
         reason = context.abort_reason()
         if reason is not None:  # stopped before it started: spawn nothing
             return AttemptResult(Outcome.INTERRUPTED, time.time(), error=interrupted_error(reason))
+        job = context.job
+        if job.cwd is not None and (problem := cwd_problem(job.cwd)) is not None:
+            return AttemptResult(Outcome.FAILED, time.time(), error=problem)
         try:
-            process = spawn([self.shell, "-c", context.job.command], job_environment(context))
+            process = spawn([self.shell, "-c", shell_command(job)], job_environment(context))
         except (OSError, ValueError) as exc:
             return AttemptResult(
                 Outcome.FAILED, time.time(), error=f"cannot start {self.shell}: {_describe(exc)}"
@@ -79,6 +85,16 @@ class ShellExecutor:
             return run.result()
 
 
+def shell_command(job: Job) -> str:
+    """What the shell runs: the command, after ``cd -- CWD || exit`` for a job with a
+    ``cwd`` (``posix_spawn`` cannot change directory, and the worker's own directory is
+    shared by its threads). The worker has checked the directory just before; should it
+    vanish in between, the shell's ``cd`` fails the attempt with the shell's message."""
+    if job.cwd is None:
+        return job.command
+    return f"cd -- {shlex.quote(job.cwd)} || exit\n{job.command}"
+
+
 #: The only ``QUEUECTL_*`` variables a job sees (docs/configuration.md lists them).
 JOB_VARIABLES = (
     "QUEUECTL_JOB_ID",
@@ -91,12 +107,17 @@ JOB_VARIABLES = (
 
 def job_environment(context: ExecutionContext) -> dict[bytes, bytes]:
     """The worker's environment without any ``QUEUECTL_*`` variable (none can name the
-    backend or carry its password), plus the job's own :data:`JOB_VARIABLES`.
+    backend or carry its password), then the job's ``env``, then its own
+    :data:`JOB_VARIABLES`.
 
     Bytes, as the OS holds them: nothing is decoded and encoded again per job.
     """
     job = context.job
     env = _environment_copy()
+    for name, value in job.env.items():  # checked at enqueue; QUEUECTL_* never
+        key = os.fsencode(name)
+        if not key.startswith(_OURS):
+            env[key] = os.fsencode(value)
     env[b"QUEUECTL_JOB_ID"] = os.fsencode(job.id)
     env[b"QUEUECTL_ATTEMPT"] = b"%d" % context.attempt
     env[b"QUEUECTL_WORKER_ID"] = os.fsencode(context.worker_id)

@@ -344,7 +344,8 @@ class Worker:
                 events.job_started(claim.job, claim.attempt, self.info, settings, self.hook_queue)
             result = replace(self._execute(claim, settings), started_at=started_at)
         self._batch.record(time.monotonic() - started)
-        return Finished(claim, result, retry.decide(claim.job, result, settings))
+        transition = retry.decide(claim.job, result, settings)
+        return Finished(claim, transition.result, transition)  # its error may say why not retried
 
     def _execute(self, claim: Claim, settings: Settings) -> AttemptResult:
         job = claim.job
