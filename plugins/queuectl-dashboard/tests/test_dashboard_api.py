@@ -162,7 +162,7 @@ def test_a_job_says_why_its_dependency_holds_it_back_or_cancelled_it(
 def test_schedules_as_schedule_list_shows_them(client: Client, queue: Queue) -> None:
     assert client.json("/api/schedules") == []
     queue.add_schedule("nightly", {"command": "true"}, cron="0 3 * * *", timezone="Europe/Berlin")
-    queue.add_schedule("often", {"command": "true"}, every="10m")
+    queue.add_schedule("often", {"command": "true", "env": {"TOKEN": "s3cret"}}, every="10m")
     queue.pause_schedule("often")
     queue.run_schedule("often")
     run_burst(queue)
@@ -174,6 +174,8 @@ def test_schedules_as_schedule_list_shows_them(client: Client, queue: Queue) -> 
     )
     assert nightly["paused"] is False and nightly["last_job_id"] is None
     assert (often["every"], often["paused"], often["last_state"]) == (600.0, True, "completed")
+    assert often["job"]["env"] == {"TOKEN": "********"}
+    assert "s3cret" not in client.get("/api/schedules").text
 
 
 def test_an_unknown_job_is_404(client: Client, jobs: dict[str, State]) -> None:
