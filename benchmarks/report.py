@@ -123,7 +123,7 @@ ROWS = (
         targets={SQLITE: Target(">=", 8_000), REDIS: Target(">=", 5_000)},
     ),
     Row(
-        "no-op Python, 2 workers, scheduling features in use on other jobs ÷ not",
+        "scheduling features in use on other jobs ÷ not: no-op Python, 2 workers",
         "features",
         2,
         "noop_ratio",
@@ -132,7 +132,7 @@ ROWS = (
         targets=both(Target(">=", 90)),
     ),
     Row(
-        "shell `true`, 2 workers, scheduling features in use on other jobs ÷ not",
+        "scheduling features in use on other jobs ÷ not: shell `true`, 2 workers",
         "features",
         2,
         "shell_ratio",
