@@ -32,6 +32,7 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Callable
+from typing import Any
 
 from benchmarks import harness
 from benchmarks.harness import Case, Metrics
@@ -46,13 +47,31 @@ SHELL_TRUE = ["/bin/sh", "-c", "true"]
 
 def in_parallel(loop: Callable[[float, float], int], processes: int, seconds: float) -> float:
     """Run ``loop(start, deadline)`` in ``processes`` forked processes over the same
-    interval; returns their summed count per second."""
+    interval; returns their summed count per second.
+
+    Plain processes and pipes, not a ``multiprocessing.Pool``: a pool's helper threads
+    may still hold a lock when the next call forks, and the child then hangs for ever.
+    """
     start = time.time() + START_DELAY
     deadline = start + seconds
     context = multiprocessing.get_context("fork")
-    with context.Pool(processes) as pool:
-        counts = pool.starmap(loop, [(start, deadline)] * processes)
+    children = []
+    for _ in range(processes):
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_counted, args=(loop, start, deadline, send))
+        child.start()
+        send.close()
+        children.append((child, receive))
+    counts = [receive.recv() for _, receive in children]
+    for child, receive in children:
+        child.join()
+        receive.close()
     return sum(counts) / seconds
+
+
+def _counted(loop: Callable[[float, float], int], start: float, deadline: float, send: Any) -> None:
+    send.send(loop(start, deadline))
+    send.close()
 
 
 def _sleep_until(moment: float) -> None:
