@@ -382,6 +382,25 @@ def test_a_worker_that_died_after_enqueueing_leaves_the_slot_to_the_next(queue: 
     assert queue.schedule("s").last_job_id == job.id
 
 
+@pytest.mark.parametrize("overlap", [Overlap.SKIP, Overlap.QUEUE])
+def test_a_run_enqueued_by_a_worker_that_has_not_moved_the_schedule_on_counts_as_previous(
+    queue: Queue, overlap: Overlap
+) -> None:
+    first = utc(2025, 1, 1, 12, 0)
+    schedule = add(queue, every(MINUTE, next_run_at=first, overlap=overlap))
+    [job] = firing._runs(schedule, [first], first, None)
+    queue.store([job])  # a slow worker enqueued the run of 12:00, not moved the schedule on
+    assert queue.storage.claim(request(first)) is not None  # and it runs
+    # a minute later another worker finds the schedule due since 12:00 (catch-up latest:
+    # the 12:01 run): the 12:00 run is the previous one, still running
+    second = firing.fire_due(queue, first + MINUTE)
+    if overlap is Overlap.SKIP:
+        assert second == []
+    else:
+        assert [run.after for run in second] == [(job.id,)]
+    assert queue.schedule("s").next_run_at == first + 2 * MINUTE
+
+
 def test_overlap_decides_on_the_previous_runs_job(queue: Queue) -> None:
     first = utc(2025, 1, 1, 12, 0)
     for overlap in Overlap:

@@ -71,7 +71,7 @@ def fire(queue: Enqueuer, schedule: Schedule, now: float) -> list[Job]:
             iso(schedule.next_run_at),
             schedule.catch_up,
         )
-    previous = _previous(storage, schedule) if slots else None
+    previous = _previous(storage, schedule, slots) if slots else None
     refused = policy.overlapping(schedule, slots, previous)
     if refused is not None:
         log.info("schedule %s: run of %s skipped: %s", schedule.name, iso(slots[-1]), refused)
@@ -119,14 +119,25 @@ def record_last_run(
         schedule = None
 
 
-def _previous(storage: Storage, schedule: Schedule) -> Job | None:
-    """The schedule's last run's job, if its overlap policy asks and the job still exists."""
-    if schedule.overlap is Overlap.ALLOW or schedule.last_job_id is None:
+def _previous(storage: Storage, schedule: Schedule, slots: Sequence[float]) -> Job | None:
+    """The schedule's previous run's job, if its overlap policy asks and the job still
+    exists: the run of the slot it was due at, when a worker enqueued that run but has
+    not moved the schedule on yet (it is not one of ``slots``: catch-up skipped past
+    it), else its last run."""
+    if schedule.overlap is Overlap.ALLOW:
         return None
-    try:
-        return storage.get(schedule.last_job_id)
-    except NoSuchJobError:
-        return None
+    candidates = []
+    due = schedule.next_run_at
+    if due is not None and due not in slots:
+        candidates.append(policy.slot_job_id(schedule.name, due))
+    if schedule.last_job_id is not None:
+        candidates.append(schedule.last_job_id)
+    for job_id in candidates:
+        try:
+            return storage.get(job_id)
+        except NoSuchJobError:
+            continue
+    return None
 
 
 def _runs(schedule: Schedule, slots: Sequence[float], now: float, after: str | None) -> list[Job]:
