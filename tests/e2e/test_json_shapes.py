@@ -79,7 +79,7 @@ def check(kind: str, value: Any, where: str) -> None:
     )
     for key, item in value.items():
         assert shape[key].accepts(item), f"{where}: {kind}.{key} = {item!r}"
-    nested = {"workers": "worker", "history": "history attempt"}
+    nested = {"workers": "worker", "history": "history attempt", "paused_queues": "paused queue"}
     for key, inner in nested.items():
         if key in value and kind in ("status", "job with history"):
             for element in value[key]:
@@ -95,7 +95,7 @@ def check_all(kind: str, value: Any, where: str, nonempty: bool = True) -> None:
 
 def test_the_doc_defines_every_kind() -> None:
     kinds = {"job", "attempt", "why", "worker", "status", "setting", "purge", "init"}
-    assert kinds | {"plugin", "schedule", "wait"} <= set(KINDS)
+    assert kinds | {"plugin", "schedule", "wait", "queue", "paused queue"} <= set(KINDS)
     assert all(KINDS[kind] for kind in KINDS)
 
 
@@ -126,6 +126,11 @@ CHECKED = {
     ("schedule", "list"),
     ("schedule", "show"),
     ("schedule", "run"),
+    ("queue", "list"),
+    ("queue", "show"),
+    ("queue", "pause"),
+    ("queue", "resume"),
+    ("queue", "limit"),
 }
 
 
@@ -245,3 +250,20 @@ def test_schedule_json_has_the_documented_shape(cli: Cli) -> None:
     shown = cli.json("schedule", "show", "nightly")
     check("schedule", shown, "schedule show")
     assert shown["last_state"] == "pending" and shown["last_job_id"].startswith("nightly@run-")
+
+
+def test_queue_json_has_the_documented_shape(cli: Cli) -> None:
+    cli.enqueue("--id", "j1", "-q", "mail", "--command", "true")
+    check_all("queue", cli.json("queue", "pause", "mail", "--reason", "smtp down"), "pause")
+    check_all("queue", cli.json("queue", "pause", "--all"), "pause --all")
+    check_all("queue", cli.json("queue", "list"), "queue list")
+    check("queue", cli.json("queue", "show", "mail"), "queue show")
+    status = cli.json("status")
+    check("status", status, "status (paused)")
+    assert status["paused_queues"]
+    why = cli.json("why", "j1")
+    check("why", why, "why (paused)")
+    assert why["reason"] == "queue_paused"
+    check("queue", cli.json("queue", "limit", "mail", "--concurrency", "1"), "limit")
+    check_all("queue", cli.json("queue", "resume", "mail"), "resume")
+    check("queue", cli.json("queue", "show", "mail"), "queue show (active)")

@@ -41,6 +41,18 @@ class NoSuchScheduleError(QueuectlError):
         self.name = name
 
 
+class InvalidQueueError(QueuectlError):
+    """A queue name or a queue control (a pause's reason) is malformed."""
+
+
+class NoSuchQueueError(QueuectlError):
+    """No queue has this name: it has no jobs and no stored control."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no queue named {name!r} (it has no jobs and was never paused)")
+        self.name = name
+
+
 class InvalidStateError(QueuectlError):
     """The job is in a state that does not allow the requested operation."""
 

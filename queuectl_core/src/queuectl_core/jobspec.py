@@ -37,6 +37,11 @@ MAX_RETRIES_LIMIT = limits.MAX_RETRIES[1]
 NOT_UNICODE = "is not valid Unicode text (it has a lone surrogate or bytes that are not UTF-8)"
 
 
+def is_queue_name(name: str) -> bool:
+    """Whether ``name`` is a valid queue name (see ``limits.QUEUE_LENGTH``)."""
+    return _QUEUE.fullmatch(name) is not None
+
+
 def new_id() -> str:
     """A random job id: 16 hex digits."""
     return new_token()

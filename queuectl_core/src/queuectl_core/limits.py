@@ -41,6 +41,10 @@ ID_CHARACTERS = "letters, digits or ._:@+-"
 #: A queue name: 1-100 characters of ``QUEUE_CHARACTERS``, starting with a letter or digit.
 QUEUE_LENGTH = 100
 QUEUE_CHARACTERS = "letters, digits or ._:-"
+#: The reason of a queue's pause (``queuectl queue pause --reason``): one line.
+PAUSE_REASON_LENGTH = 200
+#: A queue's concurrency limit (``queuectl queue limit --concurrency``).
+QUEUE_CONCURRENCY = (1, 1_000_000)
 #: An executor or handler name (``type``).
 TYPE_LENGTH = 200
 #: A command, in bytes of UTF-8: Linux takes no longer argv string (MAX_ARG_STRLEN).

@@ -12,6 +12,7 @@ from typing import Any
 from queuectl_core.job import State, WorkerInfo
 from queuectl_core.queue import Queue
 from queuectl_core.serialize import worker_view
+from queuectl_core.units import iso
 
 
 def is_live(worker: WorkerInfo, now: float, lease_timeout: float) -> bool:
@@ -54,7 +55,8 @@ def worker_views(queue: Queue, workers: list[WorkerInfo]) -> list[dict[str, Any]
 
 
 def overview(queue: Queue) -> dict[str, Any]:
-    """Counts per state and queue, the success rate, workers and where the data lives.
+    """Counts per state and queue, the paused queues, the success rate, workers and
+    where the data lives.
 
     JSON-ready: states as strings, worker times in ISO 8601.
     """
@@ -64,6 +66,11 @@ def overview(queue: Queue) -> dict[str, Any]:
         counts[state.value] += count
     totals = {s.value: sum(counts[s.value] for counts in per_queue.values()) for s in State}
     workers = worker_views(queue, queue.workers())
+    paused = [
+        {"name": name, "reason": control.reason, "paused_at": iso(control.paused_at)}
+        for name, control in queue.storage.queue_controls().items()
+        if control.paused
+    ]
     return {
         "backend": queue.location.backend if queue.location else None,
         "location": queue.storage.describe(),
@@ -72,6 +79,7 @@ def overview(queue: Queue) -> dict[str, Any]:
         "total": sum(totals.values()),
         "success_rate": success_rate(totals["completed"], totals["dead"]),
         "queues": dict(sorted(per_queue.items())),
+        "paused_queues": paused,
         "live_workers": sum(worker["live"] for worker in workers),
         "workers": workers,
     }

@@ -2,8 +2,9 @@
 
 :func:`explain` reads the job, the worker registry and the settings (cheap calls
 only) and names the first thing that holds the job back or says what it is doing:
-running on a host, delayed, retrying, waiting for a free worker, no live worker
-serving its queue, or how it ended. Each :class:`Reason` has a stable ``code`` for
+running on a host, delayed, retrying, its queue paused or at its concurrency limit,
+waiting for a free worker,
+no live worker serving its queue, or how it ended. Each :class:`Reason` has a stable ``code`` for
 scripts and a ``text`` for people.
 """
 
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 #: Every code :func:`explain` gives, in the order the rules are tried.
 CODES = (
     "completed", "dead", "expired", "dependency_failed", "cancelled", "unreadable",
-    "running", "waiting", "delayed", "retrying", "no_worker", "ready",
+    "running", "waiting", "delayed", "retrying", "queue_paused", "queue_limited", "no_worker",
+    "ready",
 )  # fmt: skip
 #: The codes :func:`explain_schedule` gives, for ``why NAME`` of a schedule.
 SCHEDULE_CODES = ("schedule_paused", "schedule_stopped", "scheduled")
@@ -197,6 +199,29 @@ class _Explainer:
 
     def _due(self) -> Reason:
         job = self.job
+        control = self.queue.storage.queue_controls().get(job.queue)
+        if control is not None and control.paused:
+            from queuectl_core.queues import paused_since
+
+            return Reason(
+                "queue_paused",
+                f"{paused_since(control, self.when)} (queuectl queue resume {job.queue})",
+                {
+                    "queue": job.queue,
+                    "pause_reason": control.reason,
+                    "since": iso(control.paused_at),
+                },
+            )
+        if control is not None and control.concurrency is not None:
+            running = self.queue.counts().get((job.queue, State.PROCESSING), 0)
+            if running >= control.concurrency:
+                from queuectl_core.queues import at_limit
+
+                return Reason(
+                    "queue_limited",
+                    f"ready, but {at_limit(control, running)}: it starts when one of them ends",
+                    {"queue": job.queue, "concurrency": control.concurrency, "running": running},
+                )
         serving = self._live_workers_serving(job.queue)
         if not serving:
             return Reason(

@@ -29,6 +29,8 @@ class Keys:
         self.settings = f"{ns}:settings"  # name -> value
         self.settings_version = f"{ns}:settings_version"
         self.stats = f"{ns}:stats"  # plugin counters: name -> number
+        self.paused = f"{ns}:paused"  # paused queue -> {"reason", "paused_at"} as JSON
+        self.limits = f"{ns}:limits"  # queue -> its concurrency limit
         self.workers = f"{ns}:workers"  # registered worker ids
         self.wake = f"{ns}:wake"  # pub/sub channel: a job became ready
         self.worker_order = f"{ns}:worker_order"  # counts worker registrations, never deleted
@@ -55,6 +57,10 @@ class Keys:
     def ready(self, queue: str) -> str:
         """Due jobs of a queue: score ``-priority``, member due time + seq + id."""
         return f"{self.namespace}:ready:{queue}"
+
+    def waiting(self, queue: str) -> str:
+        """Ready jobs of a queue (due or not), by ``next_run_at``."""
+        return f"{self.namespace}:waiting:{queue}"
 
     def by_state(self, state: State) -> str:
         return f"{self.namespace}:state:{state.value}"

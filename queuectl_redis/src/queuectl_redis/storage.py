@@ -34,6 +34,7 @@ from queuectl_core.storage import (
     ClaimRequest,
     DependentMove,
     Finish,
+    QueueControl,
     Transition,
     UniqueCheck,
     Waiter,
@@ -338,6 +339,54 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
     def settings_version(self) -> int:
         with errors(self.location):
             return int(self.client.get(self.keys.settings_version) or 0)
+
+    # -- queue controls ------------------------------------------------------------------
+
+    def queue_controls(self) -> dict[str, QueueControl]:
+        with errors(self.location):
+            paused = self.client.hgetall(self.keys.paused)
+            limits = self.client.hgetall(self.keys.limits)
+        controls = {}
+        for field in sorted(paused.keys() | limits.keys()):
+            queue, limit = field.decode(), limits.get(field)
+            pause = json.loads(paused[field]) if field in paused else {}
+            controls[queue] = QueueControl(
+                queue,
+                bool(pause),
+                pause.get("reason"),
+                pause.get("paused_at"),
+                None if limit is None else int(limit),
+            )
+        return controls
+
+    def limit_queue(self, queue: str, concurrency: int | None) -> None:
+        with errors(self.location):
+            if concurrency is None:
+                self.client.hdel(self.keys.limits, queue)
+            else:
+                self.client.hset(self.keys.limits, queue, concurrency)
+            self.client.publish(self.keys.wake, "1")  # room may have been made
+
+    def due_since(self, queues: Sequence[str]) -> dict[str, float]:
+        found = {}
+        with errors(self.location):
+            for queue in _distinct(queues):
+                top = self.client.zrange(self.keys.waiting(queue), 0, 0, withscores=True)
+                if top:
+                    found[queue] = float(top[0][1])
+        return found
+
+    def pause_queues(self, queues: Sequence[str], reason: str | None, now: float) -> None:
+        if not queues:
+            return
+        pause = _json({"reason": reason, "paused_at": float(now)})
+        with errors(self.location):  # one HSET: atomic, and every claim reads it
+            self.client.hset(self.keys.paused, mapping=dict.fromkeys(queues, pause))
+
+    def resume_queues(self, queues: Sequence[str] | None) -> list[str]:
+        if queues is not None and not queues:
+            return []
+        return [stored.text(queue) for queue in self._run("resume_queues", *_queue_args(queues))]
 
     # -- plugin statistics --------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from queuectl_core.job import Outcome, State, new_token
@@ -28,11 +28,50 @@ IN_BATCH = 500
 Row = tuple[Any, ...]
 
 
-def any_due(conn: sqlite3.Connection, queues: Sequence[str] | None, now: float) -> bool:
-    """Whether some ready job is due: an index seek that needs no write lock."""
+#: Each controlled queue: paused or not, its concurrency limit and how many of its jobs
+#: are processing (the kept count).
+_CONTROLS = (
+    "SELECT c.queue, c.paused_at IS NOT NULL, c.concurrency, coalesce(n.n, 0) "
+    "FROM queue_controls c LEFT JOIN counts n ON n.queue = c.queue AND n.state = 'processing'"
+)
+
+
+def open_queues(
+    conn: sqlite3.Connection, queues: Sequence[str] | None
+) -> tuple[list[str] | None, list[str], dict[str, int]]:
+    """What a claim may take from, by one read of the small ``queue_controls`` table
+    (empty when no queue is paused or limited): ``queues`` without the closed ones
+    (paused, or at their concurrency limit), the closed queues to skip when ``queues``
+    is ``None`` (any queue), and the room left in each limited open queue."""
+    closed: list[str] = []
+    room: dict[str, int] = {}
+    for queue, paused, concurrency, processing in conn.execute(_CONTROLS):
+        if paused or (concurrency is not None and processing >= concurrency):
+            closed.append(queue)
+        elif concurrency is not None:
+            room[queue] = concurrency - processing
+    if queues is None or not closed:
+        return (None if queues is None else list(queues)), closed, room
+    skipped = set(closed)
+    return [queue for queue in queues if queue not in skipped], [], room
+
+
+def _not_in(skip: Sequence[str]) -> str:
+    """The condition that leaves out the queues of ``skip``, or nothing."""
+    return f" AND queue NOT IN ({', '.join('?' * len(skip))})" if skip else ""
+
+
+def any_due(
+    conn: sqlite3.Connection, queues: Sequence[str] | None, now: float, skip: Sequence[str] = ()
+) -> bool:
+    """Whether some ready job is due (in ``queues``, or in any queue but those of
+    ``skip``): an index seek that needs no write lock."""
     if queues is None:
-        sql = f"SELECT 1 FROM jobs INDEXED BY jobs_due WHERE {READY} AND next_run_at <= ? LIMIT 1"
-        return conn.execute(sql, (now,)).fetchone() is not None
+        sql = (
+            f"SELECT 1 FROM jobs INDEXED BY jobs_due WHERE {READY} AND next_run_at <= ?"
+            f"{_not_in(skip)} LIMIT 1"
+        )
+        return conn.execute(sql, (now, *skip)).fetchone() is not None
     sql = (
         f"SELECT 1 FROM jobs INDEXED BY jobs_due_by_queue "
         f"WHERE {READY} AND queue = ? AND next_run_at <= ? LIMIT 1"
@@ -40,12 +79,17 @@ def any_due(conn: sqlite3.Connection, queues: Sequence[str] | None, now: float) 
     return any(conn.execute(sql, (queue, now)).fetchone() for queue in queues)
 
 
-def next_due(conn: sqlite3.Connection, queues: Sequence[str] | None) -> float | None:
-    """The earliest ``next_run_at`` of a ready job in ``queues``."""
+def next_due(
+    conn: sqlite3.Connection, queues: Sequence[str] | None, *, skip_closed: bool = True
+) -> float | None:
+    """The earliest ``next_run_at`` of a ready job in ``queues``, closed ones (paused,
+    or at their concurrency limit) left out unless ``skip_closed`` is false."""
+    skip: Sequence[str] = ()
+    if skip_closed:
+        queues, skip, _ = open_queues(conn, queues)
     if queues is None:
-        due: float | None = _scalar(
-            conn, f"SELECT min(next_run_at) FROM jobs INDEXED BY jobs_due WHERE {READY}"
-        )
+        sql = f"SELECT min(next_run_at) FROM jobs INDEXED BY jobs_due WHERE {READY}{_not_in(skip)}"
+        due: float | None = _scalar(conn, sql, skip)
         return due
     sql = (
         "SELECT min(next_run_at) FROM jobs INDEXED BY jobs_due_by_queue "
@@ -56,12 +100,16 @@ def next_due(conn: sqlite3.Connection, queues: Sequence[str] | None) -> float | 
 
 
 def _ready(
-    conn: sqlite3.Connection, queues: Sequence[str] | None, now: float, limit: int
+    conn: sqlite3.Connection,
+    queues: Sequence[str] | None,
+    now: float,
+    limit: int,
+    skip: Sequence[str],
 ) -> list[JobRow]:
     """Up to ``limit`` ready jobs, best first: highest priority, then earliest due,
-    then enqueue order."""
+    then enqueue order; ``queues`` ``None`` is any queue but those of ``skip``."""
     if queues is None:
-        return _best_in(conn, "jobs_ready", "", [], now, limit)
+        return _best_in(conn, "jobs_ready", _not_in(skip), list(skip), now, limit)
     if len(queues) > MAX_QUEUE_WALKS:
         marks = ", ".join("?" * len(queues))
         return _best_in(conn, "jobs_ready", f" AND queue IN ({marks})", list(queues), now, limit)
@@ -111,10 +159,16 @@ def _best_in(
 
 
 def claim_many(
-    conn: sqlite3.Connection, request: ClaimRequest, queues: Sequence[str] | None
+    conn: sqlite3.Connection,
+    request: ClaimRequest,
+    queues: Sequence[str] | None,
+    skip: Sequence[str] = (),
+    room: Mapping[str, int] | None = None,
 ) -> list[Claim]:
     """Take up to ``request.limit`` of the best ready jobs in ``queues`` (the
-    request's, as SQL wants them) under new leases, opening their next attempts."""
+    request's, as SQL wants them, closed ones left out; ``None``: any queue but those
+    of ``skip``), at most ``room[queue]`` of a limited queue, under new leases,
+    opening their next attempts."""
     worker_id, now, lease_until, limit = (
         request.worker_id,
         request.now,
@@ -123,7 +177,9 @@ def claim_many(
     )
     if limit < 1:
         return []
-    rows = _ready(conn, queues, now, limit)
+    rows = _ready(conn, queues, now, limit, skip)
+    if room:
+        rows = _within(rows, room)
     if not rows:
         return []
     numbers = _next_attempts(conn, [row.id for row in rows])
@@ -155,6 +211,20 @@ def claim_many(
     )
     recount(conn, [(row.queue, row.state, State.PROCESSING.value) for row in rows])
     return claims
+
+
+def _within(rows: list[JobRow], room: Mapping[str, int]) -> list[JobRow]:
+    """``rows`` without those beyond the room left in their queue (a batch claim may
+    then take fewer jobs than it could: never more than a limit allows)."""
+    left = dict(room)
+    kept = []
+    for row in rows:
+        if row.queue in left:
+            if left[row.queue] <= 0:
+                continue
+            left[row.queue] -= 1
+        kept.append(row)
+    return kept
 
 
 def _next_attempts(conn: sqlite3.Connection, job_ids: list[str]) -> dict[str, int]:

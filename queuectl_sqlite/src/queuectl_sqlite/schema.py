@@ -168,6 +168,17 @@ VERSION_8 = (
     f"CREATE INDEX jobs_expiring ON jobs (expires_at) WHERE {EXPIRING}",
     f"CREATE INDEX jobs_ended ON jobs (state, updated_at) WHERE {ENDED}",
 )
+#: Version 9: queue controls (``QueueControls``): a row per queue a person paused
+#: (``paused_at`` set) or limited; a claim reads the paused ones in its transaction,
+#: a small table that is empty when nothing is paused.
+VERSION_9 = (
+    """CREATE TABLE queue_controls (
+        queue TEXT PRIMARY KEY,
+        paused_at REAL,
+        reason TEXT,
+        concurrency INTEGER
+    ) WITHOUT ROWID""",
+)
 #: Adds ``n`` (negative: takes) jobs to a (queue, state) count.
 COUNT_ADD = """INSERT INTO counts (queue, state, n) VALUES (?, ?, ?)
     ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n"""
@@ -182,6 +193,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     6: VERSION_6,
     7: VERSION_7,
     8: VERSION_8,
+    9: VERSION_9,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -36,6 +36,7 @@ from queuectl_core.storage import (
     ClaimRequest,
     DependentMove,
     Finish,
+    QueueControl,
     Transition,
     UniqueCheck,
     Waiter,
@@ -78,6 +79,9 @@ _LEASED = (
     f"SELECT {JOB_COLUMNS}, seq, dependents, token, "
     "(SELECT max(number) FROM attempts WHERE job_id = jobs.id)"
 )
+
+#: Drops the controls of queues neither paused nor limited.
+_FORGET_CONTROLS = "DELETE FROM queue_controls WHERE paused_at IS NULL AND concurrency IS NULL"
 
 
 class SqliteStorage(SqliteSchedules, BatchFirstStorage):
@@ -251,15 +255,20 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
             limit = 0
         elif not finished:
             with self._db.errors():  # idle workers look without taking the write lock
-                if not leases.any_due(self._db.connection(), queues, now):
+                conn = self._db.connection()
+                open_queues, skip, _ = leases.open_queues(conn, queues)
+                if not leases.any_due(conn, open_queues, now, skip):
                     return [], []
         if not finished and not limit:
             return [], []
         with self._db.write() as conn:
             applied = leases.finish_many(conn, finished)
             claims = []
-            if limit and (not finished or leases.any_due(conn, queues, now)):
-                claims = leases.claim_many(conn, request, queues)
+            if limit:  # queue controls are read in the claim's own transaction: atomic
+                open_queues, skip, room = leases.open_queues(conn, queues)
+                due = not finished or leases.any_due(conn, open_queues, now, skip)
+                if open_queues != [] and due:
+                    claims = leases.claim_many(conn, request, open_queues, skip, room)
         ready = (transition.makes_ready() for (_, _, transition) in finished)
         if any(done and wakes for done, wakes in zip(applied, ready, strict=True)):
             self._notifier.notify()
@@ -505,6 +514,60 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
     def settings_version(self) -> int:
         with self._db.errors():
             return leases.settings_version(self._db.connection())
+
+    # -- queue controls ------------------------------------------------------------------
+
+    @rereads_text
+    def queue_controls(self) -> dict[str, QueueControl]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                "SELECT queue, paused_at, reason, concurrency FROM queue_controls ORDER BY queue"
+            ).fetchall()
+        return {
+            queue: QueueControl(queue, paused_at is not None, reason, paused_at, concurrency)
+            for queue, paused_at, reason, concurrency in rows
+        }
+
+    def limit_queue(self, queue: str, concurrency: int | None) -> None:
+        with self._db.write() as conn:
+            conn.execute(
+                "INSERT INTO queue_controls (queue, concurrency) VALUES (?, ?) "
+                "ON CONFLICT (queue) DO UPDATE SET concurrency = excluded.concurrency",
+                (queue, concurrency),
+            )
+            conn.execute(_FORGET_CONTROLS)
+        self._notifier.notify()
+
+    def due_since(self, queues: Sequence[str]) -> dict[str, float]:
+        with self._db.read() as conn:
+            times = {queue: leases.next_due(conn, [queue], skip_closed=False) for queue in queues}
+        return {queue: due for queue, due in times.items() if due is not None}
+
+    def pause_queues(self, queues: Sequence[str], reason: str | None, now: float) -> None:
+        with self._db.write() as conn:
+            conn.executemany(
+                "INSERT INTO queue_controls (queue, paused_at, reason) VALUES (?, ?, ?) "
+                "ON CONFLICT (queue) DO UPDATE SET paused_at = excluded.paused_at, "
+                "reason = excluded.reason",
+                [(queue, now, reason) for queue in _distinct(queues)],
+            )
+
+    def resume_queues(self, queues: Sequence[str] | None) -> list[str]:
+        with self._db.write() as conn:
+            rows = conn.execute(
+                "SELECT queue FROM queue_controls WHERE paused_at IS NOT NULL ORDER BY queue"
+            )
+            paused = {queue for (queue,) in rows}
+            resumed = sorted(paused) if queues is None else _distinct(queues)
+            resumed = [queue for queue in resumed if queue in paused]
+            conn.executemany(
+                "UPDATE queue_controls SET paused_at = NULL, reason = NULL WHERE queue = ?",
+                [(queue,) for queue in resumed],
+            )
+            conn.execute(_FORGET_CONTROLS)
+        if resumed:
+            self._notifier.notify()
+        return resumed
 
     # -- plugin statistics --------------------------------------------------------------
 

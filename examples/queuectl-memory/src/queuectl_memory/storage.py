@@ -44,6 +44,7 @@ from queuectl_core.storage import (
     Claim,
     ClaimRequest,
     DependentMove,
+    QueueControl,
     Storage,
     Transition,
     UniqueCheck,
@@ -87,6 +88,8 @@ class MemoryNamespace:
         self.unsettled: dict[str, bool] = {}
         #: unique key -> the id of the job stored last with it (see ``JobStore.enqueue``)
         self.unique: dict[str, str] = {}
+        #: queue -> its control, for a paused or limited queue (see ``QueueControls``)
+        self.controls: dict[str, QueueControl] = {}
 
     def wake(self) -> None:
         """Wake every waiter (the caller holds the lock)."""
@@ -237,9 +240,34 @@ class MemoryStorage(Storage):
                 counts[job.queue, job.state] = counts.get((job.queue, job.state), 0) + 1
         return counts
 
+    def _closed(self) -> set[str]:
+        """The queues no claim takes from: paused, or at their concurrency limit."""
+        ns = self.namespace
+        closed = {queue for queue, control in ns.controls.items() if control.paused}
+        limits: dict[str, int] = {}
+        for queue, control in ns.controls.items():
+            if control.concurrency is not None:
+                limits[queue] = control.concurrency
+        if limits:
+            for job in ns.jobs.values():
+                if job.state is State.PROCESSING and job.queue in limits:
+                    limits[job.queue] -= 1
+            closed.update(queue for queue, left in limits.items() if left <= 0)
+        return closed
+
+    def _claimable(self, queues: Sequence[str] | None, now: float | None = None) -> list[Job]:
+        """Ready jobs of ``queues`` (``None``: any) that are not in a closed queue (and,
+        with ``now``, are due by then), in enqueue order."""
+        closed = self._closed() if self.namespace.controls else set()
+        return [
+            job
+            for job in self._select(READY_STATES, queues)
+            if job.queue not in closed and (now is None or job.next_run_at <= now)
+        ]
+
     def next_due(self, queues: Sequence[str] | None = None) -> float | None:
         with self.lock:
-            due = [job.next_run_at for job in self._select(READY_STATES, queues)]
+            due = [job.next_run_at for job in self._claimable(queues)]
         return min(due, default=None)
 
     # -- leases ----------------------------------------------------------------
@@ -257,11 +285,7 @@ class MemoryStorage(Storage):
     def claim(self, request: ClaimRequest) -> Claim | None:
         ns, worker_id, now = self.namespace, request.worker_id, request.now
         with self.lock:
-            ready = [
-                (order, job)
-                for order, job in enumerate(self._select(READY_STATES, request.queues))
-                if job.next_run_at <= now
-            ]
+            ready = list(enumerate(self._claimable(request.queues, now)))
             if not ready:
                 return None
             _, best = min(ready, key=lambda pair: (-pair[1].priority, pair[1].next_run_at, pair[0]))
@@ -521,6 +545,53 @@ class MemoryStorage(Storage):
     def settings_version(self) -> int:
         with self.lock:
             return self.namespace.settings_version
+
+    # -- queue controls ------------------------------------------------------------------
+
+    def queue_controls(self) -> dict[str, QueueControl]:
+        with self.lock:
+            return dict(sorted(self.namespace.controls.items()))
+
+    def pause_queues(self, queues: Sequence[str], reason: str | None, now: float) -> None:
+        controls = self.namespace.controls
+        with self.lock:
+            for queue in queues:
+                control = controls.get(queue, QueueControl(queue))
+                controls[queue] = replace(control, paused=True, reason=reason, paused_at=now)
+
+    def resume_queues(self, queues: Sequence[str] | None) -> list[str]:
+        ns = self.namespace
+        with self.lock:
+            paused = sorted(queue for queue, control in ns.controls.items() if control.paused)
+            chosen = paused if queues is None else list(dict.fromkeys(queues))
+            resumed = [queue for queue in chosen if queue in paused]
+            for queue in resumed:
+                self._set_control(
+                    replace(ns.controls[queue], paused=False, reason=None, paused_at=None)
+                )
+            if resumed:
+                ns.wake()
+            return resumed
+
+    def limit_queue(self, queue: str, concurrency: int | None) -> None:
+        with self.lock:
+            control = self.namespace.controls.get(queue, QueueControl(queue))
+            self._set_control(replace(control, concurrency=concurrency))
+            self.namespace.wake()
+
+    def _set_control(self, control: QueueControl) -> None:
+        """Store ``control``, or forget it when it neither pauses nor limits."""
+        if control.paused or control.concurrency is not None:
+            self.namespace.controls[control.queue] = control
+        else:
+            self.namespace.controls.pop(control.queue, None)
+
+    def due_since(self, queues: Sequence[str]) -> dict[str, float]:
+        found: dict[str, float] = {}
+        with self.lock:
+            for job in self._select(READY_STATES, queues):
+                found[job.queue] = min(found.get(job.queue, job.next_run_at), job.next_run_at)
+        return found
 
     # -- plugin statistics --------------------------------------------------------------
 

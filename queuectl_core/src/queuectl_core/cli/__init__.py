@@ -26,6 +26,7 @@ BUILTIN_COMMANDS = {
     "wait": "queuectl_core.cli.wait:wait",
     "status": "queuectl_core.cli.status:status",
     "worker": "queuectl_core.cli.workers:worker",
+    "queue": "queuectl_core.cli.queues:queue",
     "dlq": "queuectl_core.cli.dlq:dlq",
     "schedule": "queuectl_core.cli.schedule:schedule",
     "purge": "queuectl_core.cli.purge:purge",

@@ -20,7 +20,7 @@ ALL_QUEUES = "(all)"
 @json_option
 @pass_app
 def status(app: AppContext, as_json: bool) -> None:
-    """Job counts per state and queue, success rate, workers, backend."""
+    """Job counts per state and queue, paused queues, success rate, workers, backend."""
     from queuectl_core.overview import overview
 
     view = overview(app.queue(create=False))
@@ -37,6 +37,7 @@ def status(app: AppContext, as_json: bool) -> None:
                 ("workers", f"{live} live" + (f", {stale} stale" if stale else "")),
                 ("jobs", view["total"]),
                 ("success", "-" if rate is None else f"{rate:.1%} of finished jobs"),
+                *(("paused", _paused(paused)) for paused in view["paused_queues"]),
             ]
         )
     )
@@ -50,3 +51,9 @@ def status(app: AppContext, as_json: bool) -> None:
     ]
     rows.append([ALL_QUEUES, *(view["states"][state] for state in states), view["total"]])
     click.echo(render.table(("queue", *states, "total"), rows))
+
+
+def _paused(paused: dict[str, Any]) -> str:
+    """``queue Q (reason) since T``."""
+    because = f" ({paused['reason']})" if paused["reason"] else ""
+    return f"queue {paused['name']}{because} since {paused['paused_at']}"

@@ -180,6 +180,29 @@ end
 
 -- claim and finish -------------------------------------------------------------------
 
+-- queues without the closed ones: paused (fields of the hash P:paused) or at their
+-- concurrency limit (P:limits: queue -> N, against the queue's processing count); and
+-- the room left in each limited open queue. Both hashes are empty, one cheap call
+-- each, when no queue is paused or limited: claims and next_due never see a closed queue.
+local function open_queues(queues)
+  local paused = redis.call('HKEYS', P .. ':paused')
+  local limits = redis.call('HGETALL', P .. ':limits')
+  local room = {}
+  if #paused == 0 and #limits == 0 then return queues, room end
+  local closed, open = {}, {}
+  for _, queue in ipairs(paused) do closed[queue] = true end
+  for i = 1, #limits, 2 do
+    local queue = limits[i]
+    local processing = tonumber(redis.call('HGET', P .. ':counts', queue .. '\0processing') or '0')
+    local left = tonumber(limits[i + 1]) - processing
+    if left <= 0 then closed[queue] = true else room[queue] = left end
+  end
+  for _, queue in ipairs(queues) do
+    if not closed[queue] then open[#open + 1] = queue end
+  end
+  return open, room
+end
+
 local function promote(now)
   local due = redis.call('ZRANGEBYSCORE', P .. ':scheduled', '-inf', now, 'LIMIT', 0, PROMOTE)
   for _, m in ipairs(due) do
@@ -250,13 +273,13 @@ local function claim(c)
   local limit, claimed = c.limit, {}
   if limit < 1 then return claimed end
   promote(now)
-  local queues = c.queues or redis.call('SMEMBERS', P .. ':queues')
+  local queues, room = open_queues(c.queues or redis.call('SMEMBERS', P .. ':queues'))
   local lists, best_of = candidates(queues)
   local n = 0
   while n < limit do
     local best, best_top
     for q = 1, #queues do
-      local t = best_of(q, limit - n)
+      local t = room[queues[q]] ~= 0 and best_of(q, limit - n) or nil
       if t and (best == nil or t[2] < best_top[2]
           or (t[2] == best_top[2] and precedes(t[1], best_top[1]))) then
         best, best_top = q, t
@@ -270,6 +293,7 @@ local function claim(c)
     if taken then
       n = n + 1
       claimed[n] = taken
+      if room[queues[best]] then room[queues[best]] = room[queues[best]] - 1 end
     end
   end
   return claimed
