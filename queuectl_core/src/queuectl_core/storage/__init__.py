@@ -43,9 +43,11 @@ from queuectl_core.storage.records import (
     ClaimRequest,
     DependentMove,
     Finish,
+    OutputChunk,
     Transition,
     UniqueCheck,
     due_by,
+    kept_tail,
 )
 from queuectl_core.storage.registry import Waiter, WorkerRegistry
 from queuectl_core.storage.schedules import ScheduleStore
@@ -68,6 +70,7 @@ __all__ = [
     "Finish",
     "JobStore",
     "Leases",
+    "OutputChunk",
     "ScheduleStore",
     "SettingsStore",
     "StatsStore",
@@ -77,4 +80,5 @@ __all__ = [
     "Waiter",
     "WorkerRegistry",
     "due_by",
+    "kept_tail",
 ]

@@ -22,7 +22,8 @@ name as the role's: :mod:`.jobs` (``JobStore``), :mod:`.leases` (``Leases``),
 :mod:`.batches` (``Batches``), :mod:`.admin` (``Admin``), :mod:`.dependencies`
 (``Dependencies``), :mod:`.registry` (``WorkerRegistry``), :mod:`.settings`
 (``SettingsStore``), :mod:`.stats` (``StatsStore``) and :mod:`.schedules`
-(``ScheduleStore``), on the fixtures and helpers of :mod:`.base`; :mod:`.unique` checks
+(``ScheduleStore``), with :mod:`.output` for the live output of ``Leases``, on the
+fixtures and helpers of :mod:`.base`; :mod:`.unique` checks
 the unique keys of ``JobStore.enqueue``.
 """
 
@@ -34,6 +35,7 @@ from queuectl_core.testing.contract.batches import BatchesContract
 from queuectl_core.testing.contract.dependencies import DependenciesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
+from queuectl_core.testing.contract.output import LiveOutputContract
 from queuectl_core.testing.contract.registry import RegistryContract
 from queuectl_core.testing.contract.schedules import SchedulesContract
 from queuectl_core.testing.contract.settings import SettingsContract
@@ -52,6 +54,7 @@ class StorageContract(
     DependenciesContract,
     AdminContract,
     BatchesContract,
+    LiveOutputContract,
     LeasesContract,
     UniqueKeysContract,
     JobsContract,
