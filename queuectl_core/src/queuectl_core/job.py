@@ -147,7 +147,10 @@ class Attempt:
     stderr_dropped: int = 0
 
     def ended(self, result: AttemptResult) -> Attempt:
-        """This attempt as ``result`` closes it."""
+        """This attempt as ``result`` closes it; a stream of which the result has no
+        bytes keeps what the attempt stored while it ran (see
+        :meth:`~queuectl_core.storage.Leases.append_output`)."""
+        kept_out, kept_err = not result.stdout, not result.stderr
         return replace(
             self,
             started_at=self.started_at if result.started_at is None else result.started_at,
@@ -155,10 +158,14 @@ class Attempt:
             finished_at=result.finished_at,
             exit_code=result.exit_code,
             error=result.error,
-            stdout=result.stdout,
-            stderr=result.stderr,
-            stdout_dropped=result.stdout_dropped,
-            stderr_dropped=result.stderr_dropped,
+            stdout=self.stdout if kept_out else result.stdout,
+            stderr=self.stderr if kept_err else result.stderr,
+            stdout_dropped=max(self.stdout_dropped, result.stdout_dropped)
+            if kept_out
+            else result.stdout_dropped,
+            stderr_dropped=max(self.stderr_dropped, result.stderr_dropped)
+            if kept_err
+            else result.stderr_dropped,
         )
 
     @property

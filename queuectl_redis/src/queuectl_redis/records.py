@@ -25,6 +25,7 @@ from queuectl_core.storage import (
     ClaimRequest,
     DependentMove,
     Finish,
+    OutputChunk,
     Transition,
     UniqueCheck,
     due_by,
@@ -87,6 +88,21 @@ def finish(
     if result.stderr_dropped:
         record["stderr_dropped"] = str(result.stderr_dropped)
     return record
+
+
+def output_call(
+    job_id: str, token: str, attempt: int, chunks: Sequence[OutputChunk], limit: int
+) -> list[bytes]:
+    """The arguments of ``append_output``: its record (whom, the limit, and each
+    chunk's stream and skipped count), then each chunk's bytes, in order."""
+    record: Record = {
+        "id": _escaped(job_id),
+        "token": token,
+        "attempt": attempt,
+        "limit": limit,
+        "chunks": [{"stream": chunk.stream, "skipped": chunk.skipped} for chunk in chunks],
+    }
+    return [encoded(record), *(chunk.data for chunk in chunks)]
 
 
 def claim(request: ClaimRequest, limit: int, token: str) -> Record:

@@ -34,6 +34,7 @@ from queuectl_core.storage import (
     ClaimRequest,
     DependentMove,
     Finish,
+    OutputChunk,
     QueueControl,
     Transition,
     UniqueCheck,
@@ -179,6 +180,12 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
 
     def renew(self, job_id: str, token: str, lease_until: float) -> bool:
         return bool(self._run("renew", stored.raw(job_id), token, repr(float(lease_until))))
+
+    def append_output(
+        self, job_id: str, token: str, attempt: int, chunks: Sequence[OutputChunk], limit: int
+    ) -> bool:
+        call = records.output_call(job_id, token, attempt, chunks, limit)
+        return bool(self._run("append_output", *call))
 
     def finish(
         self,

@@ -11,8 +11,9 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from queuectl_core import stored
 from queuectl_core.job import Outcome, State, new_token
-from queuectl_core.storage import Claim, ClaimRequest, Finish
+from queuectl_core.storage import Claim, ClaimRequest, Finish, OutputChunk, kept_tail
 from queuectl_sqlite.rows import ID, JOB_COLUMNS, JobRow, job_from_row, to_json
 from queuectl_sqlite.schema import COUNT_ADD, PROCESSING, READY
 
@@ -265,16 +266,20 @@ def finish_many(
                 seq,
             )
         )
+        # A stream the result has no bytes of keeps the live output stored while it ran
+        # (coalesce), and the larger dropped count (max with 0 otherwise).
         attempts.append(
             (
                 result.outcome.value,
                 result.finished_at,
                 result.exit_code,
                 result.error,
-                result.stdout,
-                result.stderr,
+                result.stdout or None,
+                result.stderr or None,
                 result.stdout_dropped,
+                int(not result.stdout),
                 result.stderr_dropped,
+                int(not result.stderr),
                 result.started_at,
                 job_id,
             )
@@ -288,12 +293,46 @@ def finish_many(
     )
     conn.executemany(
         "UPDATE attempts SET outcome = ?, finished_at = ?, exit_code = ?, error = ?, "
-        "stdout = ?, stderr = ?, stdout_dropped = ?, stderr_dropped = ?, "
+        "stdout = coalesce(?, stdout), stderr = coalesce(?, stderr), "
+        "stdout_dropped = max(?, stdout_dropped * ?), "
+        "stderr_dropped = max(?, stderr_dropped * ?), "
         f"started_at = coalesce(?, started_at) WHERE job_id = {ID} AND outcome = 'running'",
         attempts,
     )
     recount(conn, moves)
     return [held is not None for held in holds]
+
+
+def append_output(
+    conn: sqlite3.Connection,
+    job_id: str,
+    token: str,
+    attempt: int,
+    chunks: Sequence[OutputChunk],
+    limit: int,
+) -> bool:
+    """Append live output to the open attempt ``attempt``, if ``token`` holds the job."""
+    row = conn.execute(
+        "SELECT a.stdout, a.stdout_dropped, a.stderr, a.stderr_dropped FROM jobs j "
+        "JOIN attempts a ON a.job_id = j.id AND a.number = ? AND a.outcome = 'running' "
+        f"WHERE j.id = {ID} AND j.token = ? AND j.{PROCESSING}",
+        (attempt, job_id, token),
+    ).fetchone()
+    if row is None:
+        return False
+    streams = {
+        "stdout": (stored.output(row[0]), row[1]),
+        "stderr": (stored.output(row[2]), row[3]),
+    }
+    for chunk in chunks:
+        streams[chunk.stream] = kept_tail(*streams[chunk.stream], chunk, limit)
+    (stdout, stdout_dropped), (stderr, stderr_dropped) = streams["stdout"], streams["stderr"]
+    conn.execute(
+        "UPDATE attempts SET stdout = ?, stdout_dropped = ?, stderr = ?, stderr_dropped = ? "
+        f"WHERE job_id = {ID} AND number = ?",
+        (stdout, stdout_dropped, stderr, stderr_dropped, job_id, attempt),
+    )
+    return True
 
 
 def release_many(

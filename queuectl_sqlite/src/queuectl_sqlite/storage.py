@@ -36,6 +36,7 @@ from queuectl_core.storage import (
     ClaimRequest,
     DependentMove,
     Finish,
+    OutputChunk,
     QueueControl,
     Transition,
     UniqueCheck,
@@ -229,6 +230,12 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
                 (lease_until, job_id, token),
             )
             return updated.rowcount > 0
+
+    def append_output(
+        self, job_id: str, token: str, attempt: int, chunks: Sequence[OutputChunk], limit: int
+    ) -> bool:
+        with self._db.write() as conn:
+            return leases.append_output(conn, job_id, token, attempt, chunks, limit)
 
     def finish(
         self,

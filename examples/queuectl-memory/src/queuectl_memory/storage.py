@@ -44,11 +44,13 @@ from queuectl_core.storage import (
     Claim,
     ClaimRequest,
     DependentMove,
+    OutputChunk,
     QueueControl,
     Storage,
     Transition,
     UniqueCheck,
     Waiter,
+    kept_tail,
 )
 
 #: A schedule as kept: its definition text, next_run_at, last_run_at, last_job_id.
@@ -310,6 +312,30 @@ class MemoryStorage(Storage):
             if not self._holds(job_id, token):
                 return False
             self.namespace.jobs[job_id] = self._job(job_id).evolve(lease_expires_at=lease_until)
+            return True
+
+    def append_output(
+        self, job_id: str, token: str, attempt: int, chunks: Sequence[OutputChunk], limit: int
+    ) -> bool:
+        with self.lock:
+            history = self.namespace.history.get(job_id)
+            if not self._holds(job_id, token) or not history or history[-1].number != attempt:
+                return False
+            record = history[-1]
+            streams = {
+                "stdout": (record.stdout, record.stdout_dropped),
+                "stderr": (record.stderr, record.stderr_dropped),
+            }
+            for chunk in chunks:
+                streams[chunk.stream] = kept_tail(*streams[chunk.stream], chunk, limit)
+            (stdout, stdout_dropped), (stderr, stderr_dropped) = streams.values()
+            history[-1] = replace(
+                record,
+                stdout=stdout,
+                stdout_dropped=stdout_dropped,
+                stderr=stderr,
+                stderr_dropped=stderr_dropped,
+            )
             return True
 
     def _close_attempt(self, job_id: str, **fields: Any) -> None:

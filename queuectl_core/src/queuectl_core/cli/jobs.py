@@ -280,16 +280,41 @@ def attempts_table(attempts: list[Attempt]) -> str:
 @click.argument("job_id", metavar="ID")
 @click.option("-a", "--attempt", "number", type=click.IntRange(min=1), help="Default: the last.")
 @click.option(
-    "--stderr/--stdout", "stderr", default=False, help="Which stream to print (default: stdout)."
+    "--stderr/--stdout",
+    "stderr",
+    default=None,
+    help="Which stream to print (default: stdout; with --follow, both).",
+)
+@click.option(
+    "-f",
+    "--follow",
+    is_flag=True,
+    help="Print the output as the running job writes it (its stderr to stderr), "
+    "waiting for it to start; exit 0 once the attempt succeeds, 1 if it ends otherwise.",
 )
 @json_option
 @pass_app
-def logs(app: AppContext, job_id: str, number: int | None, stderr: bool, as_json: bool) -> None:
-    """Print an attempt's captured output, byte for byte.
+def logs(
+    app: AppContext,
+    job_id: str,
+    number: int | None,
+    stderr: bool | None,
+    follow: bool,
+    as_json: bool,
+) -> None:
+    """Print an attempt's captured output, byte for byte; of a running job, what it
+    has printed so far.
 
     With --json, both streams of the attempt as text (and as base64 when the
     bytes are not UTF-8).
     """
+    if follow:
+        if as_json:
+            raise click.UsageError("--follow prints output as it comes: it takes no --json")
+        from queuectl_core.cli.follow import follow as follow_output
+
+        streams = ["stdout", "stderr"] if stderr is None else ["stderr" if stderr else "stdout"]
+        sys.exit(follow_output(app.queue(create=False), job_id, number, streams))
     attempts = app.queue(create=False).attempts(job_id)
     if not attempts:
         raise QueuectlError(f"job {job_id!r} has not run yet")

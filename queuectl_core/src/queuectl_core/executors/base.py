@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from queuectl_core.job import AttemptResult, Job
+from queuectl_core.storage.records import OutputChunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,10 @@ class ExecutionContext:
     output_limit: int  # bytes of stdout and of stderr to keep (the tail)
     abort_fd: int  # becomes readable when the worker wants the job stopped early
     abort_reason: Callable[[], str | None]  # why (``"interrupted"``, ``"cancelled"``) or None
+    #: Stores what the running job printed so far (live output, see
+    #: :class:`~queuectl_core.executors.output.LiveOutput`); ``False`` once the lease is
+    #: lost. ``None``: nowhere to send it. An executor may ignore it.
+    live_output: Callable[[Sequence[OutputChunk]], bool] | None = None
 
 
 class Executor(Protocol):

@@ -1,8 +1,15 @@
-"""Bounded output capture: keep the last ``limit`` bytes, count what was dropped."""
+"""Bounded output capture: keep the last ``limit`` bytes, count what was dropped; and
+live output, what a running job printed, sent to the backend in chunks."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
+
+from queuectl_core.storage.records import OutputChunk
+
+#: Seconds between two chunks of a running job's output sent to the backend.
+LIVE_INTERVAL = 0.5
 
 
 class OutputTail(io.TextIOBase):
@@ -77,3 +84,53 @@ class _BinaryView(io.RawIOBase):
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
         self._tail.feed(data)
         return len(data)
+
+
+class LiveOutput:
+    """A running attempt's output on its way to the backend (``queuectl logs --follow``).
+
+    What each stream printed since the last send waits here, bounded like the final
+    output (an :class:`OutputTail` of ``limit`` bytes; what it cuts is sent as the
+    chunk's ``skipped``), and goes out in one call at most every ``interval`` seconds,
+    the first ``interval`` after the start: a job that prints nothing, or ends sooner,
+    sends nothing (its result carries its whole output). Once ``send`` says the lease
+    is lost, nothing more is sent.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[Sequence[OutputChunk]], bool],
+        limit: int,
+        now: float,
+        interval: float = LIVE_INTERVAL,
+    ) -> None:
+        self._send = send
+        self._limit = limit
+        self._interval = interval
+        self._next = now + interval
+        self._pending: dict[str, OutputTail] = {}
+        self._open = True
+
+    def feed(self, stream: str, data: bytes) -> None:
+        """Add what ``stream`` (``stdout`` or ``stderr``) printed."""
+        if self._open:
+            tail = self._pending.get(stream)
+            if tail is None:
+                tail = self._pending[stream] = OutputTail(self._limit)
+            tail.feed(data)
+
+    def due_in(self, now: float) -> float | None:
+        """Seconds until the next send is due; ``None`` while nothing waits."""
+        return max(0.0, self._next - now) if self._pending else None
+
+    def send_if_due(self, now: float) -> None:
+        """Send what waits if the interval has passed since the last send."""
+        if not self._pending or now < self._next:
+            return
+        chunks = [
+            OutputChunk(name, tail.data, tail.dropped) for name, tail in self._pending.items()
+        ]
+        self._pending = {}
+        self._next = now + self._interval
+        if not self._send(chunks):
+            self._open = False

@@ -11,6 +11,10 @@ group: ``SIGTERM``, up to ``kill_grace`` seconds for it to end, then ``SIGKILL``
 the attempt's processes that left the group are found by their environment and
 stopped too (see :mod:`queuectl_core.worker.orphans`).
 
+While the shell runs, what it prints also goes to the backend in chunks, at most every
+half second (:class:`~queuectl_core.executors.output.LiveOutput`), so that ``queuectl
+logs`` shows it from any host; a command that prints nothing, or ends sooner, sends none.
+
 When the shell exits on its own, what its pipes already hold is read and the attempt
 ends at once: background processes it left behind are neither waited for nor killed
 (a command may start a daemon on purpose); they lose the pipes and keep running.
@@ -30,7 +34,7 @@ from types import TracebackType
 
 from queuectl_core import limits
 from queuectl_core.executors.base import ExecutionContext, interrupted_error, timed_out_error
-from queuectl_core.executors.output import OutputTail
+from queuectl_core.executors.output import LiveOutput, OutputTail
 from queuectl_core.executors.spawn import Child, spawn
 from queuectl_core.job import AttemptResult, Job, Outcome
 from queuectl_core.job_process import cwd_problem
@@ -161,6 +165,13 @@ class _Run:
         self.stdout = OutputTail(context.output_limit)
         self.stderr = OutputTail(context.output_limit)
         self.tails = {process.stdout: self.stdout, process.stderr: self.stderr}
+        self.streams = {process.stdout: "stdout", process.stderr: "stderr"}
+        send = context.live_output
+        self.live = (
+            LiveOutput(send, context.output_limit, time.monotonic())
+            if send is not None and context.output_limit > 0
+            else None
+        )
         for fd in self.tails:
             self._watch(fd, _OUTPUT)
         self.pidfd = _pidfd_open(process.pid)
@@ -215,6 +226,9 @@ class _Run:
             timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
             if self.pidfd is None or not self.abort_watched:
                 timeout = _POLL if timeout is None else min(timeout, _POLL)
+            live_due = None if self.live is None else self.live.due_in(time.monotonic())
+            if live_due is not None:
+                timeout = live_due if timeout is None else min(timeout, live_due)
             abort_signalled = False
             for fd, kind in self._ready(timeout):
                 if kind == _OUTPUT:
@@ -227,6 +241,8 @@ class _Run:
                 self.process.poll()
             if self.process.returncode is not None:  # finished wins over a late stop
                 return None
+            if self.live is not None:
+                self.live.send_if_due(time.monotonic())
             if abort_signalled or not self.abort_watched:
                 reason = self.context.abort_reason()
                 if reason is not None:
@@ -295,6 +311,8 @@ class _Run:
         data = os.read(fd, _READ_SIZE)
         if data:
             self.tails[fd].feed(data)
+            if self.live is not None:
+                self.live.feed(self.streams[fd], data)
         else:
             self._unwatch(fd)
 

@@ -46,9 +46,11 @@ from queuectl_core.storage.records import (
     ClaimRequest,
     DependentMove,
     Finish,
+    OutputChunk,
     Transition,
     UniqueCheck,
     due_by,
+    kept_tail,
 )
 from queuectl_core.storage.registry import Waiter, WorkerRegistry
 from queuectl_core.storage.schedules import ScheduleStore
@@ -71,6 +73,7 @@ __all__ = [
     "Finish",
     "JobStore",
     "Leases",
+    "OutputChunk",
     "QueueControl",
     "QueueControls",
     "ScheduleStore",
@@ -82,4 +85,5 @@ __all__ = [
     "Waiter",
     "WorkerRegistry",
     "due_by",
+    "kept_tail",
 ]

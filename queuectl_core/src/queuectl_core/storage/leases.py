@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 
-from queuectl_core.storage.records import Claim, ClaimRequest, Transition
+from queuectl_core.storage.records import Claim, ClaimRequest, OutputChunk, Transition
 
 
 class Leases(ABC):
@@ -54,6 +55,23 @@ class Leases(ABC):
         ``next_run_at`` is set when given. The attempt's ``started_at`` becomes the
         result's when it has one (a prefetched job starts after its claim). Wakes
         idle workers when the job becomes ready again.
+        """
+
+    @abstractmethod
+    def append_output(
+        self, job_id: str, token: str, attempt: int, chunks: Sequence[OutputChunk], limit: int
+    ) -> bool:
+        """Add what a running attempt printed to its record, so that ``attempts`` shows
+        it while the job runs (live output); ``False`` if ``token`` no longer holds the
+        job or ``attempt`` is not its open attempt, and then nothing changes.
+
+        Each chunk is appended to its stream of the attempt: the stream keeps its last
+        ``limit`` bytes and its dropped count grows by the chunk's ``skipped`` and by
+        what is cut (:func:`~queuectl_core.storage.records.kept_tail`). One atomic
+        step for every chunk. ``finish`` replaces a stream with the result's own
+        output (a superset of what was appended), except that a result with no bytes
+        of a stream keeps what was appended to it (e.g. an attempt recovered from a
+        lost worker keeps what it printed); ``cancel`` keeps it too.
         """
 
     def finish_and_claim(

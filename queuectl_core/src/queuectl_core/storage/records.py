@@ -93,6 +93,32 @@ class Transition:
 #: An attempt's end to store: (job id, token, transition), as ``finish`` takes them.
 Finish = tuple[str, str, Transition]
 
+#: The output streams of an attempt, as ``Attempt`` names their fields.
+STREAMS = ("stdout", "stderr")
+
+
+@dataclass(frozen=True, slots=True)
+class OutputChunk:
+    """What a running attempt printed on one stream since the last chunk (see
+    :meth:`~queuectl_core.storage.Leases.append_output`): ``data``, after ``skipped``
+    earlier bytes that were printed but are not sent (over the output limit)."""
+
+    stream: str  # one of STREAMS
+    data: bytes
+    skipped: int = 0
+
+    def __post_init__(self) -> None:
+        if self.stream not in STREAMS:  # backends build field and key names from it
+            raise ValueError(f"unknown output stream {self.stream!r}")
+
+
+def kept_tail(stored: bytes, dropped: int, chunk: OutputChunk, limit: int) -> tuple[bytes, int]:
+    """A stream's stored bytes and dropped count once ``chunk`` is appended: the last
+    ``limit`` bytes, and the count grown by the chunk's ``skipped`` and what is cut."""
+    data = stored + chunk.data
+    cut = max(0, len(data) - limit)
+    return data[cut:], dropped + chunk.skipped + cut
+
 
 @dataclass(frozen=True, slots=True)
 class DependentMove:

@@ -47,7 +47,7 @@ from queuectl_core.job import Attempt, AttemptResult, Outcome, WorkerInfo
 from queuectl_core.queue import Queue
 from queuectl_core.schedules.firer import Firer
 from queuectl_core.settings import Settings
-from queuectl_core.storage import Claim, ClaimRequest, Storage, Waiter
+from queuectl_core.storage import Claim, ClaimRequest, OutputChunk, Storage, Waiter
 from queuectl_core.stored import cannot_run, problem
 from queuectl_core.worker import recovery, reporting
 from queuectl_core.worker.heartbeat import Heartbeat
@@ -361,6 +361,7 @@ class Worker:
             output_limit=settings["output_limit"],
             abort_fd=self._stopper.abort_fd,
             abort_reason=self._stopper.abort_reason,
+            live_output=self._live_output(claim, settings["output_limit"]),
         )
         try:
             executor = for_job(job)
@@ -372,6 +373,25 @@ class Worker:
             return AttemptResult(
                 Outcome.FAILED, finished_at=time.time(), error=f"executor error: {exc}"
             )
+
+    def _live_output(self, claim: Claim, limit: int) -> Callable[[Sequence[OutputChunk]], bool]:
+        """What the executor sends the running job's output through: the claim's fenced
+        ``append_output``. A storage error loses that chunk of the live view only (the
+        result keeps the whole output): logged once per attempt, the job runs on."""
+        storage, job_id, token, attempt = self.storage, claim.job.id, claim.token, claim.attempt
+        failed = False
+
+        def send(chunks: Sequence[OutputChunk]) -> bool:
+            nonlocal failed
+            try:
+                return storage.append_output(job_id, token, attempt, chunks, limit)
+            except Exception as exc:
+                if not failed:
+                    log.warning("job %s: cannot store its live output: %s", job_id, exc)
+                    failed = True
+                return True
+
+        return send
 
     def _idle(self) -> None:
         """Sleep until work may have arrived: a wake-up, the next due job, or poll_interval."""

@@ -300,15 +300,15 @@ local function claim(c)
 end
 
 -- The optional fields of a finish record that its attempt's record gets as they are.
-local ATTEMPT_FIELDS = {'exit_code', 'error', 'started_at', 'stdout_dropped', 'stderr_dropped'}
+local ATTEMPT_FIELDS = {'exit_code', 'error', 'started_at'}
 
 -- t: a finish record (records.finish), in which an absent field is none, false or 0.
 -- Whom: id, token and expired_by (a lease that expired by then). The transition core
 -- decided: state, refund (undo the claim's attempt), next_run_at (absent: the job's
 -- own) and ready (a waiting job is claimable at once, not scheduled). The attempt's
 -- end: finished_at, outcome, error and result (the job's last_error and result, cleared
--- when absent), the ATTEMPT_FIELDS, and stdout and stderr: the numbers of its outputs,
--- which output(n) reads.
+-- when absent), the ATTEMPT_FIELDS, stdout and stderr: the numbers of its outputs,
+-- which output(n) reads, and stdout_dropped and stderr_dropped.
 local function finish(t, output)
   local id, state = t.id, t.state
   local k = job_key(id)
@@ -339,8 +339,15 @@ local function finish(t, output)
   for _, name in ipairs(ATTEMPT_FIELDS) do
     if t[name] then record[#record + 1], record[#record + 2] = name, t[name] end
   end
+  -- a stream the result has no bytes of keeps what append_output stored while it ran
   for _, name in ipairs({'stdout', 'stderr'}) do
-    if t[name] then record[#record + 1], record[#record + 2] = name, output(t[name]) end
+    local dropped = name .. '_dropped'
+    if t[name] then
+      record[#record + 1], record[#record + 2] = name, output(t[name])
+      record[#record + 1], record[#record + 2] = dropped, t[dropped] or '0'
+    elseif t[dropped] then
+      record[#record + 1], record[#record + 2] = dropped, t[dropped]
+    end
   end
   redis.call('HSET', attempt_key(id, f[8]), unpack(record))
   if f[10] then track(k, id, f[10], state) end

@@ -22,8 +22,9 @@ name as the role's: :mod:`.jobs` (``JobStore``), :mod:`.leases` (``Leases``),
 :mod:`.batches` (``Batches``), :mod:`.admin` (``Admin``), :mod:`.dependencies`
 (``Dependencies``), :mod:`.registry` (``WorkerRegistry``), :mod:`.settings`
 (``SettingsStore``), :mod:`.stats` (``StatsStore``), :mod:`.schedules`
-(``ScheduleStore``) and :mod:`.queues` (``QueueControls``), on the fixtures and
-helpers of :mod:`.base`; :mod:`.unique` checks the unique keys of ``JobStore.enqueue``.
+(``ScheduleStore``) and :mod:`.queues` (``QueueControls``), with :mod:`.output` for the
+live output of ``Leases``, on the fixtures and helpers of :mod:`.base`; :mod:`.unique`
+checks the unique keys of ``JobStore.enqueue``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from queuectl_core.testing.contract.batches import BatchesContract
 from queuectl_core.testing.contract.dependencies import DependenciesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
+from queuectl_core.testing.contract.output import LiveOutputContract
 from queuectl_core.testing.contract.queues import QueueControlsContract
 from queuectl_core.testing.contract.registry import RegistryContract
 from queuectl_core.testing.contract.schedules import SchedulesContract
@@ -54,6 +56,7 @@ class StorageContract(
     DependenciesContract,
     AdminContract,
     BatchesContract,
+    LiveOutputContract,
     LeasesContract,
     UniqueKeysContract,
     JobsContract,
