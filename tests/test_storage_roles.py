@@ -14,6 +14,7 @@ from queuectl_core.storage import (
     Dependencies,
     JobStore,
     Leases,
+    ProgressStore,
     ScheduleStore,
     SettingsStore,
     StatsStore,
@@ -26,6 +27,7 @@ from queuectl_core.testing.contract.batches import BatchesContract
 from queuectl_core.testing.contract.dependencies import DependenciesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
+from queuectl_core.testing.contract.progress import ProgressContract
 from queuectl_core.testing.contract.registry import RegistryContract
 from queuectl_core.testing.contract.schedules import SchedulesContract
 from queuectl_core.testing.contract.settings import SettingsContract
@@ -42,6 +44,7 @@ ROLES: dict[type, type] = {
     SettingsStore: SettingsContract,
     StatsStore: StatsContract,
     ScheduleStore: SchedulesContract,
+    ProgressStore: ProgressContract,
 }
 LIFECYCLE = {"warnings", "initialize", "describe", "close"}
 

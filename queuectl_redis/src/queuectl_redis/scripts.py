@@ -28,6 +28,7 @@ NAMES = (
     "load_settings", "save_setting", "register_worker", "heartbeat", "unregister_worker",
     "workers", "request_stop", "add_stats", "save_schedule", "advance_schedule",
     "remove_schedule", "due_schedules", "list_schedules", "dependents", "settle", "expire",
+    "set_progress", "extend_timeout",
 )  # fmt: skip
 
 

@@ -168,6 +168,17 @@ VERSION_8 = (
     f"CREATE INDEX jobs_expiring ON jobs (expires_at) WHERE {EXPIRING}",
     f"CREATE INDEX jobs_ended ON jobs (state, updated_at) WHERE {ENDED}",
 )
+#: Versions 9 and 10 belong to other parts of issue 13 (queues; live output), developed
+#: in parallel: PLACEHOLDERS until those are merged, when their statements replace these.
+VERSION_9: tuple[str, ...] = ()
+VERSION_10: tuple[str, ...] = ()
+#: Version 11: what a running attempt reports of itself (see
+#: :class:`~queuectl_core.storage.ProgressStore`): ``progress`` (JSON text, kept after
+#: the attempt) and ``timeout_extension`` (seconds), both cleared by a claim.
+VERSION_11 = (
+    "ALTER TABLE jobs ADD COLUMN progress TEXT",
+    "ALTER TABLE jobs ADD COLUMN timeout_extension REAL",
+)
 #: Adds ``n`` (negative: takes) jobs to a (queue, state) count.
 COUNT_ADD = """INSERT INTO counts (queue, state, n) VALUES (?, ?, ?)
     ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n"""
@@ -182,6 +193,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     6: VERSION_6,
     7: VERSION_7,
     8: VERSION_8,
+    9: VERSION_9,
+    10: VERSION_10,
+    11: VERSION_11,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

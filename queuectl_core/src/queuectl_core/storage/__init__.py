@@ -19,7 +19,9 @@ name in :mod:`queuectl_core.testing.contract`:
 - :class:`SettingsStore` (:mod:`.settings`) and :class:`StatsStore` (:mod:`.stats`):
   runtime settings, and counters plugins add to;
 - :class:`ScheduleStore` (:mod:`.schedules`): recurring schedules, and moving one
-  forward when it fires.
+  forward when it fires;
+- :class:`ProgressStore` (:mod:`.progress`): what a running attempt reports of itself
+  (progress, a timeout extension), fenced by its token.
 
 :class:`Storage` (:mod:`.base`) is their union plus the life of an open instance;
 every backend subclasses it, or :class:`BatchFirstStorage`. The values that cross
@@ -35,6 +37,7 @@ from queuectl_core.storage.batches import Batches
 from queuectl_core.storage.dependencies import Dependencies
 from queuectl_core.storage.jobs import JobStore
 from queuectl_core.storage.leases import Leases
+from queuectl_core.storage.progress import ProgressStore
 from queuectl_core.storage.records import (
     CANCELLED,
     EXPIRED,
@@ -68,6 +71,7 @@ __all__ = [
     "Finish",
     "JobStore",
     "Leases",
+    "ProgressStore",
     "ScheduleStore",
     "SettingsStore",
     "StatsStore",

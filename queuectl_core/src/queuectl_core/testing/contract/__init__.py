@@ -21,9 +21,9 @@ The suite is one mixin per role of :mod:`queuectl_core.storage`, in a module of 
 name as the role's: :mod:`.jobs` (``JobStore``), :mod:`.leases` (``Leases``),
 :mod:`.batches` (``Batches``), :mod:`.admin` (``Admin``), :mod:`.dependencies`
 (``Dependencies``), :mod:`.registry` (``WorkerRegistry``), :mod:`.settings`
-(``SettingsStore``), :mod:`.stats` (``StatsStore``) and :mod:`.schedules`
-(``ScheduleStore``), on the fixtures and helpers of :mod:`.base`; :mod:`.unique` checks
-the unique keys of ``JobStore.enqueue``.
+(``SettingsStore``), :mod:`.stats` (``StatsStore``), :mod:`.schedules`
+(``ScheduleStore``) and :mod:`.progress` (``ProgressStore``), on the fixtures and
+helpers of :mod:`.base`; :mod:`.unique` checks the unique keys of ``JobStore.enqueue``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from queuectl_core.testing.contract.batches import BatchesContract
 from queuectl_core.testing.contract.dependencies import DependenciesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
+from queuectl_core.testing.contract.progress import ProgressContract
 from queuectl_core.testing.contract.registry import RegistryContract
 from queuectl_core.testing.contract.schedules import SchedulesContract
 from queuectl_core.testing.contract.settings import SettingsContract
@@ -45,6 +46,7 @@ __all__ = ["StorageContract"]
 
 # pytest runs inherited tests in reverse MRO order: this one runs the basics first.
 class StorageContract(
+    ProgressContract,
     SchedulesContract,
     StatsContract,
     SettingsContract,
