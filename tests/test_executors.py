@@ -620,3 +620,42 @@ def test_for_job_unknown_type_lists_the_known_names() -> None:
     message = str(info.value)
     assert "'nonesuch'" in message and "shell" in message and "echo" in message
     assert "\n" not in message
+
+
+def test_shell_timeout_extended_while_the_job_runs(
+    context: Callable[..., ExecutionContext],
+) -> None:
+    """The extension is read only when the deadline comes, and each time it grows the
+    job runs on; a job that never reaches its timeout never asks."""
+    asked: list[float] = []
+    granted = iter([0.6, 1.2, 1.2])
+
+    def extension() -> float:
+        asked.append(time.monotonic())
+        return next(granted)
+
+    base = context("sleep 1", timeout=0.3)
+    extended = replace(base, token="t0ken", extension=extension)
+    result = ShellExecutor().run(extended)
+    assert result.outcome is Outcome.SUCCEEDED and len(asked) == 2  # at 0.3 s, at 0.9 s
+
+    asked.clear()
+    granted = iter([0.2, 0.2])
+    stopping = replace(context("sleep 5", timeout=0.3), extension=extension)
+    stopped = ShellExecutor().run(stopping)
+    assert (stopped.outcome, stopped.error) == (Outcome.TIMED_OUT, "timed out after 0.5s")
+    assert len(asked) == 2
+
+    asked.clear()
+    quick = ShellExecutor().run(replace(context("true", timeout=0.3), extension=extension))
+    assert quick.outcome is Outcome.SUCCEEDED and asked == []
+
+
+def test_shell_job_sees_its_token_and_never_shows_it(
+    context: Callable[..., ExecutionContext],
+) -> None:
+    base = context('printf "%s" "$QUEUECTL_JOB_TOKEN"')
+    with_token = replace(base, token="s3cret-token")
+    assert ShellExecutor().run(with_token).stdout == b"s3cret-token"
+    assert "s3cret-token" not in repr(with_token)
+    assert ShellExecutor().run(base).stdout == b""  # none: not set

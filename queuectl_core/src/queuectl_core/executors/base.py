@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from queuectl_core.job import AttemptResult, Job
@@ -21,6 +21,12 @@ class ExecutionContext:
     output_limit: int  # bytes of stdout and of stderr to keep (the tail)
     abort_fd: int  # becomes readable when the worker wants the job stopped early
     abort_reason: Callable[[], str | None]  # why (``"interrupted"``, ``"cancelled"``) or None
+    #: The attempt's fencing token: a shell job gets it as ``QUEUECTL_JOB_TOKEN`` (its own
+    #: credential for ``queuectl progress``/``heartbeat``); never logged nor shown.
+    token: str = field(default="", repr=False)
+    #: When the timeout comes: the seconds it is extended by now (``queuectl heartbeat
+    #: --extend``, see :mod:`queuectl_core.progress`); ``None``: never extended.
+    extension: Callable[[], float] | None = field(default=None, repr=False)
 
 
 class Executor(Protocol):
