@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -66,7 +67,7 @@ def test_progress_shows_everywhere_and_a_stale_token_cannot_write(
     view = cli.job("p")
     assert view["state"] == "processing"
     assert view["progress"]["percent"] == 40 and view["progress"]["message"] == "half"
-    assert "progress  40%: half (at " in cli.run("show", "p").stdout
+    assert re.search(r"^progress: +40%: half \(at ", cli.run("show", "p").stdout, re.M)
     table = cli.run("list").stdout.splitlines()
     assert table[0].split()[:6] == ["ID", "STATE", "QUEUE", "PRIORITY", "ATTEMPTS", "PROGRESS"]
     rows = {line.split()[0]: line.split() for line in table[1:]}

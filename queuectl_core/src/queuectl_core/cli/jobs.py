@@ -78,7 +78,7 @@ def jobs_table(jobs: list[Job]) -> str:
     )
     if shows_progress:
         header = (*header[:5], "progress", *header[5:])
-    rows = []
+    rows: list[list[object]] = []
     for job in jobs:
         row: list[object] = [
             job.id,

@@ -48,8 +48,8 @@ def progress(app: AppContext, percent: float, message: str | None) -> None:
 )
 @pass_app
 def heartbeat(app: AppContext, extend: float | None) -> None:
-    """Tell the queue the running job is alive (run it from inside a job): with
-    --extend, give its attempt more time before its timeout stops it.
+    """From inside a job: with --extend, give its attempt more time before its
+    timeout stops it; alone, check that the attempt still holds the job.
 
     Fails once the attempt has ended (finished, cancelled, or lost and run again). An
     extension beyond max_timeout_extension is capped at it (a line on stderr says so);
