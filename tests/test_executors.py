@@ -627,28 +627,32 @@ def test_shell_timeout_extended_while_the_job_runs(
 ) -> None:
     """The extension is read only when the deadline comes, and each time it grows the
     job runs on; a job that never reaches its timeout never asks."""
+    grants: list[float] = []  # what each read answers; the last one from then on
     asked: list[float] = []
-    granted = iter([0.6, 1.2, 1.2])
 
     def extension() -> float:
         asked.append(time.monotonic())
-        return next(granted)
+        return grants[min(len(asked), len(grants)) - 1]
 
-    base = context("sleep 1", timeout=0.3)
-    extended = replace(base, token="t0ken", extension=extension)
-    result = ShellExecutor().run(extended)
-    assert result.outcome is Outcome.SUCCEEDED and len(asked) == 2  # at 0.3 s, at 0.9 s
+    def run(command: str) -> AttemptResult:
+        # an id of its own: stopping an attempt also stops the processes carrying its
+        # markers, which other tests' jobs ("job-1") running at the same time carry too
+        base = context(command, timeout=0.3)
+        own = base.job.evolve(id="extended-job")
+        return ShellExecutor().run(replace(base, job=own, token="t0ken", extension=extension))
+
+    grants[:] = [0.5, 5.0]  # deadlines at 0.3 s, 0.8 s, then 5.3 s
+    result = run("sleep 1")
+    assert result.outcome is Outcome.SUCCEEDED and len(asked) == 2
 
     asked.clear()
-    granted = iter([0.2, 0.2])
-    stopping = replace(context("sleep 5", timeout=0.3), extension=extension)
-    stopped = ShellExecutor().run(stopping)
+    grants[:] = [0.2]  # it grows once, then no more
+    stopped = run("sleep 5")
     assert (stopped.outcome, stopped.error) == (Outcome.TIMED_OUT, "timed out after 0.5s")
     assert len(asked) == 2
 
     asked.clear()
-    quick = ShellExecutor().run(replace(context("true", timeout=0.3), extension=extension))
-    assert quick.outcome is Outcome.SUCCEEDED and asked == []
+    assert run("true").outcome is Outcome.SUCCEEDED and asked == []
 
 
 def test_shell_job_sees_its_token_and_never_shows_it(
