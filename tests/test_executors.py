@@ -620,3 +620,46 @@ def test_for_job_unknown_type_lists_the_known_names() -> None:
     message = str(info.value)
     assert "'nonesuch'" in message and "shell" in message and "echo" in message
     assert "\n" not in message
+
+
+def test_shell_timeout_extended_while_the_job_runs(
+    context: Callable[..., ExecutionContext],
+) -> None:
+    """The extension is read only when the deadline comes, and each time it grows the
+    job runs on; a job that never reaches its timeout never asks."""
+    grants: list[float] = []  # what each read answers; the last one from then on
+    asked: list[float] = []
+
+    def extension() -> float:
+        asked.append(time.monotonic())
+        return grants[min(len(asked), len(grants)) - 1]
+
+    def run(command: str) -> AttemptResult:
+        # an id of its own: stopping an attempt also stops the processes carrying its
+        # markers, which other tests' jobs ("job-1") running at the same time carry too
+        base = context(command, timeout=0.3)
+        own = base.job.evolve(id="extended-job")
+        return ShellExecutor().run(replace(base, job=own, token="t0ken", extension=extension))
+
+    grants[:] = [0.5, 5.0]  # deadlines at 0.3 s, 0.8 s, then 5.3 s
+    result = run("sleep 1")
+    assert result.outcome is Outcome.SUCCEEDED and len(asked) == 2
+
+    asked.clear()
+    grants[:] = [0.2]  # it grows once, then no more
+    stopped = run("sleep 5")
+    assert (stopped.outcome, stopped.error) == (Outcome.TIMED_OUT, "timed out after 0.5s")
+    assert len(asked) == 2
+
+    asked.clear()
+    assert run("true").outcome is Outcome.SUCCEEDED and asked == []
+
+
+def test_shell_job_sees_its_token_and_never_shows_it(
+    context: Callable[..., ExecutionContext],
+) -> None:
+    base = context('printf "%s" "$QUEUECTL_JOB_TOKEN"')
+    with_token = replace(base, token="s3cret-token")
+    assert ShellExecutor().run(with_token).stdout == b"s3cret-token"
+    assert "s3cret-token" not in repr(with_token)
+    assert ShellExecutor().run(base).stdout == b""  # none: not set

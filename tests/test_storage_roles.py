@@ -15,6 +15,7 @@ from queuectl_core.storage import (
     JobStore,
     Leases,
     QueueControls,
+    ProgressStore,
     ScheduleStore,
     SettingsStore,
     StatsStore,
@@ -28,6 +29,7 @@ from queuectl_core.testing.contract.dependencies import DependenciesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
 from queuectl_core.testing.contract.queues import QueueControlsContract
+from queuectl_core.testing.contract.progress import ProgressContract
 from queuectl_core.testing.contract.registry import RegistryContract
 from queuectl_core.testing.contract.schedules import SchedulesContract
 from queuectl_core.testing.contract.settings import SettingsContract
@@ -45,6 +47,7 @@ ROLES: dict[type, type] = {
     StatsStore: StatsContract,
     ScheduleStore: SchedulesContract,
     QueueControls: QueueControlsContract,
+    ProgressStore: ProgressContract,
 }
 LIFECYCLE = {"warnings", "initialize", "describe", "close"}
 

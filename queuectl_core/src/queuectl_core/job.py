@@ -50,6 +50,19 @@ class Outcome(str, enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Progress:
+    """What a running attempt reported of itself (``queuectl progress``)."""
+
+    percent: float  # 0 to 100
+    message: str | None = None  # one line, at most PROGRESS_MESSAGE_CHARS characters
+    at: float = 0.0  # when it was reported (POSIX time)
+
+
+#: The longest progress message, in characters.
+PROGRESS_MESSAGE_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """A unit of work and its current state.
 
@@ -102,6 +115,11 @@ class Job:
     #: Fields whose stored value could not be read (shown as a placeholder); a worker
     #: does not run a job missing one it needs (see :mod:`queuectl_core.stored`).
     unreadable: tuple[str, ...] = ()
+    #: What its current (or last) attempt last reported with ``queuectl progress``;
+    #: ``None`` until then, and again once a new attempt starts. Filled by
+    #: ``JobStore.get`` and ``list_jobs`` (a claim's job has none: see
+    #: :class:`~queuectl_core.storage.ProgressStore`).
+    progress: Progress | None = None
 
     def evolve(self, **changes: Any) -> Job:
         """A copy with ``changes`` applied."""

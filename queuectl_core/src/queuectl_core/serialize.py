@@ -14,6 +14,7 @@ import base64
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from queuectl_core import progress
 from queuectl_core.job import Attempt, Job, State, WorkerInfo
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ JOB_FIELDS = (
     "max_retries", "timeout", "created_at", "updated_at", "next_run_at", "worker_id",
     "lease_expires_at", "last_error", "result", "expires_at", "after", "after_any",
     "unique_key", "unique_for", "unique_while", "schedule", "cwd", "env", "backoff_jitter",
-    "retry_on_exit", "no_retry_exit", "unreadable",
+    "retry_on_exit", "no_retry_exit", "unreadable", "progress",
 )  # fmt: skip
 #: What ``env`` shows instead of each value: a job's variables often hold secrets.
 HIDDEN = "********"
@@ -67,6 +68,7 @@ def job_view(job: Job) -> dict[str, Any]:
         "retry_on_exit": None if job.retry_on_exit is None else list(job.retry_on_exit),
         "no_retry_exit": None if job.no_retry_exit is None else list(job.no_retry_exit),
         "unreadable": list(job.unreadable),  # fields stored with a value queuectl cannot read
+        "progress": progress.view(job.progress),
     }
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from queuectl_core import dependencies, expiry, stored
+from queuectl_core import dependencies, expiry, progress, stored
 from queuectl_core.errors import NoSuchJobError
 from queuectl_core.job import FINAL_STATES, Job, State, WorkerInfo
 from queuectl_core.storage import EXPIRED
@@ -136,6 +136,8 @@ class _Explainer:
         where = f"on host {worker.host} " if worker is not None else ""
         since = f"since {self.when(job.updated_at)} ({human_duration(self.now - job.updated_at)})"
         text = f"running {where}(worker {job.worker_id}) {since}"
+        if job.progress is not None:
+            text += f", {progress.text(job.progress)}"
         if worker is None:
             text += "; its worker is no longer registered: the job is recovered once its lease ends"
         return Reason(
@@ -145,6 +147,7 @@ class _Explainer:
                 "worker_id": job.worker_id,
                 "host": None if worker is None else worker.host,
                 "since": iso(job.updated_at),
+                "progress": progress.view(job.progress),
             },
         )
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from queuectl_core import job_options, limits, stored
+from queuectl_core import job_options, limits, progress, stored
 from queuectl_core.job import Attempt, Job, State, WorkerInfo
 
 Fields = Mapping[bytes, bytes]
@@ -119,7 +119,10 @@ def job_from_text(fields: Mapping[str, str]) -> Job:
         job = _as_stored(fields)
     options = fields.get("options")
     job = stored.readable(job)
-    return job if options is None else job_options.applied(job, options)
+    if options is not None:
+        job = job_options.applied(job, options)
+    reported = progress.from_text(fields.get("progress"))
+    return job if reported is None else job.evolve(progress=reported)
 
 
 def _as_stored(fields: Mapping[str, Any]) -> Job:

@@ -217,6 +217,21 @@ def _move(move: DependentMove) -> Record:
     return record
 
 
+def progress(job_id: str, token: str, text: str) -> Record:
+    """A progress report (see ``lua/set_progress.lua``): ``text`` is what core stores."""
+    return {"id": _escaped(job_id), "token": token, "progress": text}
+
+
+def extension(job_id: str, token: str, seconds: float, maximum: float) -> Record:
+    """A timeout extension (see ``lua/extend_timeout.lua``)."""
+    return {
+        "id": _escaped(job_id),
+        "token": token,
+        "seconds": repr(float(seconds)),
+        "maximum": repr(float(maximum)),
+    }
+
+
 def encoded(record: Record) -> bytes:
     """A record as a script argument: compact JSON; ids read from bytes that are not
     UTF-8 go back as those bytes (see :func:`_escaped`)."""

@@ -30,6 +30,7 @@ NAMES = (
     "remove_schedule", "due_schedules", "list_schedules", "dependents", "settle", "expire",
     "append_output",
     "resume_queues",
+    "set_progress", "extend_timeout",
 )  # fmt: skip
 
 

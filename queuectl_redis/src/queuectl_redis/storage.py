@@ -26,7 +26,17 @@ from queuectl_core.errors import (
     StorageError,
 )
 from queuectl_core.host import hostname
-from queuectl_core.job import CANCELLABLE, FINAL_STATES, Attempt, Job, State, WorkerInfo, new_token
+from queuectl_core.job import (
+    CANCELLABLE,
+    FINAL_STATES,
+    Attempt,
+    Job,
+    Progress,
+    State,
+    WorkerInfo,
+    new_token,
+)
+from queuectl_core.progress import to_text as progress_text
 from queuectl_core.storage import (
     CANCELLED,
     BatchFirstStorage,
@@ -186,6 +196,18 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
     ) -> bool:
         call = records.output_call(job_id, token, attempt, chunks, limit)
         return bool(self._run("append_output", *call))
+    # -- what a running attempt reports ------------------------------------------------
+
+    def set_progress(self, job_id: str, token: str, progress: Progress) -> bool:
+        record = records.progress(job_id, token, progress_text(progress))
+        return bool(self._run("set_progress", records.encoded(record)))
+
+    def extend_timeout(
+        self, job_id: str, token: str, seconds: float, maximum: float
+    ) -> float | None:
+        record = records.extension(job_id, token, seconds, maximum)
+        total = self._run("extend_timeout", records.encoded(record))
+        return None if total is None else float(total)
 
     def finish(
         self,

@@ -202,7 +202,8 @@ def claim_many(
         claims.append(claim)
     conn.executemany(
         "UPDATE jobs SET state = 'processing', worker_id = ?, attempts = attempts + 1, "
-        "token = ?, lease_expires_at = ?, updated_at = ? WHERE seq = ?",
+        "token = ?, lease_expires_at = ?, updated_at = ?, progress = NULL, "
+        "timeout_extension = NULL WHERE seq = ?",
         leased,
     )
     conn.executemany(

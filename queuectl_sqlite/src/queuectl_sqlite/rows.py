@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from queuectl_core import job_options, stored
+from queuectl_core import job_options, progress, stored
 from queuectl_core.job import Attempt, Job, WorkerInfo
 
 
@@ -160,6 +160,14 @@ def job_from_row(row: JobRow) -> Job:
         )
     )
     return job if row.options is None else job_options.applied(job, row.options)
+
+
+def with_progress(row: Sequence[Any]) -> Job:
+    """A job from ``JOB_COLUMNS`` then its ``progress`` column (JSON text, see
+    :func:`queuectl_core.progress.to_text`)."""
+    job = job_from_row(JobRow(*row[:-1]))
+    stored_progress = progress.from_text(row[-1])
+    return job if stored_progress is None else job.evolve(progress=stored_progress)
 
 
 def attempt_from_row(row: AttemptRow) -> Attempt:

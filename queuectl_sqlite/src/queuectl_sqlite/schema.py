@@ -179,6 +179,13 @@ VERSION_9 = (
         concurrency INTEGER
     ) WITHOUT ROWID""",
 )
+#: Version 10: what a running attempt reports of itself (see
+#: :class:`~queuectl_core.storage.ProgressStore`): ``progress`` (JSON text, kept after
+#: the attempt) and ``timeout_extension`` (seconds), both cleared by a claim.
+VERSION_10 = (
+    "ALTER TABLE jobs ADD COLUMN progress TEXT",
+    "ALTER TABLE jobs ADD COLUMN timeout_extension REAL",
+)
 #: Adds ``n`` (negative: takes) jobs to a (queue, state) count.
 COUNT_ADD = """INSERT INTO counts (queue, state, n) VALUES (?, ?, ?)
     ON CONFLICT (queue, state) DO UPDATE SET n = n + excluded.n"""
@@ -194,6 +201,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     7: VERSION_7,
     8: VERSION_8,
     9: VERSION_9,
+    10: VERSION_10,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -28,7 +28,17 @@ from queuectl_core.errors import (
     StorageError,
 )
 from queuectl_core.host import hostname
-from queuectl_core.job import CANCELLABLE, FINAL_STATES, Attempt, Job, Outcome, State, WorkerInfo
+from queuectl_core.job import (
+    CANCELLABLE,
+    FINAL_STATES,
+    Attempt,
+    Job,
+    Outcome,
+    Progress,
+    State,
+    WorkerInfo,
+)
+from queuectl_core.progress import to_text as progress_text
 from queuectl_core.storage import (
     CANCELLED,
     BatchFirstStorage,
@@ -57,6 +67,7 @@ from queuectl_sqlite.rows import (
     attempt_from_row,
     insert_jobs,
     job_from_row,
+    with_progress,
     worker_from_row,
     worker_values,
 )
@@ -169,10 +180,12 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
             return self._get(self._db.connection(), job_id)
 
     def _get(self, conn: sqlite3.Connection, job_id: str) -> Job:
-        row = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = conn.execute(
+            f"SELECT {JOB_COLUMNS}, progress FROM jobs WHERE id = ?", (job_id,)
+        ).fetchone()
         if row is None:
             raise NoSuchJobError(job_id)
-        return job_from_row(JobRow(*row))
+        return with_progress(row)
 
     @rereads_text
     def attempts(self, job_id: str) -> list[Attempt]:
@@ -203,12 +216,12 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
             where.append(f"{column} IN ({', '.join('?' * len(values))})")
             params.extend(str(value) for value in values)
         sql = (
-            f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
+            f"SELECT {JOB_COLUMNS}, progress FROM jobs WHERE {' AND '.join(where)} "
             "ORDER BY seq DESC LIMIT ? OFFSET ?"
         )
         with self._db.errors():
             rows = self._db.connection().execute(sql, [*params, limit, offset]).fetchall()
-        return [job_from_row(JobRow(*row)) for row in rows]
+        return [with_progress(row) for row in rows]
 
     @rereads_text
     def counts(self) -> dict[tuple[str, State], int]:
@@ -236,6 +249,31 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
     ) -> bool:
         with self._db.write() as conn:
             return leases.append_output(conn, job_id, token, attempt, chunks, limit)
+    # -- what a running attempt reports ------------------------------------------------
+
+    def set_progress(self, job_id: str, token: str, progress: Progress) -> bool:
+        with self._db.write() as conn:
+            updated = conn.execute(
+                f"UPDATE jobs SET progress = ? WHERE id = {ID} AND token = ? AND {PROCESSING}",
+                (progress_text(progress), job_id, token),
+            )
+            return updated.rowcount > 0
+
+    def extend_timeout(
+        self, job_id: str, token: str, seconds: float, maximum: float
+    ) -> float | None:
+        held = f"WHERE id = {ID} AND token = ? AND {PROCESSING}"
+        with self._db.write() as conn:  # one transaction (RETURNING needs SQLite 3.35)
+            if seconds > 0:
+                conn.execute(
+                    "UPDATE jobs SET timeout_extension = max(coalesce(timeout_extension, 0), "
+                    f"min(coalesce(timeout_extension, 0) + ?, ?)) {held}",
+                    (float(seconds), float(maximum), job_id, token),
+                )
+            row = conn.execute(
+                f"SELECT coalesce(timeout_extension, 0) FROM jobs {held}", (job_id, token)
+            ).fetchone()
+        return None if row is None else float(row[0])
 
     def finish(
         self,

@@ -34,6 +34,7 @@ from queuectl_core.job import (
     Attempt,
     Job,
     Outcome,
+    Progress,
     State,
     WorkerInfo,
 )
@@ -76,6 +77,7 @@ class MemoryNamespace:
         self.jobs: dict[str, Job] = {}  # in enqueue order
         self.history: dict[str, list[Attempt]] = {}
         self.tokens: dict[str, str] = {}  # job id -> token, while processing
+        self.extensions: dict[str, float] = {}  # job id -> its attempt's timeout extension
         self.settings: dict[str, str] = {}
         self.settings_version = 0
         self.stats: dict[str, float] = {}
@@ -297,9 +299,11 @@ class MemoryStorage(Storage):
                 attempts=best.attempts + 1,
                 lease_expires_at=request.lease_until,
                 updated_at=now,
+                progress=None,
             )
             ns.jobs[job.id] = job
             ns.tokens[job.id] = secrets.token_hex(16)
+            ns.extensions.pop(job.id, None)
             history = ns.history[job.id]
             history.append(Attempt(job.id, len(history) + 1, worker_id, started_at=now))
             return self._claim_of(job)
@@ -337,6 +341,24 @@ class MemoryStorage(Storage):
                 stderr_dropped=stderr_dropped,
             )
             return True
+
+    def set_progress(self, job_id: str, token: str, progress: Progress) -> bool:
+        with self.lock:
+            if not self._holds(job_id, token):
+                return False
+            self.namespace.jobs[job_id] = self._job(job_id).evolve(progress=progress)
+            return True
+
+    def extend_timeout(
+        self, job_id: str, token: str, seconds: float, maximum: float
+    ) -> float | None:
+        with self.lock:
+            if not self._holds(job_id, token):
+                return None
+            extensions = self.namespace.extensions
+            before = extensions.get(job_id, 0.0)
+            extensions[job_id] = total = max(before, min(before + seconds, maximum))
+            return total
 
     def _close_attempt(self, job_id: str, **fields: Any) -> None:
         history = self.namespace.history[job_id]
@@ -497,6 +519,7 @@ class MemoryStorage(Storage):
                     del ns.unique[key]
                 del ns.jobs[job_id], ns.history[job_id]
                 ns.tokens.pop(job_id, None)
+                ns.extensions.pop(job_id, None)
                 ns.dependents.pop(job_id, None)
                 ns.unsettled.pop(job_id, None)
             return len(chosen)

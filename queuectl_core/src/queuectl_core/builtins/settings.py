@@ -94,6 +94,13 @@ CORE_SETTINGS = (
         "s",
     ),
     Setting(
+        "max_timeout_extension",
+        limits.HOUR,
+        duration_in(limits.TIMEOUT, zero=True),
+        "Most an attempt may extend its timeout by (queuectl heartbeat --extend); 0: never.",
+        "s",
+    ),
+    Setting(
         "kill_grace",
         5.0,
         duration_in(limits.KILL_GRACE),

@@ -24,6 +24,8 @@ BUILTIN_COMMANDS = {
     "logs": "queuectl_core.cli.jobs:logs",
     "cancel": "queuectl_core.cli.jobs:cancel",
     "wait": "queuectl_core.cli.wait:wait",
+    "progress": "queuectl_core.cli.progress:progress",
+    "heartbeat": "queuectl_core.cli.progress:heartbeat",
     "status": "queuectl_core.cli.status:status",
     "worker": "queuectl_core.cli.workers:worker",
     "queue": "queuectl_core.cli.queues:queue",

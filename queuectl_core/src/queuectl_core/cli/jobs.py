@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from queuectl_core import limits
+from queuectl_core import limits, progress
 from queuectl_core.cli import render
 from queuectl_core.cli.context import AppContext, json_option, pass_app, queues_option, split_names
 from queuectl_core.errors import QueuectlError
@@ -20,6 +20,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 STATE_NAMES = tuple(state.value for state in State)
 COMMAND_WIDTH = 50
 ERROR_WIDTH = 60
+_DUE_SHOWN = (State.PENDING, State.FAILED)  # the states whose next run a table shows
 
 
 def parse_states(
@@ -62,25 +63,37 @@ def page_options(command: F) -> F:
 
 
 def jobs_table(jobs: list[Job]) -> str:
-    """The table ``list`` and ``dlq list`` print."""
-    return render.table(
-        ("id", "state", "queue", "priority", "attempts", "updated", "next run", "command"),
-        (
-            (
-                job.id,
-                job.state.value,
-                job.queue,
-                job.priority,
-                job.attempts,
-                render.local_time(job.updated_at),
-                render.local_time(job.next_run_at)
-                if job.state in (State.PENDING, State.FAILED)
-                else "-",
-                render.one_line(job.command, COMMAND_WIDTH),
-            )
-            for job in jobs
-        ),
+    """The table ``list`` and ``dlq list`` print; a ``progress`` column after
+    ``attempts`` when a job listed reported some (``queuectl progress``)."""
+    shows_progress = any(job.progress is not None for job in jobs)
+    header: tuple[str, ...] = (
+        "id",
+        "state",
+        "queue",
+        "priority",
+        "attempts",
+        "updated",
+        "next run",
+        "command",
     )
+    if shows_progress:
+        header = (*header[:5], "progress", *header[5:])
+    rows: list[list[object]] = []
+    for job in jobs:
+        row: list[object] = [
+            job.id,
+            job.state.value,
+            job.queue,
+            job.priority,
+            job.attempts,
+            render.local_time(job.updated_at),
+            render.local_time(job.next_run_at) if job.state in _DUE_SHOWN else "-",
+            render.one_line(job.command, COMMAND_WIDTH),
+        ]
+        if shows_progress:
+            row.insert(5, "-" if job.progress is None else f"{job.progress.percent:g}%")
+        rows.append(row)
+    return render.table(header, rows)
 
 
 def print_jobs(jobs: list[Job], as_json: bool, empty: str = "no jobs") -> None:
@@ -205,6 +218,9 @@ def show(app: AppContext, job_id: str, as_json: bool) -> None:
         pairs.append(("worker", job.worker_id))
     if job.last_error:
         pairs.append(("last error", render.one_line(job.last_error)))
+    if job.progress is not None:
+        reported = f"{progress.text(job.progress)} (at {render.local_time(job.progress.at)})"
+        pairs.append(("progress", render.one_line(reported)))
     if job.unreadable:
         pairs.append(
             ("unreadable", f"{', '.join(job.unreadable)} (stored values shown as placeholders)")

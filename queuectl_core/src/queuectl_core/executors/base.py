@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from queuectl_core.job import AttemptResult, Job
@@ -26,6 +26,12 @@ class ExecutionContext:
     #: :class:`~queuectl_core.executors.output.LiveOutput`); ``False`` once the lease is
     #: lost. ``None``: nowhere to send it. An executor may ignore it.
     live_output: Callable[[Sequence[OutputChunk]], bool] | None = None
+    #: The attempt's fencing token: a shell job gets it as ``QUEUECTL_JOB_TOKEN`` (its own
+    #: credential for ``queuectl progress``/``heartbeat``); never logged nor shown.
+    token: str = field(default="", repr=False)
+    #: When the timeout comes: the seconds it is extended by now (``queuectl heartbeat
+    #: --extend``, see :mod:`queuectl_core.progress`); ``None``: never extended.
+    extension: Callable[[], float] | None = field(default=None, repr=False)
 
 
 class Executor(Protocol):

@@ -106,6 +106,7 @@ JOB_VARIABLES = (
     "QUEUECTL_WORKER_ID",
     "QUEUECTL_QUEUE",
     "QUEUECTL_PAYLOAD",
+    "QUEUECTL_JOB_TOKEN",
 )
 
 
@@ -128,6 +129,8 @@ def job_environment(context: ExecutionContext) -> dict[bytes, bytes]:
     env[b"QUEUECTL_QUEUE"] = os.fsencode(job.queue)
     if job.payload is not None:
         env[b"QUEUECTL_PAYLOAD"] = json.dumps(job.payload).encode()
+    if context.token:
+        env[b"QUEUECTL_JOB_TOKEN"] = context.token.encode()
     return env
 
 
@@ -160,6 +163,7 @@ class _Run:
     def __init__(self, process: Child, context: ExecutionContext) -> None:
         self.process = process
         self.context = context
+        self.extended = 0.0  # seconds the deadline was moved by (queuectl heartbeat --extend)
         self.poller = select.poll()
         self.watched: dict[int, str] = {}  # descriptor -> what it stands for
         self.stdout = OutputTail(context.output_limit)
@@ -250,8 +254,24 @@ class _Run:
                 if abort_signalled:
                     self._unwatch_abort()
             if deadline is not None and time.monotonic() >= deadline:
+                later = self._extension()
+                if later > 0:
+                    deadline += later
+                    continue
                 assert self.context.timeout is not None
-                return Outcome.TIMED_OUT, timed_out_error(self.context.timeout)
+                return Outcome.TIMED_OUT, timed_out_error(self.context.timeout + self.extended)
+
+    def _extension(self) -> float:
+        """Seconds the job extended its timeout by since the deadline was last moved:
+        asked of the storage only when the deadline comes, so that a job that never
+        extends pays nothing until it times out (then one read)."""
+        if self.context.extension is None:
+            return 0.0
+        granted = self.context.extension()
+        if granted <= self.extended:
+            return 0.0
+        later, self.extended = granted - self.extended, granted
+        return later
 
     def _stop_group(self) -> None:
         """SIGTERM the whole group, allow it ``kill_grace`` to end, then SIGKILL the rest.

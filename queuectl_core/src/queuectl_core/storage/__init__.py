@@ -22,6 +22,8 @@ name in :mod:`queuectl_core.testing.contract`:
   forward when it fires;
 - :class:`QueueControls` (:mod:`.queues`): pausing and resuming queues, enforced by
   the claim primitives.
+- :class:`ProgressStore` (:mod:`.progress`): what a running attempt reports of itself
+  (progress, a timeout extension), fenced by its token.
 
 :class:`Storage` (:mod:`.base`) is their union plus the life of an open instance;
 every backend subclasses it, or :class:`BatchFirstStorage`. The values that cross
@@ -38,6 +40,7 @@ from queuectl_core.storage.dependencies import Dependencies
 from queuectl_core.storage.jobs import JobStore
 from queuectl_core.storage.leases import Leases
 from queuectl_core.storage.queues import QueueControl, QueueControls
+from queuectl_core.storage.progress import ProgressStore
 from queuectl_core.storage.records import (
     CANCELLED,
     EXPIRED,
@@ -76,6 +79,7 @@ __all__ = [
     "OutputChunk",
     "QueueControl",
     "QueueControls",
+    "ProgressStore",
     "ScheduleStore",
     "SettingsStore",
     "StatsStore",

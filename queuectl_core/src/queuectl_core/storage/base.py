@@ -12,6 +12,7 @@ from queuectl_core.storage.batches import Batches
 from queuectl_core.storage.dependencies import Dependencies
 from queuectl_core.storage.jobs import JobStore
 from queuectl_core.storage.queues import QueueControls
+from queuectl_core.storage.progress import ProgressStore
 from queuectl_core.storage.records import Claim, ClaimRequest, Finish, Transition
 from queuectl_core.storage.registry import WorkerRegistry
 from queuectl_core.storage.schedules import ScheduleStore
@@ -29,6 +30,7 @@ class Storage(
     StatsStore,
     ScheduleStore,
     QueueControls,
+    ProgressStore,
 ):
     """Abstract base class of every storage backend: every role of the seam and the
     life of an open instance (``warnings``, ``initialize``, ``describe``, ``close``).
@@ -36,7 +38,8 @@ class Storage(
     The roles, in order: :class:`JobStore`, :class:`~queuectl_core.storage.Leases`
     (which :class:`Batches` extends, and so brings), :class:`Batches`, :class:`Admin`,
     :class:`Dependencies`, :class:`WorkerRegistry`, :class:`SettingsStore`,
-    :class:`StatsStore`, :class:`ScheduleStore` and :class:`QueueControls`. A backend
+    :class:`StatsStore`, :class:`ScheduleStore`, :class:`QueueControls` and
+    :class:`ProgressStore`. A backend
     implements every abstract method; code that needs one role can be typed against it.
 
     A ``Storage`` instance may be shared by several threads of one process (a

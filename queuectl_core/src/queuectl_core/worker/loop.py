@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
-from queuectl_core import dependencies, events, expiry, retry
+from queuectl_core import dependencies, events, expiry, progress, retry
 from queuectl_core import settings as settings_module
 from queuectl_core.executors import declared_by, for_job
 from queuectl_core.executors.base import (
@@ -362,6 +362,8 @@ class Worker:
             abort_fd=self._stopper.abort_fd,
             abort_reason=self._stopper.abort_reason,
             live_output=self._live_output(claim, settings["output_limit"]),
+            token=claim.token,
+            extension=progress.granted_reader(self.storage, job.id, claim.token),
         )
         try:
             executor = for_job(job)

@@ -216,10 +216,12 @@ end
 -- Lease job id (ready in queue) to worker; returns its attempt number, its attempts, 1
 -- if jobs wait for it (else 0) and the values of the CLAIM_FIELDS (false where absent):
 -- what take() sets itself the caller knows. Removing its member from the ready set is left to the caller.
+-- What the previous attempt reported of itself (progress, timeout_extension) goes: read
+-- with the rest, deleted only where present.
 local function take(id, queue, worker, now, lease_until, token)
   local k = job_key(id)
   local f = redis.call('HMGET', k, 'state', 'seq', 'attempts', 'last_attempt', 'member',
-    'dependents', unpack(CLAIM_FIELDS))
+    'dependents', 'progress', 'timeout_extension', unpack(CLAIM_FIELDS))
   if not WAITING[f[1]] then -- its hash was changed behind queuectl's back: not taken
     later('ZREM', P .. ':waiting:' .. queue, id)
     return nil
@@ -229,7 +231,9 @@ local function take(id, queue, worker, now, lease_until, token)
   redis.call('HSET', k, 'state', 'processing', 'worker_id', worker, 'token', token,
     'lease_expires_at', lease_until, 'updated_at', now, 'last_attempt', number,
     'attempts', attempts)
-  if f[5] then redis.call('HDEL', k, 'member') end
+  if f[5] or f[7] or f[8] then
+    redis.call('HDEL', k, 'member', 'progress', 'timeout_extension')
+  end
   later('ZREM', P .. ':waiting:' .. queue, id)
   move(id, queue, f[2], f[1], 'processing', now)
   zadd_later(P .. ':leases', lease_until, id)
@@ -237,7 +241,7 @@ local function take(id, queue, worker, now, lease_until, token)
   redis.call('HSET', attempt_key(id, number), 'worker_id', worker, 'started_at', now,
     'outcome', 'running')
   local taken = {number, attempts, f[6] and 1 or 0}
-  for n = 1, #CLAIM_FIELDS do taken[n + 3] = f[n + 6] end
+  for n = 1, #CLAIM_FIELDS do taken[n + 3] = f[n + 8] end
   return taken
 end
 

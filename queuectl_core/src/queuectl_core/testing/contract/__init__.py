@@ -22,9 +22,10 @@ name as the role's: :mod:`.jobs` (``JobStore``), :mod:`.leases` (``Leases``),
 :mod:`.batches` (``Batches``), :mod:`.admin` (``Admin``), :mod:`.dependencies`
 (``Dependencies``), :mod:`.registry` (``WorkerRegistry``), :mod:`.settings`
 (``SettingsStore``), :mod:`.stats` (``StatsStore``), :mod:`.schedules`
-(``ScheduleStore``) and :mod:`.queues` (``QueueControls``), with :mod:`.output` for the
-live output of ``Leases``, on the fixtures and helpers of :mod:`.base`; :mod:`.unique`
-checks the unique keys of ``JobStore.enqueue``.
+(``ScheduleStore``), :mod:`.queues` (``QueueControls``) and :mod:`.progress`
+(``ProgressStore``), with :mod:`.output` for the live output of ``Leases``, on the
+fixtures and helpers of :mod:`.base`; :mod:`.unique` checks the unique keys of
+``JobStore.enqueue``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
 from queuectl_core.testing.contract.output import LiveOutputContract
 from queuectl_core.testing.contract.queues import QueueControlsContract
+from queuectl_core.testing.contract.progress import ProgressContract
 from queuectl_core.testing.contract.registry import RegistryContract
 from queuectl_core.testing.contract.schedules import SchedulesContract
 from queuectl_core.testing.contract.settings import SettingsContract
@@ -49,6 +51,7 @@ __all__ = ["StorageContract"]
 # pytest runs inherited tests in reverse MRO order: this one runs the basics first.
 class StorageContract(
     QueueControlsContract,
+    ProgressContract,
     SchedulesContract,
     StatsContract,
     SettingsContract,
