@@ -196,6 +196,7 @@ class RedisStorage(RedisSchedules, BatchFirstStorage):
     ) -> bool:
         call = records.output_call(job_id, token, attempt, chunks, limit)
         return bool(self._run("append_output", *call))
+
     # -- what a running attempt reports ------------------------------------------------
 
     def set_progress(self, job_id: str, token: str, progress: Progress) -> bool:

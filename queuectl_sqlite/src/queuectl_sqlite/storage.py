@@ -249,6 +249,7 @@ class SqliteStorage(SqliteSchedules, BatchFirstStorage):
     ) -> bool:
         with self._db.write() as conn:
             return leases.append_output(conn, job_id, token, attempt, chunks, limit)
+
     # -- what a running attempt reports ------------------------------------------------
 
     def set_progress(self, job_id: str, token: str, progress: Progress) -> bool:

@@ -39,8 +39,8 @@ from queuectl_core.storage.batches import Batches
 from queuectl_core.storage.dependencies import Dependencies
 from queuectl_core.storage.jobs import JobStore
 from queuectl_core.storage.leases import Leases
-from queuectl_core.storage.queues import QueueControl, QueueControls
 from queuectl_core.storage.progress import ProgressStore
+from queuectl_core.storage.queues import QueueControl, QueueControls
 from queuectl_core.storage.records import (
     CANCELLED,
     EXPIRED,
@@ -77,9 +77,9 @@ __all__ = [
     "JobStore",
     "Leases",
     "OutputChunk",
+    "ProgressStore",
     "QueueControl",
     "QueueControls",
-    "ProgressStore",
     "ScheduleStore",
     "SettingsStore",
     "StatsStore",

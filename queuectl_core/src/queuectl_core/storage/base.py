@@ -11,8 +11,8 @@ from queuectl_core.storage.admin import Admin
 from queuectl_core.storage.batches import Batches
 from queuectl_core.storage.dependencies import Dependencies
 from queuectl_core.storage.jobs import JobStore
-from queuectl_core.storage.queues import QueueControls
 from queuectl_core.storage.progress import ProgressStore
+from queuectl_core.storage.queues import QueueControls
 from queuectl_core.storage.records import Claim, ClaimRequest, Finish, Transition
 from queuectl_core.storage.registry import WorkerRegistry
 from queuectl_core.storage.schedules import ScheduleStore

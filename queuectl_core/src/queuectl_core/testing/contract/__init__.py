@@ -37,8 +37,8 @@ from queuectl_core.testing.contract.dependencies import DependenciesContract
 from queuectl_core.testing.contract.jobs import JobsContract
 from queuectl_core.testing.contract.leases import LeasesContract
 from queuectl_core.testing.contract.output import LiveOutputContract
-from queuectl_core.testing.contract.queues import QueueControlsContract
 from queuectl_core.testing.contract.progress import ProgressContract
+from queuectl_core.testing.contract.queues import QueueControlsContract
 from queuectl_core.testing.contract.registry import RegistryContract
 from queuectl_core.testing.contract.schedules import SchedulesContract
 from queuectl_core.testing.contract.settings import SettingsContract
