@@ -432,7 +432,7 @@ def test_overlap_decides_on_the_previous_runs_job(queue: Queue) -> None:
     ]
 
 
-def test_a_run_enqueued_by_a_worker_that_lost_the_race_is_still_the_last_run(
+def test_of_workers_that_read_the_same_schedule_only_the_one_that_moves_it_on_decides(
     queue: Queue,
 ) -> None:
     first = utc(2025, 1, 1, 12, 0)
@@ -443,9 +443,20 @@ def test_a_run_enqueued_by_a_worker_that_lost_the_race_is_still_the_last_run(
     seen = queue.schedule("s")  # two workers read it; the previous run is processing
     assert firing.fire(queue, seen, first + MINUTE) == []  # the first skips, moves it on
     queue.storage.finish(claim.job.id, claim.token, Transition(State.COMPLETED, ended()))
-    [late] = firing.fire(queue, seen, first + MINUTE)  # the second finds it ended
-    assert queue.schedule("s").last_job_id == late.id  # what the next slot looks at
+    # the second finds the previous run ended, but the slot was decided: it adds nothing
+    assert firing.fire(queue, seen, first + MINUTE) == []
+    assert queue.schedule("s").last_job_id == previous.id
     assert queue.schedule("s").next_run_at == first + 2 * MINUTE
+    assert run_ids(queue) == [previous.id]
+
+
+def test_with_overlap_allow_a_late_run_is_still_recorded_as_the_last_run(queue: Queue) -> None:
+    first = utc(2025, 1, 1, 12, 0)
+    add(queue, every(MINUTE, next_run_at=first, overlap=Overlap.ALLOW))
+    seen = queue.schedule("s")  # two workers read it
+    [run] = firing.fire(queue, seen, first)
+    assert firing.fire(queue, seen, first) == []  # the same slot: a duplicate
+    assert queue.schedule("s").last_job_id == run.id
 
 
 def request(now: float) -> Any:

@@ -77,13 +77,29 @@ def fire(queue: Enqueuer, schedule: Schedule, now: float) -> list[Job]:
         log.info("schedule %s: run of %s skipped: %s", schedule.name, iso(slots[-1]), refused)
         slots = []
     jobs = _runs(schedule, slots, now, policy.waits_for(schedule, previous))
-    enqueued = [job for job in jobs if _enqueue(queue, job)]
-    for job in enqueued:
-        log.info("schedule %s: enqueued job %s", schedule.name, job.id)
     last = (slots[-1], jobs[-1].id) if jobs else None
+    if schedule.overlap is not Overlap.ALLOW:
+        # Overlap is decided on the last run, so record it as the schedule moves on,
+        # before enqueueing: of the workers that read the same schedule, only the one
+        # whose move succeeds enqueues, and none decides on an older last run meanwhile.
+        # (A worker that dies between the two steps loses that one run.)
+        if not storage.advance_schedule(
+            schedule.name, schedule.next_run_at, plan.next_run_at, last
+        ):
+            return []
+        return _enqueued(queue, schedule, jobs)
+    enqueued = _enqueued(queue, schedule, jobs)
     moved = storage.advance_schedule(schedule.name, schedule.next_run_at, plan.next_run_at, last)
     if not moved and enqueued:  # another worker moved it on, deciding differently
         record_last_run(storage, schedule.name, (slots[-1], enqueued[-1].id))
+    return enqueued
+
+
+def _enqueued(queue: Enqueuer, schedule: Schedule, jobs: Sequence[Job]) -> list[Job]:
+    """Store ``jobs``; those this call stored."""
+    enqueued = [job for job in jobs if _enqueue(queue, job)]
+    for job in enqueued:
+        log.info("schedule %s: enqueued job %s", schedule.name, job.id)
     return enqueued
 
 
